@@ -1,0 +1,3 @@
+//! Flow table, TCP tracking and stream reassembly.
+//!
+//! (Being written: see the module brief.)

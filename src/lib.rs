@@ -1,0 +1,11 @@
+//! wardwatch: an IDS/IPS sensor for hospital networks.
+//!
+//! The pipeline, stage by stage: [`capture`] reads packets and hands them in
+//! batches to worker threads by a symmetric flow hash; each worker [`decode`]s,
+//! defragments, tracks [`flow`]s and reassembles TCP streams; [`output`] writes
+//! EVE JSON. [`pipeline`] wires the stages together.
+
+pub mod decode;
+pub mod flow;
+pub mod stats;
+pub mod time;
