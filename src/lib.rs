@@ -3,9 +3,14 @@
 //! The pipeline, stage by stage: [`capture`] reads packets and hands them in
 //! batches to worker threads by a symmetric flow hash; each worker [`decode`]s,
 //! defragments, tracks [`flow`]s and reassembles TCP streams; [`output`] writes
-//! EVE JSON. [`pipeline`] wires the stages together.
+//! EVE JSON. [`pipeline`] wires the stages together; [`config`] is the
+//! configuration file; [`stats`] names the counters.
 
+pub mod capture;
+pub mod config;
 pub mod decode;
 pub mod flow;
+pub mod output;
+pub mod pipeline;
 pub mod stats;
 pub mod time;

@@ -1,1 +1,148 @@
-fn main() {}
+//! The `wardwatch` command: parse the command line, call into the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use wardwatch::config::Config;
+use wardwatch::pipeline;
+
+/// wardwatch: an IDS/IPS sensor for hospital networks.
+#[derive(Parser)]
+#[command(version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Replay pcap/pcapng files through the sensor and write EVE JSON.
+    Replay(ReplayArgs),
+    /// Run the sensor on live interfaces (mirror ports) until SIGINT/SIGTERM.
+    Run(RunArgs),
+}
+
+#[derive(Args)]
+struct Common {
+    /// Config file (TOML); without it the built-in defaults apply.
+    #[arg(long, short = 'c', value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// EVE JSON output file (overrides outputs.eve.path).
+    #[arg(long, value_name = "PATH")]
+    eve: Option<PathBuf>,
+    /// Worker threads (overrides capture.workers; default one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    workers: Option<u16>,
+}
+
+#[derive(Args)]
+struct ReplayArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Rule files replacing the built-in rules (repeatable).
+    #[arg(long, value_name = "PATH")]
+    rules: Vec<PathBuf>,
+    /// Capture files, read in the order given.
+    #[arg(value_name = "PCAP", required = true)]
+    pcaps: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Interface to capture on (repeatable; overrides capture.interfaces).
+    #[arg(long, short = 'i', value_name = "IFACE")]
+    interface: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let default_level = match cli.command {
+        Command::Replay(_) => "warn",
+        Command::Run(_) => "info",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WARDWATCH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Replay(args) => replay(args),
+        Command::Run(args) => run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("wardwatch: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(common: &Common) -> anyhow::Result<Config> {
+    let mut config = Config::load(common.config.as_deref())?;
+    if let Some(eve) = &common.eve {
+        config.eve_path = Some(eve.clone());
+    }
+    if let Some(n) = common.workers {
+        config.workers = usize::from(n);
+    }
+    Ok(config)
+}
+
+fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
+    let config = load_config(&args.common)?;
+    for rules in &args.rules {
+        std::fs::metadata(rules)
+            .with_context(|| format!("cannot read rule file {}", rules.display()))?;
+    }
+    if !args.rules.is_empty() || !config.rule_files.is_empty() {
+        eprintln!(
+            "wardwatch: warning: this build has no signature engine yet; rule files are not evaluated"
+        );
+    }
+    let summary = pipeline::replay(&config, &args.pcaps, None)?;
+    for w in &summary.warnings {
+        eprintln!("wardwatch: warning: {w}");
+    }
+    print!("{}", summary.render());
+    if let Some(p) = &config.eve_path {
+        println!("eve:     {} ({} events)", p.display(), summary.eve_written);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let mut config = load_config(&args.common)?;
+    if !args.interface.is_empty() {
+        config.interfaces = args.interface.clone();
+    }
+    let shutdown = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(sig, Arc::clone(&shutdown))
+            .context("cannot install signal handlers")?;
+    }
+    tracing::info!(
+        interfaces = ?config.interfaces,
+        workers = config.workers,
+        "wardwatch starting"
+    );
+    let summary = pipeline::run_live(&config, shutdown, None)?;
+    for w in &summary.warnings {
+        tracing::warn!("{w}");
+    }
+    tracing::info!(
+        packets = summary.packets(),
+        flows = summary.stats.get("flow.total"),
+        kernel_drops = summary.stats.get("capture.kernel_drops"),
+        "wardwatch stopped"
+    );
+    Ok(ExitCode::SUCCESS)
+}

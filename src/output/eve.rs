@@ -1,0 +1,463 @@
+//! EVE JSON: one Suricata-compatible JSON object per line.
+//!
+//! SIEM pipelines (Elastic, Splunk, Wazuh, Graylog, EveBox) already parse
+//! Suricata's EVE, so field names and nesting follow Suricata's: a common header
+//! (`timestamp`, `flow_id`, `in_iface`, `event_type`, addresses, ports, `proto`,
+//! `app_proto`) and one object named after the event type.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::flow::{EndReason, Flow};
+use crate::time::Timestamp;
+
+/// Fields every flow-bound EVE event starts with.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct EveHeader {
+    /// RFC 3339, microseconds, explicit offset.
+    pub timestamp: String,
+    /// Stable id shared by all events of one flow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow_id: Option<u64>,
+    /// Interface (live) or capture file name (replay).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_iface: Option<String>,
+    /// `flow`, `alert`, `stats`, ...
+    pub event_type: &'static str,
+    /// VLAN ids, outer first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vlan: Option<Vec<u16>>,
+    /// Source address (the client for flow events).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub src_ip: Option<IpAddr>,
+    /// Source port (absent for port-less protocols).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub src_port: Option<u16>,
+    /// Destination address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dest_ip: Option<IpAddr>,
+    /// Destination port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dest_port: Option<u16>,
+    /// `TCP`, `UDP`, `ICMP`, `IPv6-ICMP`, or the protocol number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proto: Option<String>,
+    /// ICMP type (ICMP flows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icmp_type: Option<u8>,
+    /// ICMP code (ICMP flows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icmp_code: Option<u8>,
+    /// Detected application protocol, Suricata's names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_proto: Option<&'static str>,
+}
+
+impl EveHeader {
+    /// The header of an event about `flow`, client as source.
+    pub fn for_flow(
+        flow: &Flow,
+        timestamp: Timestamp,
+        event_type: &'static str,
+        ifaces: &[String],
+    ) -> Self {
+        let is_icmp = flow.icmp_type.is_some();
+        let vlans: Vec<u16> = flow.vlans.ids().collect();
+        EveHeader {
+            timestamp: timestamp.rfc3339(),
+            flow_id: Some(flow.id),
+            in_iface: ifaces.get(usize::from(flow.iface)).cloned(),
+            event_type,
+            vlan: (!vlans.is_empty()).then_some(vlans),
+            src_ip: Some(flow.client),
+            src_port: (!is_icmp && has_ports(flow.ip_proto)).then_some(flow.client_port),
+            dest_ip: Some(flow.server),
+            dest_port: (!is_icmp && has_ports(flow.ip_proto)).then_some(flow.server_port),
+            proto: Some(proto_name(flow.ip_proto)),
+            icmp_type: flow.icmp_type,
+            icmp_code: flow.icmp_code,
+            app_proto: flow.app_proto,
+        }
+    }
+}
+
+fn has_ports(ip_proto: u8) -> bool {
+    matches!(ip_proto, 6 | 17 | 132)
+}
+
+/// Suricata's `proto` names for the common protocols, else the number.
+pub fn proto_name(ip_proto: u8) -> String {
+    match ip_proto {
+        1 => "ICMP".into(),
+        2 => "IGMP".into(),
+        6 => "TCP".into(),
+        17 => "UDP".into(),
+        47 => "GRE".into(),
+        50 => "ESP".into(),
+        51 => "AH".into(),
+        58 => "IPv6-ICMP".into(),
+        89 => "OSPF".into(),
+        103 => "PIM".into(),
+        112 => "VRRP".into(),
+        132 => "SCTP".into(),
+        n => n.to_string(),
+    }
+}
+
+/// `event_type: "flow"`: written when a flow ends.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct FlowEvent {
+    /// Common fields.
+    #[serde(flatten)]
+    pub header: EveHeader,
+    /// Counters and lifetime.
+    pub flow: FlowInfo,
+    /// TCP flags and state (TCP flows only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<TcpInfo>,
+}
+
+/// The `flow` object.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct FlowInfo {
+    /// Packets client → server.
+    pub pkts_toserver: u64,
+    /// Packets server → client.
+    pub pkts_toclient: u64,
+    /// Bytes (on the wire) client → server.
+    pub bytes_toserver: u64,
+    /// Bytes server → client.
+    pub bytes_toclient: u64,
+    /// First packet.
+    pub start: String,
+    /// Last packet.
+    pub end: String,
+    /// Whole seconds from start to end.
+    pub age: u64,
+    /// `new`, `established` or `closed`.
+    pub state: &'static str,
+    /// `timeout`, `forced`, `shutdown` or `tcp_reuse`.
+    pub reason: &'static str,
+    /// Whether any alert was raised on the flow.
+    pub alerted: bool,
+    /// Whether stream reassembly skipped a gap (wardwatch's addition).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub gap: bool,
+}
+
+/// The `tcp` object of a flow event.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TcpInfo {
+    /// All flags seen, hex.
+    pub tcp_flags: String,
+    /// Flags seen client → server, hex.
+    pub tcp_flags_ts: String,
+    /// Flags seen server → client, hex.
+    pub tcp_flags_tc: String,
+    /// SYN seen.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub syn: bool,
+    /// FIN seen.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fin: bool,
+    /// RST seen.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub rst: bool,
+    /// PSH seen.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub psh: bool,
+    /// ACK seen.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ack: bool,
+    /// URG seen.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub urg: bool,
+    /// ECE seen.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ecn: bool,
+    /// CWR seen.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cwr: bool,
+    /// TCP state at the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<&'static str>,
+}
+
+impl FlowEvent {
+    /// The event for a flow that just ended. Its timestamp is the flow's last
+    /// packet, so the event is the same whenever the sweep that ended it ran.
+    pub fn new(flow: &Flow, reason: EndReason, alerted: bool, ifaces: &[String]) -> Self {
+        let tcp = (flow.ip_proto == 6).then(|| {
+            let all = flow.tcp_flags_ts | flow.tcp_flags_tc;
+            TcpInfo {
+                tcp_flags: format!("{all:02x}"),
+                tcp_flags_ts: format!("{:02x}", flow.tcp_flags_ts),
+                tcp_flags_tc: format!("{:02x}", flow.tcp_flags_tc),
+                syn: all & 0x02 != 0,
+                fin: all & 0x01 != 0,
+                rst: all & 0x04 != 0,
+                psh: all & 0x08 != 0,
+                ack: all & 0x10 != 0,
+                urg: all & 0x20 != 0,
+                ecn: all & 0x40 != 0,
+                cwr: all & 0x80 != 0,
+                state: flow.tcp_state(),
+            }
+        });
+        FlowEvent {
+            header: EveHeader::for_flow(flow, flow.last_seen, "flow", ifaces),
+            flow: FlowInfo {
+                pkts_toserver: flow.pkts_toserver,
+                pkts_toclient: flow.pkts_toclient,
+                bytes_toserver: flow.bytes_toserver,
+                bytes_toclient: flow.bytes_toclient,
+                start: flow.start.rfc3339(),
+                end: flow.last_seen.rfc3339(),
+                age: flow.last_seen.micros_since(flow.start) / 1_000_000,
+                state: flow.state(),
+                reason: reason.as_str(),
+                alerted,
+                gap: flow.had_gap(),
+            },
+            tcp,
+        }
+    }
+}
+
+/// `event_type: "alert"`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct AlertEvent {
+    /// Common fields (source/destination as the alerting packet's direction).
+    #[serde(flatten)]
+    pub header: EveHeader,
+    /// `to_server` or `to_client` for flow-bound alerts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direction: Option<&'static str>,
+    /// What fired.
+    pub alert: AlertInfo,
+    /// Behavioural detectors' evidence (`detector`, counts, window, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anomaly: Option<serde_json::Value>,
+}
+
+/// The `alert` object.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct AlertInfo {
+    /// `allowed` (IDS) or `blocked` (inline drop).
+    pub action: &'static str,
+    /// Generator id (1 for rules).
+    pub gid: u32,
+    /// Rule id (`sid`), or 9100000-9100999 for behavioural detectors.
+    pub signature_id: u32,
+    /// Rule revision.
+    pub rev: u32,
+    /// The rule's `msg`.
+    pub signature: String,
+    /// Class description from `classification.config`.
+    pub category: String,
+    /// Priority, 1 (highest) to 4.
+    pub severity: u8,
+    /// The rule's `metadata` keyword, key → values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// `event_type: "stats"`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct StatsEvent {
+    /// When the counters were read.
+    pub timestamp: String,
+    /// Always `stats`.
+    pub event_type: &'static str,
+    /// Nested counters (`decoder.pkts` → `{"decoder":{"pkts":..}}`).
+    pub stats: serde_json::Value,
+}
+
+/// Any EVE event.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EveRecord {
+    /// A flow ended.
+    Flow(Box<FlowEvent>),
+    /// An alert.
+    Alert(Box<AlertEvent>),
+    /// Counters.
+    Stats(Box<StatsEvent>),
+}
+
+impl EveRecord {
+    /// The record as one JSON line (without the newline).
+    pub fn to_json_line(&self) -> Result<String, serde_json::Error> {
+        match self {
+            EveRecord::Flow(e) => serde_json::to_string(e),
+            EveRecord::Alert(e) => serde_json::to_string(e),
+            EveRecord::Stats(e) => serde_json::to_string(e),
+        }
+    }
+}
+
+/// Appends EVE lines to a file.
+pub struct EveWriter {
+    path: PathBuf,
+    out: BufWriter<File>,
+    /// Lines written.
+    pub written: u64,
+    /// Lines that could not be written.
+    pub errors: u64,
+}
+
+/// The EVE file could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open EVE file {path}: {source} (set outputs.eve.path or --eve to a writable file)")]
+pub struct EveOpenError {
+    /// The file.
+    pub path: PathBuf,
+    /// The OS error.
+    pub source: std::io::Error,
+}
+
+impl EveWriter {
+    /// Opens `path` for appending (as Suricata does), creating it if needed.
+    pub fn open(path: &Path) -> Result<Self, EveOpenError> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|source| EveOpenError {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(EveWriter {
+            path: path.to_path_buf(),
+            out: BufWriter::with_capacity(256 * 1024, file),
+            written: 0,
+            errors: 0,
+        })
+    }
+
+    /// Writes one record as a line. A failure is counted and logged, never
+    /// fatal: the sensor keeps running and the count shows in `stats`.
+    pub fn write(&mut self, record: &EveRecord) {
+        let result = record.to_json_line().map_err(std::io::Error::other).and_then(|line| {
+            self.out.write_all(line.as_bytes())?;
+            self.out.write_all(b"\n")
+        });
+        match result {
+            Ok(()) => self.written += 1,
+            Err(e) => {
+                if self.errors == 0 {
+                    tracing::warn!(path = %self.path.display(), error = %e, "cannot write EVE event");
+                }
+                self.errors += 1;
+            }
+        }
+    }
+
+    /// Flushes buffered lines to the file.
+    pub fn flush(&mut self) {
+        if let Err(e) = self.out.flush() {
+            tracing::warn!(path = %self.path.display(), error = %e, "cannot flush EVE file");
+            self.errors += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alert() -> AlertEvent {
+        AlertEvent {
+            header: EveHeader {
+                timestamp: Timestamp::from_secs_micros(1_700_000_000, 5).rfc3339(),
+                flow_id: Some(42),
+                in_iface: Some("eth1".into()),
+                event_type: "alert",
+                vlan: None,
+                src_ip: Some("10.0.0.1".parse().expect("ip")),
+                src_port: Some(40000),
+                dest_ip: Some("192.0.2.7".parse().expect("ip")),
+                dest_port: Some(443),
+                proto: Some("TCP".into()),
+                icmp_type: None,
+                icmp_code: None,
+                app_proto: Some("tls"),
+            },
+            direction: Some("to_server"),
+            alert: AlertInfo {
+                action: "allowed",
+                gid: 1,
+                signature_id: 9000001,
+                rev: 2,
+                signature: "WARDWATCH test \"quoted\"".into(),
+                category: "Attempted Administrator Privilege Gain".into(),
+                severity: 1,
+                metadata: None,
+            },
+            anomaly: None,
+        }
+    }
+
+    #[test]
+    fn alert_has_suricata_shape() {
+        let line = EveRecord::Alert(Box::new(alert()))
+            .to_json_line()
+            .expect("serialises");
+        let v: serde_json::Value = serde_json::from_str(&line).expect("json");
+        assert_eq!(v["timestamp"], "2023-11-14T22:13:20.000005+00:00");
+        assert_eq!(v["event_type"], "alert");
+        assert_eq!(v["flow_id"], 42);
+        assert_eq!(v["src_ip"], "10.0.0.1");
+        assert_eq!(v["dest_port"], 443);
+        assert_eq!(v["proto"], "TCP");
+        assert_eq!(v["app_proto"], "tls");
+        assert_eq!(v["direction"], "to_server");
+        assert_eq!(v["alert"]["signature_id"], 9000001);
+        assert_eq!(v["alert"]["signature"], "WARDWATCH test \"quoted\"");
+        assert_eq!(v["alert"]["action"], "allowed");
+        assert_eq!(v["alert"]["gid"], 1);
+        assert_eq!(v["alert"]["rev"], 2);
+        assert_eq!(v["alert"]["severity"], 1);
+        assert!(v.get("anomaly").is_none());
+        assert!(v.get("vlan").is_none());
+        // The key order matters to people reading the file: header first.
+        assert!(line.starts_with("{\"timestamp\":"), "{line}");
+    }
+
+    #[test]
+    fn writer_appends_lines() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("eve.json");
+        for _ in 0..2 {
+            let mut w = EveWriter::open(&path).expect("open");
+            w.write(&EveRecord::Alert(Box::new(alert())));
+            w.flush();
+            assert_eq!(w.written, 1);
+        }
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert_eq!(text.lines().count(), 2);
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).expect("json line");
+            assert_eq!(v["alert"]["signature_id"], 9000001);
+        }
+    }
+
+    #[test]
+    fn open_error_names_file_and_fix() {
+        let e = match EveWriter::open(Path::new("/nonexistent-dir/eve.json")) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("opened a file in a missing directory"),
+        };
+        assert!(e.contains("/nonexistent-dir/eve.json") && e.contains("--eve"), "{e}");
+    }
+
+    #[test]
+    fn proto_names_follow_suricata() {
+        assert_eq!(proto_name(6), "TCP");
+        assert_eq!(proto_name(58), "IPv6-ICMP");
+        assert_eq!(proto_name(253), "253");
+    }
+}

@@ -1,0 +1,728 @@
+//! The pipeline wired together: capture threads → worker threads → output.
+//!
+//! ```text
+//!  source ──► capture thread ──batches (by symmetric hash)──► worker 0..N ──► output thread ──► EVE
+//!                  │  Tick(now) to every worker each second        decode, defrag,
+//!                  └─ of packet time (flow expiry)                  flows, streams
+//! ```
+//!
+//! **Determinism.** Replay gives the same flows whatever the worker count:
+//! both directions and all fragments of a conversation reach the same worker
+//! ([`crate::decode::dispatch_hash`]); flows expire only on `Tick`s, which the
+//! capture thread broadcasts at the same places in the packet sequence whatever
+//! the worker count, and on the lazy per-packet expiry rule of the flow table;
+//! replay never drops (a full worker queue makes the capture thread wait).
+//! Live capture instead never waits: a full queue drops the batch and counts it.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
+
+use crate::capture::{
+    CaptureError, KernelStats, LiveSource, OfflineSource, PacketSource, RawPacket, ReadStatus,
+};
+use crate::config::Config;
+use crate::decode::{
+    DecoderCounters, DefragCounters, Decoded, Decoder, LinkType, dispatch_hash,
+};
+use crate::flow::{
+    Direction, EndReason, Flow, FlowCounters, FlowHandler, FlowTable, PacketMeta, StreamEvent,
+    TcpCounters,
+};
+use crate::output::eve::{EveOpenError, FlowEvent, StatsEvent};
+use crate::output::{EveRecord, EveWriter, OutputSender, Outputs};
+use crate::stats::{CounterSet, Snapshot};
+use crate::time::Timestamp;
+
+/// Seconds of packet time between the `Tick`s that expire idle flows.
+const TICK_SECS: u64 = 1;
+
+/// Builds one extra inspector per worker (the worker index is the argument).
+/// Later stages — app-layer parsers, the signature engine — plug in here, and
+/// tests use it to see exactly what the flow table delivers.
+pub type InspectorFactory = Arc<dyn Fn(usize) -> Box<dyn FlowHandler + Send> + Send + Sync>;
+
+/// Why the pipeline could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// A capture file or interface could not be opened.
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    /// The EVE file could not be opened.
+    #[error(transparent)]
+    Eve(#[from] EveOpenError),
+    /// Nothing to capture from.
+    #[error("no packet source: {0}")]
+    NoSource(String),
+    /// A thread could not be started.
+    #[error("cannot start thread: {0}")]
+    Thread(#[from] std::io::Error),
+}
+
+/// What a finished run did.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    /// Final counters (the same as the last `stats` event).
+    pub stats: Snapshot,
+    /// Wall-clock time the pipeline ran.
+    pub wall: Duration,
+    /// Worker threads used.
+    pub workers: usize,
+    /// Problems that did not stop the run (truncated files, read errors).
+    pub warnings: Vec<String>,
+    /// EVE lines written.
+    pub eve_written: u64,
+}
+
+impl Summary {
+    /// Packets read.
+    pub fn packets(&self) -> u64 {
+        self.stats.get("decoder.pkts")
+    }
+
+    /// Packets per second of wall time.
+    pub fn packets_per_sec(&self) -> f64 {
+        self.packets() as f64 / self.wall.as_secs_f64().max(1e-9)
+    }
+
+    /// Megabits per second of wall time (bytes on the wire).
+    pub fn mbits_per_sec(&self) -> f64 {
+        self.stats.get("decoder.bytes") as f64 * 8.0 / 1e6 / self.wall.as_secs_f64().max(1e-9)
+    }
+
+    /// The short human summary `replay` prints.
+    pub fn render(&self) -> String {
+        let s = &self.stats;
+        let mut out = format!(
+            "packets: {} ({} invalid, {} not IP)\nbytes:   {}\nflows:   {}\nalerts:  {}\n\
+             time:    {:.3} s with {} worker{}: {:.0} packets/s, {:.1} Mbit/s\n",
+            s.get("decoder.pkts"),
+            s.get("decoder.invalid"),
+            s.get("decoder.not_ip"),
+            s.get("decoder.bytes"),
+            s.get("flow.total"),
+            s.get("detect.alert"),
+            self.wall.as_secs_f64(),
+            self.workers,
+            if self.workers == 1 { "" } else { "s" },
+            self.packets_per_sec(),
+            self.mbits_per_sec(),
+        );
+        let drops = s.get("capture.kernel_drops") + s.get("capture.queue_drops");
+        if drops > 0 {
+            out.push_str(&format!(
+                "drops:   {} in the kernel, {} at full worker queues\n",
+                s.get("capture.kernel_drops"),
+                s.get("capture.queue_drops")
+            ));
+        }
+        out
+    }
+}
+
+/// Replays capture files through the whole pipeline, losing nothing.
+pub fn replay(
+    config: &Config,
+    files: &[PathBuf],
+    inspectors: Option<InspectorFactory>,
+) -> Result<Summary, PipelineError> {
+    if files.is_empty() {
+        return Err(PipelineError::NoSource("no capture files given".into()));
+    }
+    let source = OfflineSource::open(files)?;
+    let ifaces = source.iface_names();
+    run(
+        config,
+        vec![Box::new(source)],
+        ifaces,
+        Mode::Replay,
+        Arc::new(AtomicBool::new(false)),
+        inspectors,
+    )
+}
+
+/// Captures live on the configured interfaces until `shutdown` is set.
+pub fn run_live(
+    config: &Config,
+    shutdown: Arc<AtomicBool>,
+    inspectors: Option<InspectorFactory>,
+) -> Result<Summary, PipelineError> {
+    if config.interfaces.is_empty() {
+        return Err(PipelineError::NoSource(
+            "no interface configured; set capture.interfaces in the config or pass --interface"
+                .into(),
+        ));
+    }
+    let mut sources: Vec<Box<dyn PacketSource>> = Vec::new();
+    for (i, name) in config.interfaces.iter().enumerate() {
+        let idx = u16::try_from(i).unwrap_or(u16::MAX);
+        sources.push(Box::new(LiveSource::open(name, idx, &config.live)?));
+        tracing::info!(interface = %name, "capture started");
+    }
+    run(
+        config,
+        sources,
+        config.interfaces.clone(),
+        Mode::Live,
+        shutdown,
+        inspectors,
+    )
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Mode {
+    Replay,
+    Live,
+}
+
+/// Packets copied out of the capture buffer, handed to one worker at once.
+struct Batch {
+    data: Vec<u8>,
+    pkts: Vec<BatchPacket>,
+}
+
+struct BatchPacket {
+    ts: Timestamp,
+    link: LinkType,
+    iface: u16,
+    start: usize,
+    len: usize,
+    wire_len: u32,
+}
+
+impl Batch {
+    fn with_capacity(pkts: usize) -> Self {
+        Batch {
+            data: Vec::with_capacity(pkts * 1600),
+            pkts: Vec::with_capacity(pkts),
+        }
+    }
+
+    fn push(&mut self, p: &RawPacket<'_>) {
+        let start = self.data.len();
+        self.data.extend_from_slice(p.data);
+        self.pkts.push(BatchPacket {
+            ts: p.ts,
+            link: p.link,
+            iface: p.iface,
+            start,
+            len: p.data.len(),
+            wire_len: p.wire_len,
+        });
+    }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.pkts.clear();
+    }
+}
+
+enum WorkerMsg {
+    Batch(Batch),
+    /// Packet time has reached this point: expire idle flows and fragments.
+    Tick(Timestamp),
+}
+
+/// Per-worker counters, published once per batch (never per packet) so the
+/// stats loop can read them without touching the hot path.
+#[derive(Clone, Copy, Debug, Default)]
+struct WorkerCounters {
+    decoder: DecoderCounters,
+    defrag: DefragCounters,
+    flow: FlowCounters,
+    tcp: TcpCounters,
+    stream_bytes: u64,
+    alerts: u64,
+}
+
+impl CounterSet for WorkerCounters {
+    fn visit(&self, f: &mut dyn FnMut(&'static str, u64)) {
+        self.decoder.visit(f);
+        self.defrag.visit(f);
+        self.flow.visit(f);
+        self.tcp.visit(f);
+        f("tcp.reassembled_bytes", self.stream_bytes);
+        f("detect.alert", self.alerts);
+    }
+}
+
+#[derive(Default)]
+struct Shared {
+    workers: Vec<Mutex<WorkerCounters>>,
+    kernel: Mutex<Vec<KernelStats>>,
+    /// Packets dropped because a worker queue was full (live only).
+    queue_drops: AtomicU64,
+    /// Latest packet time read by any capture thread (µs).
+    latest: AtomicU64,
+}
+
+impl Shared {
+    fn snapshot(&self) -> Snapshot {
+        let mut s = Snapshot::new();
+        for w in &self.workers {
+            let c = *w.lock().unwrap_or_else(|e| e.into_inner());
+            s.add_set(&c);
+        }
+        let kernel = self.kernel.lock().unwrap_or_else(|e| e.into_inner());
+        s.add("capture.kernel_packets", kernel.iter().map(|k| k.received).sum());
+        s.add("capture.kernel_drops", kernel.iter().map(|k| k.dropped).sum());
+        s.add("capture.kernel_ifdrops", kernel.iter().map(|k| k.if_dropped).sum());
+        s.add("capture.queue_drops", self.queue_drops.load(Ordering::Relaxed));
+        s
+    }
+}
+
+fn run(
+    config: &Config,
+    sources: Vec<Box<dyn PacketSource>>,
+    ifaces: Vec<String>,
+    mode: Mode,
+    shutdown: Arc<AtomicBool>,
+    inspectors: Option<InspectorFactory>,
+) -> Result<Summary, PipelineError> {
+    let started = Instant::now();
+    let nworkers = config.workers.max(1);
+    let writer = match &config.eve_path {
+        Some(p) => Some(EveWriter::open(p)?),
+        None => None,
+    };
+    let outputs = Outputs::start(writer, config.eve_types);
+    let ifaces = Arc::new(ifaces);
+    let shared = Arc::new(Shared {
+        workers: (0..nworkers)
+            .map(|_| Mutex::new(WorkerCounters::default()))
+            .collect(),
+        kernel: Mutex::new(vec![KernelStats::default(); sources.len()]),
+        ..Shared::default()
+    });
+
+    // Empty batches flow back from workers to the capture threads for reuse,
+    // so steady-state capture allocates nothing.
+    let pool_size = nworkers * (config.queue_batches + 2) * sources.len().max(1);
+    let (pool_tx, pool_rx) = bounded::<Batch>(pool_size);
+
+    let mut worker_txs = Vec::with_capacity(nworkers);
+    let mut workers = Vec::with_capacity(nworkers);
+    for id in 0..nworkers {
+        let (tx, rx) = bounded::<WorkerMsg>(config.queue_batches);
+        worker_txs.push(tx);
+        let ctx = WorkerContext {
+            id,
+            rx,
+            pool: pool_tx.clone(),
+            decoder: Decoder::new(config.decoder_for_worker()),
+            flows: FlowTable::new(config.flow_for_worker()),
+            handler: WorkerHandler {
+                out: outputs.sender(),
+                ifaces: Arc::clone(&ifaces),
+                inspector: inspectors.as_ref().map(|f| f(id)),
+                alerts: 0,
+                stream_bytes: 0,
+            },
+            shared: Arc::clone(&shared),
+        };
+        workers.push(
+            std::thread::Builder::new()
+                .name(format!("ww-worker-{id}"))
+                .spawn(move || ctx.run())?,
+        );
+    }
+    drop(pool_tx);
+
+    let mut captures: Vec<JoinHandle<Vec<String>>> = Vec::new();
+    for (i, source) in sources.into_iter().enumerate() {
+        let cap = CaptureLoop {
+            source,
+            index: i,
+            workers: worker_txs.clone(),
+            pool: pool_rx.clone(),
+            batch_size: config.batch_size,
+            mode,
+            shutdown: Arc::clone(&shutdown),
+            shared: Arc::clone(&shared),
+        };
+        captures.push(
+            std::thread::Builder::new()
+                .name(format!("ww-capture-{i}"))
+                .spawn(move || cap.run())?,
+        );
+    }
+    drop(worker_txs);
+
+    // Periodic stats while capture runs.
+    let stats_out = outputs.sender();
+    let interval = Duration::from_secs(config.stats_interval);
+    let mut next_stats = Instant::now() + interval;
+    while captures.iter().any(|c| !c.is_finished()) {
+        std::thread::sleep(Duration::from_millis(50));
+        if config.stats_interval > 0 && Instant::now() >= next_stats {
+            next_stats += interval;
+            let snap = shared.snapshot();
+            stats_out.send(stats_record(&snap, stats_time(mode, &shared), started));
+        }
+    }
+    let mut warnings = Vec::new();
+    for c in captures {
+        match c.join() {
+            Ok(w) => warnings.extend(w),
+            Err(_) => warnings.push("a capture thread panicked".into()),
+        }
+    }
+    for w in workers {
+        if w.join().is_err() {
+            warnings.push("a worker thread panicked".into());
+        }
+    }
+    let snap = shared.snapshot();
+    stats_out.send(stats_record(&snap, stats_time(mode, &shared), started));
+    drop(stats_out);
+    let out = outputs.finish();
+    let mut stats = snap;
+    stats.set("output.eve.written", out.written);
+    stats.set("output.eve.errors", out.errors);
+    Ok(Summary {
+        stats,
+        wall: started.elapsed(),
+        workers: nworkers,
+        warnings,
+        eve_written: out.written,
+    })
+}
+
+/// Stats of a replay are stamped with packet time (so a replay's events sit in
+/// the capture's timeline), those of a live sensor with the wall clock.
+fn stats_time(mode: Mode, shared: &Shared) -> Timestamp {
+    match mode {
+        Mode::Replay => Timestamp(shared.latest.load(Ordering::Relaxed)),
+        Mode::Live => Timestamp::now(),
+    }
+}
+
+fn stats_record(snap: &Snapshot, ts: Timestamp, started: Instant) -> EveRecord {
+    let mut stats = snap.to_json();
+    if let Some(obj) = stats.as_object_mut() {
+        obj.insert("uptime".into(), started.elapsed().as_secs().into());
+        let detect = obj
+            .entry("detect")
+            .or_insert_with(|| serde_json::json!({}));
+        if let Some(d) = detect.as_object_mut() {
+            // No signature engine is loaded yet: report an empty rule set the
+            // way Suricata reports its engines, so dashboards find the keys.
+            d.insert(
+                "engines".into(),
+                serde_json::json!([{
+                    "id": 0,
+                    "rules_loaded": 0,
+                    "rules_failed": 0,
+                    "rules_skipped": 0,
+                }]),
+            );
+        }
+    }
+    EveRecord::Stats(Box::new(StatsEvent {
+        timestamp: ts.rfc3339(),
+        event_type: "stats",
+        stats,
+    }))
+}
+
+struct CaptureLoop {
+    source: Box<dyn PacketSource>,
+    index: usize,
+    workers: Vec<Sender<WorkerMsg>>,
+    pool: Receiver<Batch>,
+    batch_size: usize,
+    mode: Mode,
+    shutdown: Arc<AtomicBool>,
+    shared: Arc<Shared>,
+}
+
+impl CaptureLoop {
+    fn run(mut self) -> Vec<String> {
+        let n = self.workers.len();
+        let mut pending: Vec<Batch> = (0..n).map(|_| self.fresh_batch()).collect();
+        let mut latest = Timestamp(0);
+        let mut next_tick: Option<Timestamp> = None;
+        let mut warnings = Vec::new();
+        let mut last_stats = Instant::now();
+        let mut last_idle_tick = Instant::now();
+        let mut overflow: Vec<usize> = Vec::new();
+        loop {
+            if self.shutdown.load(Ordering::Relaxed) {
+                break;
+            }
+            let batch_size = self.batch_size;
+            let mut tick_due: Option<Timestamp> = None;
+            let status = {
+                let pending = &mut pending;
+                let overflow = &mut overflow;
+                let latest = &mut latest;
+                let next_tick = &mut next_tick;
+                let tick_due = &mut tick_due;
+                self.source.read(batch_size, &mut |p: RawPacket<'_>| {
+                    if p.ts > *latest {
+                        *latest = p.ts;
+                    }
+                    match *next_tick {
+                        None => *next_tick = Some(p.ts.plus_secs(TICK_SECS)),
+                        Some(t) if p.ts >= t && tick_due.is_none() => {
+                            // Tick before this packet: remembered, sent after the
+                            // batches so far (the callback cannot send).
+                            *tick_due = Some(*latest);
+                            *next_tick = Some(p.ts.plus_secs(TICK_SECS));
+                        }
+                        _ => {}
+                    }
+                    let w = if n == 1 {
+                        0
+                    } else {
+                        (dispatch_hash(p.link, p.data) % n as u64) as usize
+                    };
+                    if let Some(b) = pending.get_mut(w) {
+                        b.push(&p);
+                        if b.pkts.len() >= batch_size {
+                            overflow.push(w);
+                        }
+                    }
+                })
+            };
+            // A tick found mid-read applies to the packets read after it, but
+            // sending it after the whole read only delays expiry, and does so
+            // identically whatever the worker count: the read boundaries depend
+            // on the source alone.
+            for w in overflow.drain(..) {
+                self.send_batch(w, &mut pending);
+            }
+            if let Some(t) = tick_due {
+                self.flush_all(&mut pending);
+                self.broadcast(WorkerMsg::Tick(t), n);
+            }
+            self.shared.latest.fetch_max(latest.0, Ordering::Relaxed);
+            match status {
+                Ok(ReadStatus::Packets(_)) => {}
+                Ok(ReadStatus::Idle) => {
+                    // A quiet network: hand over what is pending and let flows
+                    // expire by the wall clock (which live timestamps follow).
+                    self.flush_all(&mut pending);
+                    if last_idle_tick.elapsed() >= Duration::from_secs(TICK_SECS) {
+                        last_idle_tick = Instant::now();
+                        let now = Timestamp::now().max(latest);
+                        self.broadcast(WorkerMsg::Tick(now), n);
+                    }
+                }
+                Ok(ReadStatus::End) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "capture stopped");
+                    warnings.push(e.to_string());
+                    break;
+                }
+            }
+            warnings.extend(self.source.take_warnings());
+            if self.mode == Mode::Live && last_stats.elapsed() >= Duration::from_secs(1) {
+                last_stats = Instant::now();
+                self.publish_kernel_stats();
+            }
+        }
+        self.flush_all(&mut pending);
+        let end = match self.mode {
+            Mode::Replay => latest,
+            Mode::Live => Timestamp::now().max(latest),
+        };
+        self.broadcast(WorkerMsg::Tick(end), n);
+        warnings.extend(self.source.take_warnings());
+        self.publish_kernel_stats();
+        warnings
+    }
+
+    fn fresh_batch(&self) -> Batch {
+        self.pool
+            .try_recv()
+            .unwrap_or_else(|_| Batch::with_capacity(self.batch_size))
+    }
+
+    fn publish_kernel_stats(&mut self) {
+        if let Some(k) = self.source.kernel_stats() {
+            let mut all = self.shared.kernel.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(slot) = all.get_mut(self.index) {
+                *slot = k;
+            }
+        }
+    }
+
+    fn flush_all(&self, pending: &mut [Batch]) {
+        for w in 0..pending.len() {
+            if pending.get(w).is_some_and(|b| !b.pkts.is_empty()) {
+                self.send_batch(w, pending);
+            }
+        }
+    }
+
+    fn send_batch(&self, w: usize, pending: &mut [Batch]) {
+        let Some(slot) = pending.get_mut(w) else {
+            return;
+        };
+        if slot.pkts.is_empty() {
+            return;
+        }
+        let batch = std::mem::replace(slot, self.fresh_batch());
+        let Some(tx) = self.workers.get(w) else {
+            return;
+        };
+        match self.mode {
+            Mode::Replay => {
+                // Replay waits for the worker: nothing is lost.
+                let _ = tx.send(WorkerMsg::Batch(batch));
+            }
+            Mode::Live => match tx.try_send(WorkerMsg::Batch(batch)) {
+                Ok(()) => {}
+                Err(TrySendError::Full(WorkerMsg::Batch(mut b))) => {
+                    // Never stall the reader on a live link: the kernel
+                    // would drop instead, invisibly. Count what we drop.
+                    self.shared
+                        .queue_drops
+                        .fetch_add(b.pkts.len() as u64, Ordering::Relaxed);
+                    b.clear();
+                    *slot = b;
+                }
+                Err(_) => {}
+            },
+        }
+    }
+
+    fn broadcast(&self, msg: WorkerMsg, n: usize) {
+        let WorkerMsg::Tick(t) = msg else {
+            return;
+        };
+        for tx in self.workers.iter().take(n) {
+            match self.mode {
+                Mode::Replay => {
+                    let _ = tx.send(WorkerMsg::Tick(t));
+                }
+                Mode::Live => {
+                    // A tick lost to a full queue is harmless: the next one
+                    // carries a later time.
+                    let _ = tx.try_send(WorkerMsg::Tick(t));
+                }
+            }
+        }
+    }
+}
+
+struct WorkerContext {
+    id: usize,
+    rx: Receiver<WorkerMsg>,
+    pool: Sender<Batch>,
+    decoder: Decoder,
+    flows: FlowTable,
+    handler: WorkerHandler,
+    shared: Arc<Shared>,
+}
+
+impl WorkerContext {
+    fn run(mut self) {
+        let mut now = Timestamp(0);
+        while let Ok(msg) = self.rx.recv() {
+            match msg {
+                WorkerMsg::Batch(mut batch) => {
+                    for p in &batch.pkts {
+                        let Some(data) = batch.data.get(p.start..p.start + p.len) else {
+                            continue;
+                        };
+                        if p.ts > now {
+                            now = p.ts;
+                        }
+                        if let Decoded::Packet(pkt) =
+                            self.decoder.decode(p.link, data, p.wire_len, p.ts)
+                        {
+                            let meta = PacketMeta {
+                                ts: p.ts,
+                                wire_len: p.wire_len,
+                                iface: p.iface,
+                            };
+                            self.flows.process(&pkt, &meta, &mut self.handler);
+                        }
+                    }
+                    batch.clear();
+                    let _ = self.pool.try_send(batch);
+                }
+                WorkerMsg::Tick(t) => {
+                    if t > now {
+                        now = t;
+                    }
+                    self.flows.advance(now, &mut self.handler);
+                    self.decoder.expire(now);
+                }
+            }
+            self.publish();
+        }
+        self.flows.shutdown(now, &mut self.handler);
+        self.decoder.expire(now);
+        self.publish();
+        tracing::debug!(worker = self.id, "worker finished");
+    }
+
+    fn publish(&self) {
+        let c = WorkerCounters {
+            decoder: *self.decoder.counters(),
+            defrag: *self.decoder.defrag_counters(),
+            flow: self.flows.counters(),
+            tcp: *self.flows.tcp_counters(),
+            stream_bytes: self.handler.stream_bytes,
+            alerts: self.handler.alerts,
+        };
+        if let Some(slot) = self.shared.workers.get(self.id) {
+            *slot.lock().unwrap_or_else(|e| e.into_inner()) = c;
+        }
+    }
+}
+
+/// What a worker does with flow-table callbacks: pass them to the plugged-in
+/// inspector, then log ended flows.
+struct WorkerHandler {
+    out: OutputSender,
+    ifaces: Arc<Vec<String>>,
+    inspector: Option<Box<dyn FlowHandler + Send>>,
+    alerts: u64,
+    stream_bytes: u64,
+}
+
+impl FlowHandler for WorkerHandler {
+    fn on_packet(
+        &mut self,
+        flow: &mut Flow,
+        dir: Direction,
+        pkt: &crate::decode::DecodedPacket<'_>,
+        meta: &PacketMeta,
+    ) {
+        if let Some(i) = self.inspector.as_mut() {
+            i.on_packet(flow, dir, pkt, meta);
+        }
+    }
+
+    fn on_stream(&mut self, flow: &mut Flow, dir: Direction, event: StreamEvent<'_>) {
+        if let StreamEvent::Data { data, .. } = &event {
+            self.stream_bytes += data.len() as u64;
+        }
+        if let Some(i) = self.inspector.as_mut() {
+            i.on_stream(flow, dir, event);
+        }
+    }
+
+    fn on_flow_end(&mut self, flow: &Flow, reason: EndReason) {
+        if let Some(i) = self.inspector.as_mut() {
+            i.on_flow_end(flow, reason);
+        }
+        if self.out.types().flow {
+            self.out.send(EveRecord::Flow(Box::new(FlowEvent::new(
+                flow,
+                reason,
+                false,
+                &self.ifaces,
+            ))));
+        }
+    }
+}
