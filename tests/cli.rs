@@ -1,0 +1,141 @@
+//! The `wardwatch` binary: command line, exit codes, error messages, summary.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::*;
+
+fn wardwatch(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wardwatch"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run wardwatch")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn session_frames() -> Vec<Frame> {
+    let mut s = TcpSession::new(client4(), 40000, server4(), 80, 1, 2);
+    let mut f = s.handshake();
+    f.push(s.send(Dir::ToServer, b"GET / HTTP/1.0\r\n\r\n"));
+    f.extend(s.close());
+    f
+}
+
+#[test]
+fn replay_prints_summary_and_writes_default_eve() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let frames = session_frames();
+    write_pcap(dir.path().join("a.pcap"), 1, &frames).expect("write");
+    let out = wardwatch(&["replay", "--workers", "2", "a.pcap"], dir.path());
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains(&format!("packets: {} ", frames.len())), "{stdout}");
+    assert!(stdout.contains("flows:   1"), "{stdout}");
+    assert!(stdout.contains("packets/s") && stdout.contains("Mbit/s"), "{stdout}");
+    // No config: EVE goes to ./eve.json with flow and stats events.
+    let events = read_eve(dir.path().join("eve.json"));
+    assert_eq!(events_of_type(&events, "flow").len(), 1);
+    let stats = events_of_type(&events, "stats");
+    let last = stats.last().expect("stats");
+    assert_eq!(last["stats"]["decoder"]["pkts"], frames.len() as u64);
+    assert_eq!(last["stats"]["detect"]["engines"][0]["rules_loaded"], 0);
+    assert_eq!(last["timestamp"], events_of_type(&events, "flow")[0]["flow"]["end"]);
+}
+
+#[test]
+fn truncated_pcap_processes_what_precedes_the_cut() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let frames = session_frames();
+    let p = dir.path().join("cut.pcap");
+    write_pcap(&p, 1, &frames).expect("write");
+    truncate_file(&p, 10).expect("truncate");
+    let out = wardwatch(&["replay", "--eve", "e.json", "cut.pcap"], dir.path());
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("cut.pcap"), "{stderr}");
+    assert!(stderr.contains(&format!("after record {}", frames.len() - 1)), "{stderr}");
+    let events = read_eve(dir.path().join("e.json"));
+    let last = events_of_type(&events, "stats").pop().expect("stats").clone();
+    assert_eq!(last["stats"]["decoder"]["pkts"], frames.len() as u64 - 1);
+}
+
+#[test]
+fn non_pcap_missing_and_empty_files_are_clear_errors() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("notes.txt"), "this is not a capture\n").expect("write");
+    std::fs::write(dir.path().join("empty.pcap"), "").expect("write");
+    write_pcap(dir.path().join("good.pcap"), 1, &session_frames()).expect("write");
+    for (file, needle) in [
+        ("notes.txt", "not a readable pcap"),
+        ("missing.pcap", "No such file"),
+        ("empty.pcap", "empty"),
+    ] {
+        // Even after a good file: files are checked before any packet is processed.
+        let out = wardwatch(&["replay", "--eve", "e.json", "good.pcap", file], dir.path());
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "{file}: should fail");
+        assert!(stderr.contains(file) && stderr.contains(needle), "{file}: {stderr}");
+        assert!(!dir.path().join("e.json").exists() || read_eve(dir.path().join("e.json")).is_empty());
+    }
+}
+
+#[test]
+fn unsupported_link_type_is_named() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // LINKTYPE_IEEE802_11 (105)
+    write_pcap(dir.path().join("wifi.pcap"), 105, &[Frame::new(T0_MICROS, vec![0; 30])]).expect("write");
+    let out = wardwatch(&["replay", "wifi.pcap"], dir.path());
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("wifi.pcap") && stderr.contains("link type 105"), "{stderr}");
+}
+
+#[test]
+fn bad_config_names_the_key() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write_pcap(dir.path().join("a.pcap"), 1, &session_frames()).expect("write");
+    std::fs::write(dir.path().join("bad.toml"), "[capture]\nworkers = 999\n").expect("write");
+    let out = wardwatch(&["replay", "--config", "bad.toml", "a.pcap"], dir.path());
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("capture.workers") && stderr.contains("1-256"), "{stderr}");
+    std::fs::write(dir.path().join("typo.toml"), "[flow]\nmax_flow = 5\n").expect("write");
+    let out = wardwatch(&["replay", "--config", "typo.toml", "a.pcap"], dir.path());
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("typo.toml") && stderr.contains("max_flow") && stderr.contains("max_flows"), "{stderr}");
+}
+
+#[test]
+fn config_file_sets_eve_path_and_types() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write_pcap(dir.path().join("a.pcap"), 1, &session_frames()).expect("write");
+    std::fs::write(
+        dir.path().join("c.toml"),
+        "[outputs.eve]\npath = \"out/events.json\"\ntypes = [\"stats\"]\n",
+    )
+    .expect("write");
+    std::fs::create_dir(dir.path().join("out")).expect("mkdir");
+    let out = wardwatch(&["replay", "-c", "c.toml", "a.pcap"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let events = read_eve(dir.path().join("out/events.json"));
+    assert!(events_of_type(&events, "flow").is_empty());
+    assert_eq!(events_of_type(&events, "stats").len(), 1);
+}
+
+#[test]
+fn the_example_config_is_valid() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/systemd/wardwatch.toml");
+    let raw = std::fs::read_to_string(example).expect("example config");
+    let cfg = wardwatch::config::RawConfig::parse(&raw, Path::new(example))
+        .and_then(|r| r.validate())
+        .expect("systemd/wardwatch.toml is valid");
+    assert_eq!(cfg.interfaces, vec!["eth1".to_string()]);
+    assert_eq!(cfg.flow.stream.depth, 1 << 20);
+}
