@@ -457,3 +457,106 @@ impl Defragmenter {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frag(offset: usize, more: bool, data: &[u8]) -> Fragment<'_> {
+        Fragment {
+            key: FragKey {
+                src: IpAddr::from([10, 0, 0, 1]),
+                dst: IpAddr::from([10, 0, 0, 2]),
+                proto: 17,
+                id: 1,
+                vlans: Vlans::default(),
+            },
+            header: FragHeader {
+                link: LinkInfo::default(),
+                ttl: 64,
+                hdr_len: 20,
+                proto: 17,
+            },
+            offset,
+            more,
+            data,
+            captured_whole: true,
+        }
+    }
+
+    fn runs(d: &Defragmenter) -> Vec<(usize, usize)> {
+        let t = d.trackers.values().next().expect("one tracker");
+        t.pieces.iter().map(|p| (p.start, p.end())).collect()
+    }
+
+    #[test]
+    fn runs_merge_when_they_touch_or_overlap() {
+        let mut d = Defragmenter::new(DefragConfig::default());
+        let now = Timestamp(0);
+        assert!(matches!(
+            d.insert(frag(16, true, &[2; 8]), now),
+            Insert::Held
+        ));
+        assert!(matches!(
+            d.insert(frag(40, true, &[4; 8]), now),
+            Insert::Held
+        ));
+        assert_eq!(runs(&d), vec![(16, 24), (40, 48)]);
+        // Touches the first run: merged into it.
+        assert!(matches!(
+            d.insert(frag(24, true, &[3; 8]), now),
+            Insert::Held
+        ));
+        assert_eq!(runs(&d), vec![(16, 32), (40, 48)]);
+        // Bridges both runs over the hole between them.
+        assert!(matches!(
+            d.insert(frag(8, true, &[9; 40]), now),
+            Insert::Held
+        ));
+        assert_eq!(runs(&d), vec![(8, 48)]);
+        assert_eq!(d.held_bytes(), 40);
+        assert_eq!(d.counters().overlap, 1);
+        d.check_invariants();
+        assert!(matches!(
+            d.insert(frag(48, false, &[5; 3]), now),
+            Insert::Held
+        ));
+        let Insert::Complete(done) = d.insert(frag(0, true, &[1; 8]), now) else {
+            panic!("complete")
+        };
+        assert_eq!(done.header.ttl, 64);
+        let mut want = vec![1; 8];
+        want.extend_from_slice(&[9; 8]);
+        want.extend_from_slice(&[2; 8]);
+        want.extend_from_slice(&[3; 8]);
+        want.extend_from_slice(&[9; 8]);
+        want.extend_from_slice(&[4; 8]);
+        want.extend_from_slice(&[5; 3]);
+        assert_eq!(d.reassembled(), want);
+        assert_eq!(d.held_bytes(), 0);
+        assert_eq!(d.tracked(), 0);
+    }
+
+    #[test]
+    fn the_first_last_fragment_fixes_the_end() {
+        let mut d = Defragmenter::new(DefragConfig::default());
+        let now = Timestamp(0);
+        assert!(matches!(
+            d.insert(frag(8, false, &[2; 8]), now),
+            Insert::Held
+        ));
+        // A later "last" fragment claiming a longer datagram is cut to the end.
+        assert!(matches!(
+            d.insert(frag(8, false, &[3; 16]), now),
+            Insert::Held
+        ));
+        assert_eq!(runs(&d), vec![(8, 16)]);
+        let Insert::Complete(_) = d.insert(frag(0, true, &[1; 8]), now) else {
+            panic!("complete")
+        };
+        assert_eq!(
+            d.reassembled(),
+            [1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2]
+        );
+    }
+}

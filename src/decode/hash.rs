@@ -120,3 +120,42 @@ fn finish(mut h: u64) -> u64 {
     h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
     h ^ (h >> 33)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ipv4(src: [u8; 4], dst: [u8; 4]) -> Vec<u8> {
+        let mut v = vec![0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0];
+        v.extend_from_slice(&src);
+        v.extend_from_slice(&dst);
+        v
+    }
+
+    #[test]
+    fn symmetric_and_spread() {
+        let a = [10, 0, 0, 1];
+        let mut seen = std::collections::HashSet::new();
+        for last in 0..=255u8 {
+            let b = [10, 0, 1, last];
+            let h = dispatch_hash(LinkType::Ipv4, &ipv4(a, b));
+            assert_eq!(h, dispatch_hash(LinkType::Ipv4, &ipv4(b, a)));
+            seen.insert(h % 8);
+        }
+        // Neighbouring addresses reach every one of 8 workers.
+        assert_eq!(seen.len(), 8);
+    }
+
+    #[test]
+    fn fixed_across_runs() {
+        // No random seed: the same value on every run and machine.
+        let h = dispatch_hash(LinkType::Ipv4, &ipv4([10, 0, 0, 1], [10, 0, 0, 2]));
+        assert_eq!(
+            h,
+            dispatch_hash(LinkType::Raw, &ipv4([10, 0, 0, 2], [10, 0, 0, 1]))
+        );
+        assert_eq!(h, FIXED);
+    }
+
+    const FIXED: u64 = 5_050_264_234_246_653_179;
+}

@@ -57,8 +57,10 @@ pub struct DefragConfig {
     /// are dropped (`defrag.tracker_drop`). Default 4096.
     pub max_datagrams: usize,
     /// Seconds of packet time an incomplete datagram lives after its first
-    /// fragment (`defrag.timeout`). Default 60 (Linux's `ipfrag_time` is 30,
-    /// RFC 8200 says 60).
+    /// fragment (`defrag.timeout`). Hosts give up reassembly after this long,
+    /// so holding longer only lets an attacker pin memory and lets a stale
+    /// datagram absorb fragments of a new one reusing its id. Default 60
+    /// (RFC 8200 section 4.5; Linux's `ipfrag_time` is 30).
     pub timeout_secs: u64,
 }
 
