@@ -529,6 +529,7 @@ impl Segment<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flow::tests::Rng;
 
     /// Collects a direction's deliveries as events with owned bytes.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -922,22 +923,6 @@ mod tests {
         assert!(!h.s.rst_in_window(SeqNum(4 + 2 * RST_WINDOW as u32)));
         assert!(!h.s.rst_in_window(SeqNum(0u32.wrapping_sub(2 * RST_WINDOW as u32))));
         assert!(StreamReassembler::default().rst_in_window(SeqNum(12345)));
-    }
-
-    /// xorshift64*: a small deterministic PRNG for the randomised tests.
-    pub(crate) struct Rng(pub u64);
-
-    impl Rng {
-        pub(crate) fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-
-        pub(crate) fn below(&mut self, n: u64) -> u64 {
-            self.next() % n.max(1)
-        }
     }
 
     #[test]

@@ -278,16 +278,15 @@ impl FlowTable {
 
     /// Ends every flow: `Timeout` when expired at `now`, else `Shutdown`. Each
     /// TCP flow's streams are flushed first (holes skipped as gaps, `Closed` per
-    /// direction). Flows end class by class, oldest first.
+    /// direction). Flows end in expiry order, as sweeps end them.
     pub fn shutdown(&mut self, now: Timestamp, h: &mut dyn FlowHandler) {
-        for class in 0..CLASSES {
-            while let Some(t) = self.lru.tail(class) {
-                let reason = match self.entry(t) {
-                    Some(e) if self.expired(&e.flow, class, now) => EndReason::Timeout,
-                    _ => EndReason::Shutdown,
-                };
-                self.end_flow(t, reason, h);
-            }
+        while let Some((expiry, t)) = self.earliest_expiry() {
+            let reason = if now.0 >= expiry {
+                EndReason::Timeout
+            } else {
+                EndReason::Shutdown
+            };
+            self.end_flow(t, reason, h);
         }
         self.next_expiry = u64::MAX;
     }
@@ -323,24 +322,40 @@ impl FlowTable {
         None
     }
 
-    /// Ends every flow expired at `now`: the tails of each class list.
+    /// Ends every flow expired at `now`, earliest expiry first (ties: class
+    /// order, then recency), merging the tails of the class lists. Because the
+    /// order is the expiry order, ending flows in one sweep or in several (an
+    /// `advance` between packets) calls the handler in the same sequence.
     fn sweep(&mut self, now: Timestamp, h: &mut dyn FlowHandler) {
-        let mut next = u64::MAX;
-        for class in 0..CLASSES {
-            while let Some(t) = self.lru.tail(class) {
-                let expiry = match self.entry(t) {
-                    Some(e) => e.flow.last_seen.0.saturating_add(self.timeouts[class]),
-                    None => 0,
-                };
-                if now.0 >= expiry {
-                    self.end_flow(t, EndReason::Timeout, h);
-                } else {
-                    next = next.min(expiry);
-                    break;
+        loop {
+            match self.earliest_expiry() {
+                Some((expiry, t)) if now.0 >= expiry => self.end_flow(t, EndReason::Timeout, h),
+                Some((expiry, _)) => {
+                    self.next_expiry = expiry;
+                    return;
+                }
+                None => {
+                    self.next_expiry = u64::MAX;
+                    return;
                 }
             }
         }
-        self.next_expiry = next;
+    }
+
+    /// The class tail that expires first: (expiry in µs, slot).
+    fn earliest_expiry(&self) -> Option<(u64, u32)> {
+        let mut earliest: Option<(u64, u32)> = None;
+        for class in 0..CLASSES {
+            if let Some(t) = self.lru.tail(class) {
+                let expiry = self.entry(t).map_or(0, |e| {
+                    e.flow.last_seen.0.saturating_add(self.timeouts[class])
+                });
+                if earliest.is_none_or(|(e, _)| expiry < e) {
+                    earliest = Some((expiry, t));
+                }
+            }
+        }
+        earliest
     }
 
     /// A new flow for `pkt`, making room first when the table is full.
