@@ -120,6 +120,10 @@ pub enum StreamEvent<'a> {
 /// for the stream events the packet caused. When a flow ends, the remaining
 /// stream events (buffered data after skipped holes, then `Closed` per
 /// direction) come before [`on_flow_end`](FlowHandler::on_flow_end).
+///
+/// The `&mut Flow` is there so the app layer can set [`Flow::app_proto`]; the
+/// other public fields are the table's own record (its timeouts read
+/// `last_seen`), so handlers should treat them as read-only.
 pub trait FlowHandler {
     /// A packet of `flow`, travelling in `dir`.
     #[allow(unused_variables)]

@@ -230,7 +230,9 @@ impl StreamReassembler {
     /// True when `ack` (sent by the peer) acknowledges this direction's FIN.
     pub fn acks_fin(&self, ack: SeqNum) -> bool {
         match (self.base, self.fin) {
-            (Some(base), Some(fin)) => self.offset_of(base, ack) > fin as i64,
+            (Some(base), Some(fin)) => {
+                u64::try_from(self.offset_of(base, ack)).is_ok_and(|off| off > fin)
+            }
             _ => false,
         }
     }
@@ -241,8 +243,8 @@ impl StreamReassembler {
     pub fn rst_in_window(&self, seq: SeqNum) -> bool {
         let Some(base) = self.base else { return true };
         let off = self.offset_of(base, seq);
-        let low = self.next.saturating_sub(RST_WINDOW) as i64;
-        let high = self.seen_end.saturating_add(RST_WINDOW) as i64;
+        let low = i64::try_from(self.next.saturating_sub(RST_WINDOW)).unwrap_or(i64::MAX);
+        let high = i64::try_from(self.seen_end.saturating_add(RST_WINDOW)).unwrap_or(i64::MAX);
         (low..=high).contains(&off)
     }
 
@@ -256,9 +258,10 @@ impl StreamReassembler {
     /// this capture any more (the receiver got bytes we missed).
     pub fn on_ack(&mut self, ack: SeqNum) {
         let Some(base) = self.base else { return };
-        let off = self.offset_of(base, ack);
-        if off > self.next as i64 {
-            self.skip_until = self.skip_until.max(off as u64);
+        if let Ok(off) = u64::try_from(self.offset_of(base, ack))
+            && off > self.next
+        {
+            self.skip_until = self.skip_until.max(off);
         }
     }
 
@@ -280,7 +283,7 @@ impl StreamReassembler {
         cfg: &StreamConfig,
         ctr: &mut TcpCounters,
     ) -> InOrder<'p> {
-        if payload.is_empty() || self.closed || self.depth_reached {
+        if payload.is_empty() || self.closed {
             return None;
         }
         self.init(seq);
@@ -295,7 +298,12 @@ impl StreamReassembler {
             return None;
         }
         let end = end as u64;
+        // Past the depth nothing is buffered, but the anchor still follows the
+        // sender, so that its FIN and RST are read at the right offsets.
         self.seen_end = self.seen_end.max(end);
+        if self.depth_reached {
+            return None;
+        }
         if end <= self.next {
             ctr.pkt_retransmitted += 1;
             return None;

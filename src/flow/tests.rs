@@ -578,6 +578,27 @@ fn depth_is_cut_at_the_byte() {
 }
 
 #[test]
+fn fin_and_rst_are_read_correctly_long_after_the_depth() {
+    let mut s = Sensor::new(FlowConfig::default()); // depth 1 MiB
+    let syn = tcp(CLI, SRV, 100, 0, SYN, b"");
+    s.at(secs(1), &syn);
+    s.at(secs(1), &tcp(SRV, CLI, 500, 101, SYN | ACK, b""));
+    s.at(secs(1), &tcp(CLI, SRV, 101, 501, ACK, b""));
+    let seg = vec![0u8; 60_000];
+    let mut seq = 101u32;
+    // 5 GiB: far past the depth, and the sequence numbers wrap.
+    for _ in 0..(5u64 << 30) / 60_000 {
+        s.at(secs(2), &tcp(CLI, SRV, seq, 501, ACK, &seg));
+        seq = seq.wrapping_add(60_000);
+    }
+    assert!(s.flow(&syn).depth_reached(Direction::ToServer));
+    s.at(secs(3), &tcp(CLI, SRV, seq, 501, RST | ACK, b""));
+    assert_eq!(s.tcp_state(&syn), ("closed", "closed"));
+    assert_eq!(s.table.tcp_counters().rst_invalid, 0);
+    assert_eq!(s.table.tcp_counters().pkt_retransmitted, 0);
+}
+
+#[test]
 fn syn_and_fin_payloads_take_their_sequence_numbers() {
     let mut s = Sensor::new(FlowConfig::default());
     // TCP Fast Open: data on the SYN starts at ISN + 1.
@@ -1169,5 +1190,135 @@ fn worker_count_changes_no_flow_record() {
         }
         assert_eq!(per_n[0], per_n[1], "seed {seed}");
         assert_eq!(per_n[0], per_n[2], "seed {seed}");
+    }
+}
+
+// ---- Throughput (run by hand: cargo test --release --lib flow::tests::throughput -- --ignored --nocapture) ----
+
+/// Counts delivered bytes, so the work cannot be optimised away.
+#[derive(Default)]
+struct ByteCounter(u64);
+
+impl FlowHandler for ByteCounter {
+    fn on_stream(&mut self, _: &mut Flow, _: Direction, event: StreamEvent<'_>) {
+        if let StreamEvent::Data { data, .. } = event {
+            self.0 += data.len() as u64;
+        }
+    }
+}
+
+#[test]
+#[ignore = "measurement; run in release"]
+fn throughput() {
+    let mut rng = Rng(42);
+    let flows: u32 = std::env::var("FLOWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let mut pkts: Vec<Gen> = Vec::new();
+    let payload = vec![0x41u8; 400];
+    // Per flow: handshake, 12 data segments each way (in order), FIN/FIN/ACK;
+    // one flow in five is UDP instead.
+    let mut per_flow: Vec<Vec<Gen>> = Vec::new();
+    for f in 0..flows {
+        let c = (
+            IpAddr::V4(Ipv4Addr::from(0x0A00_0000 + f)),
+            1024 + (f % 60000) as u16,
+        );
+        let s = (IpAddr::V4(Ipv4Addr::new(192, 168, 1, (f % 200) as u8)), 443);
+        let mut v = Vec::new();
+        let mk = |src, dst, kind, payload: &[u8]| Gen {
+            ts: Timestamp(0),
+            src,
+            dst,
+            kind,
+            payload: payload.to_vec(),
+        };
+        if f % 5 == 0 {
+            for i in 0..26 {
+                let (a, b) = if i % 2 == 0 { (c, s) } else { (s, c) };
+                v.push(mk(a, b, GenKind::Udp, &payload[..100]));
+            }
+        } else {
+            let (ci, si) = (rng.next() as u32, rng.next() as u32);
+            let t = |seq, ack, flags| GenKind::Tcp { seq, ack, flags };
+            v.push(mk(c, s, t(ci, 0, SYN), b""));
+            v.push(mk(s, c, t(si, ci.wrapping_add(1), SYN | ACK), b""));
+            v.push(mk(
+                c,
+                s,
+                t(ci.wrapping_add(1), si.wrapping_add(1), ACK),
+                b"",
+            ));
+            for i in 0..12u32 {
+                let (co, so) = (1 + i * 400, 1 + i * 400);
+                v.push(mk(
+                    c,
+                    s,
+                    t(ci.wrapping_add(co), si.wrapping_add(so), ACK),
+                    &payload,
+                ));
+                v.push(mk(
+                    s,
+                    c,
+                    t(si.wrapping_add(so), ci.wrapping_add(co + 400), ACK),
+                    &payload,
+                ));
+            }
+            let (cn, sn) = (ci.wrapping_add(1 + 4800), si.wrapping_add(1 + 4800));
+            v.push(mk(c, s, t(cn, sn, FIN | ACK), b""));
+            v.push(mk(s, c, t(sn, cn.wrapping_add(1), FIN | ACK), b""));
+            v.push(mk(
+                c,
+                s,
+                t(cn.wrapping_add(1), sn.wrapping_add(1), ACK),
+                b"",
+            ));
+        }
+        v.reverse();
+        per_flow.push(v);
+    }
+    // Interleave: pick a random live flow for each next packet.
+    let mut live: Vec<usize> = (0..per_flow.len()).collect();
+    let mut ts = 1_000_000_000u64;
+    while !live.is_empty() {
+        let i = rng.below(live.len() as u64) as usize;
+        let f = live[i];
+        match per_flow[f].pop() {
+            Some(mut g) => {
+                ts += 1;
+                g.ts = Timestamp(ts);
+                pkts.push(g);
+            }
+            None => {
+                live.swap_remove(i);
+            }
+        }
+    }
+    let decoded: Vec<DecodedPacket<'_>> = pkts.iter().map(Gen::packet).collect();
+    let metas: Vec<PacketMeta> = pkts
+        .iter()
+        .map(|g| PacketMeta {
+            ts: g.ts,
+            wire_len: 54 + g.payload.len() as u32,
+            iface: 0,
+        })
+        .collect();
+    for round in 0..3 {
+        let mut table = FlowTable::new(FlowConfig::default());
+        let mut h = ByteCounter::default();
+        let start = std::time::Instant::now();
+        for (p, m) in decoded.iter().zip(&metas) {
+            table.process(p, m, &mut h);
+        }
+        let secs = start.elapsed().as_secs_f64();
+        table.shutdown(Timestamp(ts), &mut h);
+        eprintln!(
+            "round {round}: {} packets, {} flows, {:.2} Mpkt/s, {} bytes delivered",
+            decoded.len(),
+            flows,
+            decoded.len() as f64 / secs / 1e6,
+            h.0
+        );
     }
 }
