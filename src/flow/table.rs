@@ -270,6 +270,11 @@ impl FlowTable {
     /// Ends (reason `Timeout`) every flow expired at `now`. Costs O(expired),
     /// and changes no outcome: [`process`](Self::process) would end the same
     /// flows, the same way, at the next packet.
+    ///
+    /// `now` is packet time and must not be later than the next packet this
+    /// table will process (for instance the newest capture timestamp the
+    /// worker has received); calling it with a later time would end flows that
+    /// that packet should have found alive.
     pub fn advance(&mut self, now: Timestamp, h: &mut dyn FlowHandler) {
         if now.0 >= self.next_expiry {
             self.sweep(now, h);
@@ -295,8 +300,13 @@ impl FlowTable {
         self.entries.get(idx as usize).and_then(Option::as_ref)
     }
 
+    /// The timeout of `class` in µs (0 for "on no list", which cannot be asked).
+    fn timeout(&self, class: usize) -> u64 {
+        self.timeouts.get(class).copied().unwrap_or(0)
+    }
+
     fn expired(&self, flow: &Flow, class: usize, now: Timestamp) -> bool {
-        now.0 >= flow.last_seen.0.saturating_add(self.timeouts[class])
+        now.0 >= flow.last_seen.0.saturating_add(self.timeout(class))
     }
 
     /// Why the flow at `idx` must end before `pkt` can be counted in it, if it must.
@@ -348,7 +358,7 @@ impl FlowTable {
         for class in 0..CLASSES {
             if let Some(t) = self.lru.tail(class) {
                 let expiry = self.entry(t).map_or(0, |e| {
-                    e.flow.last_seen.0.saturating_add(self.timeouts[class])
+                    e.flow.last_seen.0.saturating_add(self.timeout(class))
                 });
                 if earliest.is_none_or(|(e, _)| expiry < e) {
                     earliest = Some((expiry, t));
@@ -417,7 +427,7 @@ impl FlowTable {
             }
         }
         if let Some((seen, class, t)) = oldest {
-            let expired = now.0 >= seen.saturating_add(self.timeouts[class]);
+            let expired = now.0 >= seen.saturating_add(self.timeout(class));
             let reason = if expired {
                 EndReason::Timeout
             } else {
@@ -474,10 +484,8 @@ impl FlowTable {
         }
         let class = class_of(flow);
         self.lru.touch(idx, class);
-        let expiry = flow
-            .last_seen
-            .0
-            .saturating_add(self.timeouts[usize::from(class)]);
+        let timeout = self.timeouts.get(usize::from(class)).copied().unwrap_or(0);
+        let expiry = flow.last_seen.0.saturating_add(timeout);
         self.next_expiry = self.next_expiry.min(expiry);
 
         h.on_packet(flow, dir, pkt, meta);
