@@ -35,7 +35,15 @@ fn host(n: u32) -> [u8; 4] {
     Ipv4Addr::from(0x0a00_0000 | n).octets()
 }
 
-fn tcp_frame(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, seq: u32, flags: u8, len: usize) -> Vec<u8> {
+fn tcp_frame(
+    src: [u8; 4],
+    sport: u16,
+    dst: [u8; 4],
+    dport: u16,
+    seq: u32,
+    flags: u8,
+    len: usize,
+) -> Vec<u8> {
     let mut b = PacketBuilder::ethernet2(MAC_A, MAC_B)
         .ipv4(src, dst, 64)
         .tcp(sport, dport, seq, 64240);
@@ -77,7 +85,11 @@ fn fragments(frame: &[u8], id: u16, n: usize) -> Vec<Vec<u8>> {
         f[16..18].copy_from_slice(&total.to_be_bytes());
         f[18..20].copy_from_slice(&id.to_be_bytes());
         let off = (i * chunk / 8) as u16;
-        let mf = if (i + 1) * chunk < payload.len() { 0x2000 } else { 0 };
+        let mf = if (i + 1) * chunk < payload.len() {
+            0x2000
+        } else {
+            0
+        };
         f[20..22].copy_from_slice(&(off | mf).to_be_bytes());
         f[24..26].copy_from_slice(&[0, 0]);
         let sum = checksum(&f[14..14 + ihl]);
@@ -89,7 +101,10 @@ fn fragments(frame: &[u8], id: u16, n: usize) -> Vec<Vec<u8>> {
 }
 
 fn checksum(h: &[u8]) -> u16 {
-    let mut s: u32 = h.chunks(2).map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))).sum();
+    let mut s: u32 = h
+        .chunks(2)
+        .map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])))
+        .sum();
     while s > 0xffff {
         s = (s & 0xffff) + (s >> 16);
     }
@@ -126,7 +141,13 @@ fn traffic() -> Vec<Vec<u8>> {
         } else if r < 95 {
             let f = rng.below(1000) as u32;
             let len = [40usize, 120, 512][rng.below(3) as usize];
-            frames.push(udp_frame(host(1 + f % 500), 40_000 + f as u16, host(20_000 + f % 8), 53, len));
+            frames.push(udp_frame(
+                host(1 + f % 500),
+                40_000 + f as u16,
+                host(20_000 + f % 8),
+                53,
+                len,
+            ));
         } else {
             let f = udp_frame(host(7), 5000, host(8), 2049, 3000);
             frames.extend(fragments(&f, frag_id, 3));
@@ -142,7 +163,11 @@ impl FlowHandler for Nothing {}
 fn bench(c: &mut Criterion) {
     let frames = traffic();
     let bytes: usize = frames.iter().map(Vec::len).sum();
-    eprintln!("{} frames, {} bytes on average", frames.len(), bytes / frames.len().max(1));
+    eprintln!(
+        "{} frames, {} bytes on average",
+        frames.len(),
+        bytes / frames.len().max(1)
+    );
     let mut g = c.benchmark_group("decode_flow");
     g.throughput(Throughput::Elements(frames.len() as u64));
     g.bench_function("decode_only", |b| {
@@ -170,7 +195,9 @@ fn bench(c: &mut Criterion) {
                     wire_len: f.len() as u32,
                     iface: 0,
                 };
-                if let Decoded::Packet(p) = dec.decode(LinkType::Ethernet, f, f.len() as u32, meta.ts) {
+                if let Decoded::Packet(p) =
+                    dec.decode(LinkType::Ethernet, f, f.len() as u32, meta.ts)
+                {
                     table.process(&p, &meta, &mut Nothing);
                 }
             }

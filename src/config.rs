@@ -60,13 +60,11 @@ impl ByteSize {
     /// Parses `"64 MiB"` and friends.
     pub fn parse(text: &str) -> Result<Self, String> {
         let t = text.trim();
-        let split = t
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(t.len());
+        let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
         let (num, unit) = t.split_at(split);
-        let n: u64 = num
-            .parse()
-            .map_err(|_| format!("`{text}` is not a size; write e.g. 1048576, \"512 KiB\" or \"64 MiB\""))?;
+        let n: u64 = num.parse().map_err(|_| {
+            format!("`{text}` is not a size; write e.g. 1048576, \"512 KiB\" or \"64 MiB\"")
+        })?;
         let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
             "" | "b" => 1,
             "k" | "kb" | "kib" => 1 << 10,
@@ -451,14 +449,12 @@ impl RawConfig {
 
     /// Checks every value and builds the [`Config`].
     pub fn validate(self) -> Result<Config, ConfigError> {
-        for (name, _) in [
-            ("outputs.syslog", &self.outputs.syslog),
-            ("outputs.portal", &self.outputs.portal),
-            ("outputs.redis", &self.outputs.redis),
-        ]
-        .iter()
-        .filter(|(_, v)| v.is_some())
-        {
+        let unavailable = [
+            ("outputs.syslog", self.outputs.syslog.is_some()),
+            ("outputs.portal", self.outputs.portal.is_some()),
+            ("outputs.redis", self.outputs.redis.is_some()),
+        ];
+        if let Some((name, _)) = unavailable.iter().find(|(_, set)| *set) {
             return Err(invalid(
                 name,
                 "this output is not available in this build yet; remove the section \
@@ -488,7 +484,9 @@ impl RawConfig {
             if name.is_empty() || name.len() > 15 || name.contains(['/', ' ']) {
                 return Err(invalid(
                     &format!("capture.interfaces[{i}]"),
-                    format!("`{name}` is not an interface name (1-15 characters, no `/` or spaces)"),
+                    format!(
+                        "`{name}` is not an interface name (1-15 characters, no `/` or spaces)"
+                    ),
                 ));
             }
         }
@@ -671,7 +669,10 @@ mod tests {
         let msg = parse("[capture]\nworkers = 1000\n")
             .expect_err("too many")
             .to_string();
-        assert!(msg.contains("capture.workers") && msg.contains("1-256"), "{msg}");
+        assert!(
+            msg.contains("capture.workers") && msg.contains("1-256"),
+            "{msg}"
+        );
         let msg = parse("[flow.timeouts]\ntcp_new = 0\n")
             .expect_err("zero")
             .to_string();
@@ -679,7 +680,10 @@ mod tests {
         let msg = parse("[outputs.eve]\ntypes = [\"flow\", \"dns\"]\n")
             .expect_err("type")
             .to_string();
-        assert!(msg.contains("outputs.eve.types[1]") && msg.contains("dns"), "{msg}");
+        assert!(
+            msg.contains("outputs.eve.types[1]") && msg.contains("dns"),
+            "{msg}"
+        );
     }
 
     #[test]

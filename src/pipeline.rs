@@ -26,9 +26,7 @@ use crate::capture::{
     CaptureError, KernelStats, LiveSource, OfflineSource, PacketSource, RawPacket, ReadStatus,
 };
 use crate::config::Config;
-use crate::decode::{
-    DecoderCounters, DefragCounters, Decoded, Decoder, LinkType, dispatch_hash,
-};
+use crate::decode::{Decoded, Decoder, DecoderCounters, DefragCounters, LinkType, dispatch_hash};
 use crate::flow::{
     Direction, EndReason, Flow, FlowCounters, FlowHandler, FlowTable, PacketMeta, StreamEvent,
     TcpCounters,
@@ -268,10 +266,22 @@ impl Shared {
             s.add_set(&c);
         }
         let kernel = self.kernel.lock().unwrap_or_else(|e| e.into_inner());
-        s.add("capture.kernel_packets", kernel.iter().map(|k| k.received).sum());
-        s.add("capture.kernel_drops", kernel.iter().map(|k| k.dropped).sum());
-        s.add("capture.kernel_ifdrops", kernel.iter().map(|k| k.if_dropped).sum());
-        s.add("capture.queue_drops", self.queue_drops.load(Ordering::Relaxed));
+        s.add(
+            "capture.kernel_packets",
+            kernel.iter().map(|k| k.received).sum(),
+        );
+        s.add(
+            "capture.kernel_drops",
+            kernel.iter().map(|k| k.dropped).sum(),
+        );
+        s.add(
+            "capture.kernel_ifdrops",
+            kernel.iter().map(|k| k.if_dropped).sum(),
+        );
+        s.add(
+            "capture.queue_drops",
+            self.queue_drops.load(Ordering::Relaxed),
+        );
         s
     }
 }
@@ -406,9 +416,7 @@ fn stats_record(snap: &Snapshot, ts: Timestamp, started: Instant) -> EveRecord {
     let mut stats = snap.to_json();
     if let Some(obj) = stats.as_object_mut() {
         obj.insert("uptime".into(), started.elapsed().as_secs().into());
-        let detect = obj
-            .entry("detect")
-            .or_insert_with(|| serde_json::json!({}));
+        let detect = obj.entry("detect").or_insert_with(|| serde_json::json!({}));
         if let Some(d) = detect.as_object_mut() {
             // No signature engine is loaded yet: report an empty rule set the
             // way Suricata reports its engines, so dashboards find the keys.

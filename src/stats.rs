@@ -133,7 +133,9 @@ mod tests {
     fn nests_dotted_names() {
         let mut s = Snapshot::new();
         s.add_set(&Demo { pkts: 3, gap: 1 });
-        s.add_set(&Demo { pkts: 2, gap: 0 });
+        let mut d = Demo { pkts: 1, gap: 0 };
+        d.merge(&Demo { pkts: 1, gap: 0 });
+        s.add_set(&d);
         assert_eq!(s.get("decoder.pkts"), 5);
         assert_eq!(
             s.to_json(),

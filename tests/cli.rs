@@ -35,9 +35,15 @@ fn replay_prints_summary_and_writes_default_eve() {
     let out = wardwatch(&["replay", "--workers", "2", "a.pcap"], dir.path());
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(stdout.contains(&format!("packets: {} ", frames.len())), "{stdout}");
+    assert!(
+        stdout.contains(&format!("packets: {} ", frames.len())),
+        "{stdout}"
+    );
     assert!(stdout.contains("flows:   1"), "{stdout}");
-    assert!(stdout.contains("packets/s") && stdout.contains("Mbit/s"), "{stdout}");
+    assert!(
+        stdout.contains("packets/s") && stdout.contains("Mbit/s"),
+        "{stdout}"
+    );
     // No config: EVE goes to ./eve.json with flow and stats events.
     let events = read_eve(dir.path().join("eve.json"));
     assert_eq!(events_of_type(&events, "flow").len(), 1);
@@ -45,7 +51,10 @@ fn replay_prints_summary_and_writes_default_eve() {
     let last = stats.last().expect("stats");
     assert_eq!(last["stats"]["decoder"]["pkts"], frames.len() as u64);
     assert_eq!(last["stats"]["detect"]["engines"][0]["rules_loaded"], 0);
-    assert_eq!(last["timestamp"], events_of_type(&events, "flow")[0]["flow"]["end"]);
+    assert_eq!(
+        last["timestamp"],
+        events_of_type(&events, "flow")[0]["flow"]["end"]
+    );
 }
 
 #[test]
@@ -59,9 +68,15 @@ fn truncated_pcap_processes_what_precedes_the_cut() {
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("cut.pcap"), "{stderr}");
-    assert!(stderr.contains(&format!("after record {}", frames.len() - 1)), "{stderr}");
+    assert!(
+        stderr.contains(&format!("after record {}", frames.len() - 1)),
+        "{stderr}"
+    );
     let events = read_eve(dir.path().join("e.json"));
-    let last = events_of_type(&events, "stats").pop().expect("stats").clone();
+    let last = events_of_type(&events, "stats")
+        .pop()
+        .expect("stats")
+        .clone();
     assert_eq!(last["stats"]["decoder"]["pkts"], frames.len() as u64 - 1);
 }
 
@@ -77,11 +92,19 @@ fn non_pcap_missing_and_empty_files_are_clear_errors() {
         ("empty.pcap", "empty"),
     ] {
         // Even after a good file: files are checked before any packet is processed.
-        let out = wardwatch(&["replay", "--eve", "e.json", "good.pcap", file], dir.path());
+        let out = wardwatch(
+            &["replay", "--eve", "e.json", "good.pcap", file],
+            dir.path(),
+        );
         let stderr = text(&out.stderr);
         assert!(!out.status.success(), "{file}: should fail");
-        assert!(stderr.contains(file) && stderr.contains(needle), "{file}: {stderr}");
-        assert!(!dir.path().join("e.json").exists() || read_eve(dir.path().join("e.json")).is_empty());
+        assert!(
+            stderr.contains(file) && stderr.contains(needle),
+            "{file}: {stderr}"
+        );
+        assert!(
+            !dir.path().join("e.json").exists() || read_eve(dir.path().join("e.json")).is_empty()
+        );
     }
 }
 
@@ -89,11 +112,19 @@ fn non_pcap_missing_and_empty_files_are_clear_errors() {
 fn unsupported_link_type_is_named() {
     let dir = tempfile::tempdir().expect("tmp");
     // LINKTYPE_IEEE802_11 (105)
-    write_pcap(dir.path().join("wifi.pcap"), 105, &[Frame::new(T0_MICROS, vec![0; 30])]).expect("write");
+    write_pcap(
+        dir.path().join("wifi.pcap"),
+        105,
+        &[Frame::new(T0_MICROS, vec![0; 30])],
+    )
+    .expect("write");
     let out = wardwatch(&["replay", "wifi.pcap"], dir.path());
     let stderr = text(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("wifi.pcap") && stderr.contains("link type 105"), "{stderr}");
+    assert!(
+        stderr.contains("wifi.pcap") && stderr.contains("link type 105"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -104,12 +135,18 @@ fn bad_config_names_the_key() {
     let out = wardwatch(&["replay", "--config", "bad.toml", "a.pcap"], dir.path());
     let stderr = text(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("capture.workers") && stderr.contains("1-256"), "{stderr}");
+    assert!(
+        stderr.contains("capture.workers") && stderr.contains("1-256"),
+        "{stderr}"
+    );
     std::fs::write(dir.path().join("typo.toml"), "[flow]\nmax_flow = 5\n").expect("write");
     let out = wardwatch(&["replay", "--config", "typo.toml", "a.pcap"], dir.path());
     let stderr = text(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("typo.toml") && stderr.contains("max_flow") && stderr.contains("max_flows"), "{stderr}");
+    assert!(
+        stderr.contains("typo.toml") && stderr.contains("max_flow") && stderr.contains("max_flows"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -83,11 +83,29 @@ fn captures_tcp_and_udp_across_a_veth() {
         names: vec![ns_b.clone()],
     };
     sh(&[
-        "ip", "link", "add", &if_a, "netns", &ns_a, "type", "veth", "peer", "name", &if_b,
-        "netns", &ns_b,
+        "ip", "link", "add", &if_a, "netns", &ns_a, "type", "veth", "peer", "name", &if_b, "netns",
+        &ns_b,
     ]);
-    sh(&["ip", "-n", &ns_a, "addr", "add", "10.99.0.1/24", "dev", &if_a]);
-    sh(&["ip", "-n", &ns_b, "addr", "add", "10.99.0.2/24", "dev", &if_b]);
+    sh(&[
+        "ip",
+        "-n",
+        &ns_a,
+        "addr",
+        "add",
+        "10.99.0.1/24",
+        "dev",
+        &if_a,
+    ]);
+    sh(&[
+        "ip",
+        "-n",
+        &ns_b,
+        "addr",
+        "add",
+        "10.99.0.2/24",
+        "dev",
+        &if_b,
+    ]);
     sh(&["ip", "-n", &ns_a, "link", "set", &if_a, "up"]);
     sh(&["ip", "-n", &ns_b, "link", "set", &if_b, "up"]);
     sh(&["ip", "-n", &ns_b, "link", "set", "lo", "up"]);
@@ -142,7 +160,10 @@ fn captures_tcp_and_udp_across_a_veth() {
         if let Some(st) = sensor.try_wait().expect("wait") {
             break st;
         }
-        assert!(Instant::now() < deadline, "sensor did not stop after SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "sensor did not stop after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     let stderr = sensor
@@ -169,8 +190,14 @@ fn captures_tcp_and_udp_across_a_veth() {
     assert_eq!(tcp["dest_ip"], "10.99.0.2");
     assert_eq!(tcp["in_iface"], if_b.as_str());
     // 3-way handshake + 5 data segments + FIN/ACKs: at least 8 each way is safe.
-    assert!(tcp["flow"]["pkts_toserver"].as_u64().unwrap_or(0) >= 8, "{tcp}");
-    assert!(tcp["flow"]["pkts_toclient"].as_u64().unwrap_or(0) >= 6, "{tcp}");
+    assert!(
+        tcp["flow"]["pkts_toserver"].as_u64().unwrap_or(0) >= 8,
+        "{tcp}"
+    );
+    assert!(
+        tcp["flow"]["pkts_toclient"].as_u64().unwrap_or(0) >= 6,
+        "{tcp}"
+    );
     assert_eq!(tcp["tcp"]["syn"], true, "{tcp}");
     assert_eq!(tcp["tcp"]["fin"], true, "{tcp}");
     let udp = flows
@@ -191,7 +218,10 @@ fn captures_tcp_and_udp_across_a_veth() {
     let kernel = stats["stats"]["capture"]["kernel_packets"]
         .as_u64()
         .unwrap_or(0);
-    assert!(kernel >= pkts, "kernel_packets {kernel} < decoder.pkts {pkts}");
+    assert!(
+        kernel >= pkts,
+        "kernel_packets {kernel} < decoder.pkts {pkts}"
+    );
     assert_eq!(stats["stats"]["capture"]["kernel_drops"], 0);
     assert_eq!(stats["stats"]["capture"]["queue_drops"], 0);
 }

@@ -37,7 +37,13 @@ fn key(flow: &Flow, dir: Direction) -> (u64, bool) {
 }
 
 impl FlowHandler for Recorder {
-    fn on_packet(&mut self, flow: &mut Flow, _: Direction, pkt: &DecodedPacket<'_>, _: &PacketMeta) {
+    fn on_packet(
+        &mut self,
+        flow: &mut Flow,
+        _: Direction,
+        pkt: &DecodedPacket<'_>,
+        _: &PacketMeta,
+    ) {
         if pkt.ip_proto != 6 {
             let mut s = self.0.lock().expect("lock");
             s.datagrams.push((flow.id, pkt.payload.to_vec()));
@@ -52,7 +58,10 @@ impl FlowHandler for Recorder {
                 let buf = s.stream.entry(k).or_default();
                 // Never delivered twice: each chunk starts at or after the end of
                 // what came before (after a gap, beyond it).
-                assert!(offset as usize >= buf.len(), "data delivered twice at {offset}");
+                assert!(
+                    offset as usize >= buf.len(),
+                    "data delivered twice at {offset}"
+                );
                 buf.extend_from_slice(data);
             }
             StreamEvent::Gap { offset, len } => {
@@ -66,7 +75,11 @@ impl FlowHandler for Recorder {
     }
 
     fn on_flow_end(&mut self, flow: &Flow, reason: EndReason) {
-        self.0.lock().expect("lock").ended.push((flow.id, reason.as_str()));
+        self.0
+            .lock()
+            .expect("lock")
+            .ended
+            .push((flow.id, reason.as_str()));
     }
 }
 
@@ -235,7 +248,10 @@ fn same_addresses_in_two_vlans_are_two_flows() {
     let run = replay_frames(1, &a, "", 2);
     let mut vlans: Vec<_> = run.flows().iter().map(|f| f["vlan"].clone()).collect();
     vlans.sort_by_key(|v| v.to_string());
-    assert_eq!(vlans, vec![serde_json::json!([10]), serde_json::json!([20])]);
+    assert_eq!(
+        vlans,
+        vec![serde_json::json!([10]), serde_json::json!([20])]
+    );
 }
 
 #[test]
@@ -244,16 +260,25 @@ fn ipv6_with_extension_headers() {
     let c = Host::v6("2001:db8:20::40");
     let s = Host::v6("2001:db8:1::10");
     let mut frames = Vec::new();
-    for (i, payload) in [b"first".as_slice(), b"second".as_slice()].iter().enumerate() {
+    for (i, payload) in [b"first".as_slice(), b"second".as_slice()]
+        .iter()
+        .enumerate()
+    {
         let ip6 = udp_ip(c, 5353, s, 514, payload);
         let with = with_ipv6_ext_headers(&ip6, &exts);
-        frames.push(Frame::new(T0_MICROS + i as u64, encapsulate(Link::Ethernet, &with)));
+        frames.push(Frame::new(
+            T0_MICROS + i as u64,
+            encapsulate(Link::Ethernet, &with),
+        ));
     }
     let tcp6 = with_ipv6_ext_headers(
         &tcp_ip(c, 41000, s, 443, 77, 0, "S", b""),
         &[Ipv6Ext::HopByHop],
     );
-    frames.push(Frame::new(T0_MICROS + 5, encapsulate(Link::Ethernet, &tcp6)));
+    frames.push(Frame::new(
+        T0_MICROS + 5,
+        encapsulate(Link::Ethernet, &tcp6),
+    ));
     let run = replay_frames(1, &frames, "", 2);
     let flows = run.flows();
     let udp = flows
@@ -263,7 +288,10 @@ fn ipv6_with_extension_headers() {
     assert_eq!(udp["src_ip"], "2001:db8:20::40");
     assert_eq!(udp["dest_port"], 514);
     assert_eq!(udp["flow"]["pkts_toserver"], 2);
-    let tcp = flows.iter().find(|f| f["proto"] == "TCP").expect("tcp flow");
+    let tcp = flows
+        .iter()
+        .find(|f| f["proto"] == "TCP")
+        .expect("tcp flow");
     assert_eq!(tcp["dest_port"], 443);
     assert_eq!(tcp["flow"]["state"], "new");
     let payloads: Vec<_> = run.seen.datagrams.iter().map(|(_, p)| p.clone()).collect();
@@ -359,29 +387,32 @@ fn tcp_out_of_order_retransmitted_and_overlapping_segments() {
     let data: Vec<u8> = (0..6000u32).map(|i| (i * 7 % 256) as u8).collect();
     let base = s.next_seq(Dir::ToServer);
     let mut segs = s.send_segments(Dir::ToServer, &data, 1000);
-    // Out of order: swap segments 1 and 3; retransmit segment 2; add an
-    // overlapping segment carrying different bytes over 2500..3500, sent
-    // after the originals (first wins: the originals are kept).
+    // Out of order: segments 1 and 3 swapped, so segment 3 (3000..4000) waits
+    // in the buffer; while it waits, a segment with different bytes over
+    // 3200..3800 arrives (first wins: the buffered original is kept); segment
+    // 2 is retransmitted after it was delivered (never delivered twice).
     segs.swap(1, 3);
-    let retrans = segs[2].clone();
-    segs.insert(4, retrans);
-    let overlap = s.segment_at(
-        Dir::ToServer,
-        base.wrapping_add(2500),
-        "PA",
-        &[0xEE; 1000],
-    );
-    segs.push(overlap);
+    let overlap = s.segment_at(Dir::ToServer, base.wrapping_add(3200), "PA", &[0xEE; 600]);
+    segs.insert(2, overlap);
+    let retrans = segs[3].clone();
+    segs.insert(5, retrans);
     frames.extend(segs);
     frames.push(s.ack(Dir::ToClient));
     frames.extend(s.close());
     restamp(&mut frames, T0_MICROS, 500);
     let run = replay_frames(1, &frames, "", 2);
-    assert_eq!(run.stream_to_server(), data, "stream differs from what was sent");
+    assert_eq!(
+        run.stream_to_server(),
+        data,
+        "stream differs from what was sent"
+    );
     assert!(run.seen.gaps.is_empty(), "{:?}", run.seen.gaps);
     let tcp = &run.last_stats()["stats"]["tcp"];
-    assert!(tcp["overlap"].as_u64().unwrap_or(0) >= 2, "{tcp}");
-    assert!(tcp["overlap_diff_data"].as_u64().unwrap_or(0) >= 1, "{tcp}");
+    assert_eq!(tcp["overlap"], 1, "{tcp}");
+    assert_eq!(tcp["overlap_diff_data"], 1, "{tcp}");
+    assert!(tcp["pkt_retransmitted"].as_u64().unwrap_or(0) >= 1, "{tcp}");
+    // segments 3, the overlap and 2 arrive ahead of the hole at 1000
+    assert_eq!(tcp["pkt_out_of_order"], 3, "{tcp}");
     assert_eq!(tcp["reassembly_gap"], 0);
 }
 
@@ -425,7 +456,10 @@ fn stream_depth_is_configurable() {
     frames.extend(s.close());
     let run = replay_frames(1, &frames, "[stream]\ndepth = 2048\n", 1);
     assert_eq!(run.stream_to_server().len(), 2048);
-    assert_eq!(run.seen.depth.values().copied().collect::<Vec<_>>(), vec![2048]);
+    assert_eq!(
+        run.seen.depth.values().copied().collect::<Vec<_>>(),
+        vec![2048]
+    );
     assert_eq!(run.last_stats()["stats"]["tcp"]["stream_depth_reached"], 1);
 }
 
@@ -507,10 +541,7 @@ fn several_files_pcapng_and_nanosecond_pcap_in_order() {
     // The flow's interface is the file its first packet came from.
     assert_eq!(f["in_iface"], "1.pcap");
     let last = frames.last().expect("frames").ts_micros;
-    assert_eq!(
-        f["flow"]["end"],
-        wardwatch::time::Timestamp(last).rfc3339()
-    );
+    assert_eq!(f["flow"]["end"], wardwatch::time::Timestamp(last).rfc3339());
     assert_eq!(run.summary.packets(), frames.len() as u64);
 }
 
@@ -526,10 +557,17 @@ fn mixed_capture() -> Vec<Frame> {
             1 => Link::Vlan(100 + (i % 2) as u16),
             _ => Link::QinQ { outer: 5, inner: 6 },
         };
-        let mut t = TcpSession::new(c, 30000 + i as u16, s, 80 + (i % 4) as u16, i * 1000, i * 77)
-            .over(link)
-            .starting_at(T0_MICROS + u64::from(i) * 2_000_000)
-            .with_step(3000);
+        let mut t = TcpSession::new(
+            c,
+            30000 + i as u16,
+            s,
+            80 + (i % 4) as u16,
+            i * 1000,
+            i * 77,
+        )
+        .over(link)
+        .starting_at(T0_MICROS + u64::from(i) * 2_000_000)
+        .with_step(3000);
         let mut f = t.handshake();
         let mut segs = t.send_segments(Dir::ToServer, &vec![b'a' + (i % 26) as u8; 2500], 700);
         if i % 4 == 0 {
@@ -606,6 +644,9 @@ fn flow_events_use_client_as_source_and_icmp_type() {
     assert_eq!(f["proto"], "ICMP");
     assert_eq!(f["icmp_type"], 8);
     assert!(f.get("src_port").is_none());
-    assert_eq!(f["src_ip"], serde_json::json!(ip("10.20.30.40").to_string()));
+    assert_eq!(
+        f["src_ip"],
+        serde_json::json!(ip("10.20.30.40").to_string())
+    );
     assert_eq!(f["flow"]["pkts_toclient"], 1);
 }

@@ -4,7 +4,9 @@ use std::os::fd::AsFd;
 
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 
-use super::{CaptureError, KernelStats, PacketSource, RawPacket, ReadStatus, header_ts, link_type_of};
+use super::{
+    CaptureError, KernelStats, PacketSource, RawPacket, ReadStatus, header_ts, link_type_of,
+};
 use crate::config::LiveOptions;
 use crate::decode::LinkType;
 

@@ -79,7 +79,9 @@ pub enum CaptureError {
         message: String,
     },
     /// A capture file uses a link type wardwatch cannot decode.
-    #[error("{path}: unsupported link type {linktype} ({name}); supported: Ethernet, Linux SLL/SLL2, raw IP, NULL/loopback")]
+    #[error(
+        "{path}: unsupported link type {linktype} ({name}); supported: Ethernet, Linux SLL/SLL2, raw IP, NULL/loopback"
+    )]
     LinkType {
         /// The file or interface.
         path: PathBuf,
@@ -137,7 +139,10 @@ pub trait PacketSource: Send {
     }
 }
 
-fn link_type_of(linktype: pcap::Linktype, path: &std::path::Path) -> Result<LinkType, CaptureError> {
+fn link_type_of(
+    linktype: pcap::Linktype,
+    path: &std::path::Path,
+) -> Result<LinkType, CaptureError> {
     LinkType::from_linktype(linktype.0).ok_or_else(|| CaptureError::LinkType {
         path: path.to_path_buf(),
         linktype: linktype.0,

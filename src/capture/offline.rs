@@ -65,12 +65,13 @@ fn open_file(path: &Path) -> Result<OpenFile, CaptureError> {
         }
         Ok(_) => {}
     }
-    let cap = pcap::Capture::from_file_with_precision(path, pcap::Precision::Micro).map_err(
-        |e| CaptureError::Open {
-            path: path.to_path_buf(),
-            message: format!("not a readable pcap or pcapng file ({e})"),
-        },
-    )?;
+    let cap =
+        pcap::Capture::from_file_with_precision(path, pcap::Precision::Micro).map_err(|e| {
+            CaptureError::Open {
+                path: path.to_path_buf(),
+                message: format!("not a readable pcap or pcapng file ({e})"),
+            }
+        })?;
     let link = link_type_of(cap.get_datalink(), path)?;
     Ok(OpenFile {
         path: path.to_path_buf(),

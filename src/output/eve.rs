@@ -341,10 +341,13 @@ impl EveWriter {
     /// Writes one record as a line. A failure is counted and logged, never
     /// fatal: the sensor keeps running and the count shows in `stats`.
     pub fn write(&mut self, record: &EveRecord) {
-        let result = record.to_json_line().map_err(std::io::Error::other).and_then(|line| {
-            self.out.write_all(line.as_bytes())?;
-            self.out.write_all(b"\n")
-        });
+        let result = record
+            .to_json_line()
+            .map_err(std::io::Error::other)
+            .and_then(|line| {
+                self.out.write_all(line.as_bytes())?;
+                self.out.write_all(b"\n")
+            });
         match result {
             Ok(()) => self.written += 1,
             Err(e) => {
@@ -451,7 +454,10 @@ mod tests {
             Err(e) => e.to_string(),
             Ok(_) => panic!("opened a file in a missing directory"),
         };
-        assert!(e.contains("/nonexistent-dir/eve.json") && e.contains("--eve"), "{e}");
+        assert!(
+            e.contains("/nonexistent-dir/eve.json") && e.contains("--eve"),
+            "{e}"
+        );
     }
 
     #[test]
