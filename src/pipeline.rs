@@ -344,7 +344,11 @@ fn run(
     drop(pool_tx);
 
     let mut captures: Vec<JoinHandle<Vec<String>>> = Vec::new();
+    // Each capture thread drops its clone of `done_tx` when it ends, so the
+    // main thread wakes at once instead of polling.
+    let (done_tx, done_rx) = bounded::<()>(0);
     for (i, source) in sources.into_iter().enumerate() {
+        let done = done_tx.clone();
         let cap = CaptureLoop {
             source,
             index: i,
@@ -358,17 +362,29 @@ fn run(
         captures.push(
             std::thread::Builder::new()
                 .name(format!("ww-capture-{i}"))
-                .spawn(move || cap.run())?,
+                .spawn(move || {
+                    let warnings = cap.run();
+                    drop(done);
+                    warnings
+                })?,
         );
     }
+    drop(done_tx);
     drop(worker_txs);
 
     // Periodic stats while capture runs.
     let stats_out = outputs.sender();
     let interval = Duration::from_secs(config.stats_interval);
     let mut next_stats = Instant::now() + interval;
-    while captures.iter().any(|c| !c.is_finished()) {
-        std::thread::sleep(Duration::from_millis(50));
+    loop {
+        let wait = if config.stats_interval > 0 {
+            next_stats.saturating_duration_since(Instant::now())
+        } else {
+            Duration::from_secs(3600)
+        };
+        if let Err(crossbeam_channel::RecvTimeoutError::Disconnected) = done_rx.recv_timeout(wait) {
+            break;
+        }
         if config.stats_interval > 0 && Instant::now() >= next_stats {
             next_stats += interval;
             let snap = shared.snapshot();

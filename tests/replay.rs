@@ -650,3 +650,83 @@ fn flow_events_use_client_as_source_and_icmp_type() {
     );
     assert_eq!(f["flow"]["pkts_toclient"], 1);
 }
+
+#[test]
+fn merged_pcapng_with_mixed_interfaces() {
+    // What mergecap makes of two sensors' captures: an Ethernet interface in
+    // microseconds and a raw-IP one in nanoseconds with another snaplen, plus
+    // an interface of a link type wardwatch does not decode (802.11, 105).
+    // libpcap refuses such files; wardwatch reads every packet of both.
+    let ifaces = [
+        NgInterface {
+            linktype: 1,
+            snaplen: 262_144,
+            tsresol: 6,
+        },
+        NgInterface {
+            linktype: 101,
+            snaplen: 65_535,
+            tsresol: 9,
+        },
+        NgInterface {
+            linktype: 105,
+            snaplen: 2_048,
+            tsresol: 6,
+        },
+    ];
+    let c = client4();
+    let s = server4();
+    let frames = vec![
+        (0, Frame::new(T0_MICROS, udp(c, 5000, s, 53, b"eth"))),
+        (
+            1,
+            Frame::new(T0_MICROS + 1_500, udp_ip(s, 53, c, 5000, b"raw")),
+        ),
+        (
+            2,
+            Frame::new(T0_MICROS + 2_000, vec![0x08, 0x00, 0, 0, 1, 2, 3]),
+        ),
+        (
+            0,
+            Frame::new(T0_MICROS + 3_000_123, udp(c, 5000, s, 53, b"eth2")),
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("merged.pcapng");
+    std::fs::write(&path, pcapng_multi_bytes(&ifaces, &frames)).expect("write");
+    let run = replay_files(&[path], "", 2);
+    let flows = run.flows();
+    assert_eq!(flows.len(), 1, "{flows:?}");
+    let f = flows[0];
+    assert_eq!(f["flow"]["pkts_toserver"], 2);
+    assert_eq!(f["flow"]["pkts_toclient"], 1);
+    assert_eq!(f["flow"]["start"], "2024-04-01T09:30:00.000000+00:00");
+    assert_eq!(f["flow"]["end"], "2024-04-01T09:30:03.000123+00:00");
+    let st = &run.last_stats()["stats"]["decoder"];
+    assert_eq!(st["pkts"], 4);
+    assert_eq!(st["unsupported_link"], 1);
+    assert_eq!(st["invalid"], 0);
+    let payloads: Vec<_> = run.seen.datagrams.iter().map(|(_, p)| p.clone()).collect();
+    assert_eq!(
+        payloads,
+        vec![b"eth".to_vec(), b"raw".to_vec(), b"eth2".to_vec()]
+    );
+}
+
+#[test]
+fn truncated_pcapng_keeps_the_packets_before_the_cut() {
+    let (frames, _, _) = simple_session(Link::Ethernet);
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("cut.pcapng");
+    write_pcapng(&path, 1, &frames).expect("write");
+    truncate_file(&path, 7).expect("truncate");
+    let run = replay_files(&[path], "", 1);
+    assert_eq!(run.summary.packets(), frames.len() as u64 - 1);
+    assert_eq!(run.summary.warnings.len(), 1, "{:?}", run.summary.warnings);
+    assert!(
+        run.summary.warnings[0].contains("cut.pcapng")
+            && run.summary.warnings[0].contains(&format!("after record {}", frames.len() - 1)),
+        "{:?}",
+        run.summary.warnings
+    );
+}

@@ -34,6 +34,7 @@ fn hash_frame(link: LinkType, data: &[u8]) -> Option<u64> {
             6 => hash_ipv6([0; 2], data),
             _ => None,
         },
+        LinkType::Unsupported(_) => None,
         LinkType::Ipv4 => hash_ipv4([0; 2], data),
         LinkType::Ipv6 => hash_ipv6([0; 2], data),
         LinkType::Null | LinkType::Loop => {

@@ -130,6 +130,9 @@ crate::counters! {
         other_ip => "decoder.other_ip",
         /// Valid frames without IP.
         not_ip => "decoder.not_ip",
+        /// Frames of a link type wardwatch cannot decode (e.g. one interface of
+        /// a multi-interface pcapng file); skipped, not malformed.
+        unsupported_link => "decoder.unsupported_link",
         /// Ethernet header cut short.
         event_ethernet_pkt_too_small => "decoder.event.ethernet.pkt_too_small",
         /// VLAN tag cut short.

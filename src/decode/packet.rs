@@ -25,6 +25,10 @@ pub enum LinkType {
     Null,
     /// `LINKTYPE_LOOP` (108): OpenBSD loopback, address family in network byte order.
     Loop,
+    /// Any other link type, met on one interface of a multi-interface pcapng
+    /// file: its frames are counted (`decoder.unsupported_link`) and skipped.
+    /// A whole capture of an unsupported type is refused when opened instead.
+    Unsupported(u16),
 }
 
 impl LinkType {
@@ -54,6 +58,7 @@ impl LinkType {
             LinkType::Ipv6 => 229,
             LinkType::Null => 0,
             LinkType::Loop => 108,
+            LinkType::Unsupported(n) => i32::from(n),
         }
     }
 }

@@ -239,6 +239,10 @@ pub(crate) fn decode_frame<'a>(
             };
             ether_payload(c, info, be16(hdr, 0), tail(data, SLL2_LEN), trunc)
         }
+        LinkType::Unsupported(_) => {
+            c.unsupported_link += 1;
+            Ok(Frame::NotIp)
+        }
         LinkType::Raw => {
             c.raw += 1;
             match data.first().map(|b| b >> 4) {

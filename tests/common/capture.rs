@@ -145,7 +145,19 @@ fn push_option(out: &mut Vec<u8>, code: u16, value: &[u8]) {
     );
 }
 
-fn pcapng_bytes_with_resolution(linktype: u32, frames: &[Frame], nanos: bool) -> Vec<u8> {
+/// One interface of a multi-interface pcapng file.
+#[derive(Clone, Copy, Debug)]
+pub struct NgInterface {
+    /// Its link type.
+    pub linktype: u32,
+    /// Its snaplen.
+    pub snaplen: u32,
+    /// `if_tsresol` exponent of ten (6 = µs, the default, written only when not 6).
+    pub tsresol: u8,
+}
+
+/// The bytes of a pcapng file with several interfaces; each frame names its interface.
+pub fn pcapng_multi_bytes(ifaces: &[NgInterface], frames: &[(u32, Frame)]) -> Vec<u8> {
     let mut out = Vec::new();
 
     // Section Header Block: byte-order magic, version 1.0, section length unknown (-1).
@@ -156,28 +168,31 @@ fn pcapng_bytes_with_resolution(linktype: u32, frames: &[Frame], nanos: bool) ->
     shb.extend_from_slice(&(-1i64).to_le_bytes());
     push_block(&mut out, 0x0a0d_0d0a, &shb);
 
-    // Interface Description Block: linktype, reserved, snaplen, if_name "eth0",
-    // and if_tsresol only when nanoseconds are asked for (default is 10^-6).
-    let mut idb = Vec::new();
-    idb.extend_from_slice(&(linktype as u16).to_le_bytes());
-    idb.extend_from_slice(&0u16.to_le_bytes());
-    idb.extend_from_slice(&SNAPLEN.to_le_bytes());
-    push_option(&mut idb, 2, b"eth0");
-    if nanos {
-        push_option(&mut idb, 9, &[9]);
+    // Interface Description Blocks: linktype, reserved, snaplen, if_name "ethN",
+    // and if_tsresol only when not the default 10^-6.
+    for (n, iface) in ifaces.iter().enumerate() {
+        let mut idb = Vec::new();
+        idb.extend_from_slice(&(iface.linktype as u16).to_le_bytes());
+        idb.extend_from_slice(&0u16.to_le_bytes());
+        idb.extend_from_slice(&iface.snaplen.to_le_bytes());
+        push_option(&mut idb, 2, format!("eth{n}").as_bytes());
+        if iface.tsresol != 6 {
+            push_option(&mut idb, 9, &[iface.tsresol]);
+        }
+        push_option(&mut idb, 0, &[]);
+        push_block(&mut out, 1, &idb);
     }
-    push_option(&mut idb, 0, &[]);
-    push_block(&mut out, 1, &idb);
 
-    // One Enhanced Packet Block per frame, interface 0.
-    for frame in frames {
-        let ts = if nanos {
-            frame.ts_micros * 1000
+    // One Enhanced Packet Block per frame, timestamps in its interface's unit.
+    for (if_id, frame) in frames {
+        let resol = ifaces.get(*if_id as usize).map(|i| i.tsresol).unwrap_or(6);
+        let ts = if resol >= 6 {
+            frame.ts_micros * 10u64.pow(u32::from(resol) - 6)
         } else {
-            frame.ts_micros
+            frame.ts_micros / 10u64.pow(6 - u32::from(resol))
         };
         let mut epb = Vec::with_capacity(20 + frame.data.len() + 3);
-        epb.extend_from_slice(&0u32.to_le_bytes());
+        epb.extend_from_slice(&if_id.to_le_bytes());
         epb.extend_from_slice(&((ts >> 32) as u32).to_le_bytes());
         epb.extend_from_slice(&(ts as u32).to_le_bytes());
         epb.extend_from_slice(&(frame.data.len() as u32).to_le_bytes());
@@ -186,6 +201,16 @@ fn pcapng_bytes_with_resolution(linktype: u32, frames: &[Frame], nanos: bool) ->
         push_block(&mut out, 6, &epb);
     }
     out
+}
+
+fn pcapng_bytes_with_resolution(linktype: u32, frames: &[Frame], nanos: bool) -> Vec<u8> {
+    let iface = NgInterface {
+        linktype,
+        snaplen: SNAPLEN,
+        tsresol: if nanos { 9 } else { 6 },
+    };
+    let frames: Vec<(u32, Frame)> = frames.iter().map(|f| (0, f.clone())).collect();
+    pcapng_multi_bytes(&[iface], &frames)
 }
 
 /// The bytes of a pcapng file: SHB, one IDB (µs, `if_name` "eth0"), one EPB per frame.
