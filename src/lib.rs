@@ -6,11 +6,14 @@
 //! EVE JSON. [`pipeline`] wires the stages together; [`config`] is the
 //! configuration file; [`stats`] names the counters.
 
+pub mod app;
 pub mod capture;
 pub mod config;
 pub mod decode;
+pub mod detect;
 pub mod flow;
 pub mod output;
 pub mod pipeline;
+pub mod rules;
 pub mod stats;
 pub mod time;

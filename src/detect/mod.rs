@@ -1,0 +1,2 @@
+//! Signature matching (prefilter + verify) over packets, streams and
+//! application-layer buffers.

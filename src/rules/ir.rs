@@ -1,0 +1,780 @@
+//! The typed meaning of a rule: what the parser produces and the detection
+//! engine compiles. Nothing here knows rule *text* (that is `parse`) or how
+//! matching is done fast (that is `crate::detect`).
+//!
+//! A rule's detection options are kept in [`MatchList`]s, one per inspection
+//! buffer, in rule order: Suricata's relative keywords (`distance`, `within`,
+//! `relative`) refer to the previous match *in the same buffer*.
+
+use std::net::IpAddr;
+
+/// What a rule does when it matches.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Raise an alert.
+    Alert,
+    /// Stop inspecting the packet/flow for other rules, no alert.
+    Pass,
+    /// Inline: drop; in IDS mode an alert with `action: "blocked"`... see `crate::detect`.
+    Drop,
+    /// Inline: drop and send a reset/unreachable.
+    Reject,
+}
+
+/// The protocol part of a rule header.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RuleProto {
+    /// Any IP packet.
+    Ip,
+    /// TCP (packets and reassembled stream).
+    Tcp,
+    /// TCP packets only (`tcp-pkt`).
+    TcpPkt,
+    /// TCP reassembled stream only (`tcp-stream`).
+    TcpStream,
+    /// UDP.
+    Udp,
+    /// ICMP and ICMPv6 (`icmp`); `icmpv4`/`icmpv6` narrow it.
+    Icmp,
+    /// ICMPv4 only.
+    Icmpv4,
+    /// ICMPv6 only.
+    Icmpv6,
+    /// An application protocol by Suricata's name (`http`, `dns`, `tls`, ...):
+    /// matches flows whose detected `app_proto` is this one.
+    App(String),
+}
+
+/// An IP network (address + prefix length).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct IpNet {
+    /// Network address (host bits may be set; `contains` masks them).
+    pub addr: IpAddr,
+    /// Prefix length (0-32 or 0-128).
+    pub prefix: u8,
+}
+
+impl IpNet {
+    /// True when `ip` is inside this network (families must match).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let p = u32::from(self.prefix.min(32));
+                let mask = if p == 0 { 0 } else { u32::MAX << (32 - p) };
+                (u32::from(n) & mask) == (u32::from(a) & mask)
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let p = u32::from(self.prefix.min(128));
+                let mask = if p == 0 { 0 } else { u128::MAX << (128 - p) };
+                (u128::from(n) & mask) == (u128::from(a) & mask)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A set of addresses from a rule header after variables are expanded:
+/// `any`, or the union of `include` minus the union of `exclude`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct AddrSet {
+    /// True for `any` (then `include` is ignored; `exclude` still applies).
+    pub any: bool,
+    /// Networks in the set.
+    pub include: Vec<IpNet>,
+    /// Networks taken out of it (`!` items).
+    pub exclude: Vec<IpNet>,
+}
+
+impl AddrSet {
+    /// Membership test.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        (self.any || self.include.iter().any(|n| n.contains(ip)))
+            && !self.exclude.iter().any(|n| n.contains(ip))
+    }
+}
+
+/// A set of ports after variables are expanded (inclusive ranges).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct PortSet {
+    /// True for `any`.
+    pub any: bool,
+    /// Ranges in the set.
+    pub include: Vec<(u16, u16)>,
+    /// Ranges taken out (`!` items).
+    pub exclude: Vec<(u16, u16)>,
+}
+
+impl PortSet {
+    /// Membership test.
+    pub fn contains(&self, port: u16) -> bool {
+        (self.any || self.include.iter().any(|&(lo, hi)| lo <= port && port <= hi))
+            && !self
+                .exclude
+                .iter()
+                .any(|&(lo, hi)| lo <= port && port <= hi)
+    }
+}
+
+/// An inspection buffer: where a content, pcre, byte_* ... looks.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BufferId {
+    /// The packet payload, and for TCP also the reassembled stream (the
+    /// default buffer of a rule without sticky buffer).
+    Payload,
+    /// `http.uri` / `http_uri`: the normalised request URI.
+    HttpUri,
+    /// `http.uri.raw` / `http_raw_uri`.
+    HttpUriRaw,
+    /// `http.method` / `http_method`.
+    HttpMethod,
+    /// `http.protocol`.
+    HttpProtocol,
+    /// `http.request_line`.
+    HttpRequestLine,
+    /// `http.host` / `http_host` (normalised: lower case, no port).
+    HttpHost,
+    /// `http.host.raw` / `http_raw_host`.
+    HttpHostRaw,
+    /// `http.user_agent` / `http_user_agent`.
+    HttpUserAgent,
+    /// `http.header` / `http_header`: normalised headers of the request or
+    /// the response (by direction), `Name: value\r\n` each, cookies excluded.
+    HttpHeader,
+    /// `http.header.raw` / `http_raw_header`.
+    HttpHeaderRaw,
+    /// `http.cookie` / `http_cookie`.
+    HttpCookie,
+    /// `http.request_body` / `http_client_body`.
+    HttpRequestBody,
+    /// `http.stat_code` / `http_stat_code`.
+    HttpStatCode,
+    /// `http.stat_msg` / `http_stat_msg`.
+    HttpStatMsg,
+    /// `http.response_line`.
+    HttpResponseLine,
+    /// `http.response_body` / `file_data` / `file.data` (decoded: dechunked,
+    /// decompressed).
+    HttpResponseBody,
+    /// `http.content_type`.
+    HttpContentType,
+    /// `http.content_len`.
+    HttpContentLen,
+    /// `http.connection`.
+    HttpConnection,
+    /// `http.referer`.
+    HttpReferer,
+    /// `http.accept`.
+    HttpAccept,
+    /// `http.server`.
+    HttpServer,
+    /// `http.location`.
+    HttpLocation,
+    /// `http.start`: request/response line plus headers, raw.
+    HttpStart,
+    /// `dns.query` / `dns_query`: the query name, dotted.
+    DnsQuery,
+    /// `tls.sni` / `tls_sni`.
+    TlsSni,
+    /// `tls.cert_subject`.
+    TlsCertSubject,
+    /// `tls.cert_issuer`.
+    TlsCertIssuer,
+    /// `tls.cert_serial`.
+    TlsCertSerial,
+    /// `ja3.hash` / `ja3_hash`: lowercase hex MD5.
+    Ja3Hash,
+    /// `ja3.string`.
+    Ja3String,
+    /// `ja3s.hash`.
+    Ja3sHash,
+    /// `ssh.software` / `ssh.softwareversion`.
+    SshSoftware,
+    /// `ssh.proto` / `ssh.protoversion`.
+    SshProto,
+}
+
+impl BufferId {
+    /// True for buffers that belong to an application-layer transaction
+    /// (inspected when the parser produced them), false for `Payload`.
+    pub fn is_app(self) -> bool {
+        self != BufferId::Payload
+    }
+}
+
+/// A number in a rule that may instead name a `byte_extract`/`byte_math` variable.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Num {
+    /// A literal.
+    Lit(i64),
+    /// A variable set earlier in the same rule.
+    Var(String),
+}
+
+/// `fast_pattern` choice for a content.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum FastPattern {
+    /// Not specified: the engine picks.
+    #[default]
+    Auto,
+    /// `fast_pattern`: use this content.
+    Yes,
+    /// `fast_pattern:only`: use it and do not verify it again (legacy; treat as Yes).
+    Only,
+    /// `fast_pattern:offset,length`: use this slice of the pattern.
+    Chop {
+        /// Start within the pattern.
+        offset: u16,
+        /// Length.
+        len: u16,
+    },
+}
+
+/// `content` with its modifiers.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Content {
+    /// The bytes (hex `|..|` and escapes resolved).
+    pub pattern: Vec<u8>,
+    /// `content:!"..."`.
+    pub negated: bool,
+    /// `nocase` (ASCII case-insensitive).
+    pub nocase: bool,
+    /// `offset` (absolute, from buffer start).
+    pub offset: Option<Num>,
+    /// `depth` (absolute: match must end within offset+depth of start).
+    pub depth: Option<Num>,
+    /// `distance` (relative to the end of the previous match).
+    pub distance: Option<Num>,
+    /// `within` (relative: match must end within this many bytes of the previous match's end + distance).
+    pub within: Option<Num>,
+    /// `startswith` (= depth pattern.len(), offset 0).
+    pub startswith: bool,
+    /// `endswith` (match must end at the buffer end).
+    pub endswith: bool,
+    /// `fast_pattern`.
+    pub fast_pattern: FastPattern,
+    /// `rawbytes` (accepted, no effect: there is no normalised payload).
+    pub rawbytes: bool,
+}
+
+/// `pcre`, translated to the `regex` crate's syntax.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Pcre {
+    /// Pattern in `regex::bytes` syntax, with the PCRE flags `i s m x` folded
+    /// in as inline flags (e.g. `(?i)`); Unicode off (`(?-u)`), as PCRE's bytes.
+    pub regex: String,
+    /// `pcre:!"..."`.
+    pub negated: bool,
+    /// `R`: match starts at the end of the previous match in this buffer.
+    pub relative: bool,
+    /// PCRE `A` flag: anchored at the start (of the buffer, or of the relative point).
+    pub anchored: bool,
+    /// PCRE `E` flag: `$` only at the very end.
+    pub dollar_endonly: bool,
+    /// PCRE `G` flag: ungreedy (folded into the regex as `(?U)` by the parser).
+    pub ungreedy: bool,
+}
+
+/// Byte order for `byte_*` keywords.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Endian {
+    /// Network order (default).
+    #[default]
+    Big,
+    /// `little`.
+    Little,
+    /// `dce`: from the DCE/RPC header (treated as little unless known).
+    Dce,
+}
+
+/// Number base for `string` conversions in `byte_*`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum StringBase {
+    /// `string,hex`.
+    Hex,
+    /// `string,dec` (and bare `string`).
+    Dec,
+    /// `string,oct`.
+    Oct,
+}
+
+/// Comparison operators of `byte_test`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ByteOp {
+    /// `<`
+    Lt,
+    /// `>`
+    Gt,
+    /// `=`
+    Eq,
+    /// `<=`
+    Le,
+    /// `>=`
+    Ge,
+    /// `&` (bitwise and is non-zero)
+    And,
+    /// `^` (bitwise xor is non-zero)
+    Xor,
+}
+
+/// `byte_test`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ByteTest {
+    /// Bytes to read (1-10; up to 23 with `string`).
+    pub nbytes: u8,
+    /// Operator, possibly negated (`!`).
+    pub op: ByteOp,
+    /// `!` before the operator.
+    pub negated: bool,
+    /// Value compared against.
+    pub value: Num,
+    /// Where to read.
+    pub offset: Num,
+    /// Relative to the previous match.
+    pub relative: bool,
+    /// Byte order.
+    pub endian: Endian,
+    /// Text number instead of binary.
+    pub string: Option<StringBase>,
+    /// `bitmask` applied before comparing.
+    pub bitmask: Option<u64>,
+}
+
+/// `byte_jump`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ByteJump {
+    /// Bytes to read.
+    pub nbytes: u8,
+    /// Where to read.
+    pub offset: Num,
+    /// Relative to the previous match.
+    pub relative: bool,
+    /// `multiplier`.
+    pub multiplier: Option<u64>,
+    /// Byte order.
+    pub endian: Endian,
+    /// Text number.
+    pub string: Option<StringBase>,
+    /// `align` (round up to 4).
+    pub align: bool,
+    /// `from_beginning`.
+    pub from_beginning: bool,
+    /// `from_end`.
+    pub from_end: bool,
+    /// `post_offset`.
+    pub post_offset: Option<i64>,
+    /// `bitmask`.
+    pub bitmask: Option<u64>,
+}
+
+/// `byte_extract`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ByteExtract {
+    /// Bytes to read.
+    pub nbytes: u8,
+    /// Where to read.
+    pub offset: i64,
+    /// Variable name set.
+    pub name: String,
+    /// Relative to the previous match.
+    pub relative: bool,
+    /// `multiplier`.
+    pub multiplier: Option<u64>,
+    /// Byte order.
+    pub endian: Endian,
+    /// Text number.
+    pub string: Option<StringBase>,
+    /// `align` (2 or 4).
+    pub align: Option<u8>,
+    /// `bitmask`.
+    pub bitmask: Option<u64>,
+}
+
+/// Operators of `byte_math`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum MathOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+    /// `<<`
+    Shl,
+    /// `>>`
+    Shr,
+}
+
+/// `byte_math`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ByteMath {
+    /// Bytes to read.
+    pub nbytes: u8,
+    /// Where to read.
+    pub offset: i64,
+    /// Operator.
+    pub oper: MathOp,
+    /// Right-hand value.
+    pub rvalue: Num,
+    /// Variable name set to the result.
+    pub result: String,
+    /// Relative to the previous match.
+    pub relative: bool,
+    /// Byte order.
+    pub endian: Endian,
+    /// Text number.
+    pub string: Option<StringBase>,
+    /// `bitmask`.
+    pub bitmask: Option<u64>,
+}
+
+/// A numeric comparison (`dsize:>100`, `ttl:<5`, `bsize:10<>20`, `itype:8`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Cmp {
+    /// `N`
+    Eq(u64),
+    /// `!N`
+    Ne(u64),
+    /// `<N`
+    Lt(u64),
+    /// `>N`
+    Gt(u64),
+    /// `<=N`
+    Le(u64),
+    /// `>=N`
+    Ge(u64),
+    /// `A<>B`: strictly between (Suricata's meaning).
+    Between(u64, u64),
+}
+
+impl Cmp {
+    /// Evaluates the comparison.
+    pub fn test(&self, v: u64) -> bool {
+        match *self {
+            Cmp::Eq(n) => v == n,
+            Cmp::Ne(n) => v != n,
+            Cmp::Lt(n) => v < n,
+            Cmp::Gt(n) => v > n,
+            Cmp::Le(n) => v <= n,
+            Cmp::Ge(n) => v >= n,
+            Cmp::Between(a, b) => a < v && v < b,
+        }
+    }
+}
+
+/// One detection option bound to a buffer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Match {
+    /// `content`.
+    Content(Content),
+    /// `pcre`.
+    Pcre(Pcre),
+    /// `isdataat`.
+    IsDataAt {
+        /// Position.
+        offset: Num,
+        /// Relative to the previous match.
+        relative: bool,
+        /// `!`: true when there is *no* data there.
+        negated: bool,
+    },
+    /// `byte_test`.
+    ByteTest(ByteTest),
+    /// `byte_jump`.
+    ByteJump(ByteJump),
+    /// `byte_extract`.
+    ByteExtract(ByteExtract),
+    /// `byte_math`.
+    ByteMath(ByteMath),
+    /// `bsize`: length of the buffer.
+    Bsize(Cmp),
+}
+
+/// The detection options on one buffer, in rule order.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MatchList {
+    /// The buffer.
+    pub buffer: BufferId,
+    /// Its options.
+    pub items: Vec<Match>,
+}
+
+/// `flow:` options.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct FlowMatch {
+    /// `to_server`/`from_client` = Some(true); `to_client`/`from_server` = Some(false).
+    pub to_server: Option<bool>,
+    /// `established`.
+    pub established: bool,
+    /// `not_established`.
+    pub not_established: bool,
+    /// `stateless`.
+    pub stateless: bool,
+    /// `only_stream`: match only on reassembled stream data.
+    pub only_stream: bool,
+    /// `no_stream`: match only on packets.
+    pub no_stream: bool,
+}
+
+/// `flowbits` operations.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Flowbits {
+    /// `set,name` (several names with `|` or `&` are allowed by Suricata for isset only).
+    Set(String),
+    /// `unset,name`.
+    Unset(String),
+    /// `toggle,name`.
+    Toggle(String),
+    /// `isset,a|b` (any of) or `isset,a&b` (all of); one name is the common case.
+    IsSet {
+        /// Names.
+        names: Vec<String>,
+        /// True for `&` (all), false for `|` (any).
+        all: bool,
+    },
+    /// `isnotset,name` (with `|`/`&` as for isset).
+    IsNotSet {
+        /// Names.
+        names: Vec<String>,
+        /// True for `&` (all unset), false for `|` (any unset).
+        all: bool,
+    },
+    /// `noalert`.
+    NoAlert,
+}
+
+/// `flowint` operations.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Flowint {
+    /// `name,=,N` (assign).
+    Set(String, Num),
+    /// `name,+,N`.
+    Add(String, Num),
+    /// `name,-,N`.
+    Sub(String, Num),
+    /// `name,isset`.
+    IsSet(String),
+    /// `name,notset` / `isnotset`.
+    NotSet(String),
+    /// `name,OP,N` with a comparison (`==` `!=` `<` `>` `<=` `>=`).
+    Compare(String, FlowintCmp, Num),
+}
+
+/// Comparison for `flowint`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FlowintCmp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `>`
+    Gt,
+    /// `<=`
+    Le,
+    /// `>=`
+    Ge,
+}
+
+/// Who a `threshold`/`detection_filter` counts by.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Track {
+    /// `by_src`.
+    BySrc,
+    /// `by_dst`.
+    ByDst,
+    /// `by_rule`.
+    ByRule,
+    /// `by_both`.
+    ByBoth,
+}
+
+/// `threshold` kinds.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ThresholdKind {
+    /// `limit`: at most `count` alerts per `seconds`.
+    Limit,
+    /// `threshold`: alert every `count`-th match per `seconds`.
+    Threshold,
+    /// `both`: alert once per `seconds` after `count` matches.
+    Both,
+}
+
+/// `threshold:` (and `threshold.config` entries).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Threshold {
+    /// Kind.
+    pub kind: ThresholdKind,
+    /// Tracking key.
+    pub track: Track,
+    /// Count.
+    pub count: u32,
+    /// Window, seconds of packet time.
+    pub seconds: u32,
+}
+
+/// `detection_filter:` — alert only after `count` matches within `seconds`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DetectionFilter {
+    /// Tracking key.
+    pub track: Track,
+    /// Count.
+    pub count: u32,
+    /// Window, seconds of packet time.
+    pub seconds: u32,
+}
+
+/// `stream_size:` side.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum StreamSide {
+    /// `server`.
+    Server,
+    /// `client`.
+    Client,
+    /// `both`.
+    Both,
+    /// `either`.
+    Either,
+}
+
+/// Checks on packet headers (all must hold).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum HeaderCheck {
+    /// `flags`: `mask` bits that must be set exactly/any/at least, after ignoring `ignore`.
+    Flags {
+        /// Flag bits named (FIN 0x01 ... CWR 0x80).
+        bits: u8,
+        /// Modifier: `Exact` (default), `Plus` (+: at least these), `Any` (*), `Not` (!).
+        modifier: FlagsModifier,
+        /// Bits to ignore (the `,mask` part).
+        ignore: u8,
+    },
+    /// `ttl`.
+    Ttl(Cmp),
+    /// `itype`.
+    Itype(Cmp),
+    /// `icode`.
+    Icode(Cmp),
+    /// `icmp_id`.
+    IcmpId(u16),
+    /// `icmp_seq`.
+    IcmpSeq(u16),
+    /// `ip_proto`.
+    IpProto(Cmp),
+    /// `id` (IPv4 identification).
+    Id(u16),
+    /// `seq`.
+    Seq(u32),
+    /// `ack`.
+    Ack(u32),
+    /// `window` (`!` = negated).
+    Window {
+        /// Value.
+        value: u16,
+        /// Negated.
+        negated: bool,
+    },
+    /// `fragbits`: M (more fragments 0x1), D (don't fragment 0x2), R (reserved 0x4).
+    Fragbits {
+        /// Bits named.
+        bits: u8,
+        /// Modifier as for flags.
+        modifier: FlagsModifier,
+    },
+    /// `sameip`.
+    SameIp,
+    /// `dsize`: payload size of the packet.
+    Dsize(Cmp),
+    /// `stream_size`.
+    StreamSize {
+        /// Which side(s).
+        side: StreamSide,
+        /// Comparison on bytes seen.
+        cmp: Cmp,
+    },
+}
+
+/// Modifiers of `flags`/`fragbits`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FlagsModifier {
+    /// Exactly these bits (after ignoring).
+    Exact,
+    /// `+`: all of these, others allowed.
+    Plus,
+    /// `*`: any of these.
+    Any,
+    /// `!`: none of these.
+    Not,
+}
+
+/// `target:`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// `src_ip`.
+    Source,
+    /// `dest_ip`.
+    Destination,
+}
+
+/// One parsed, fully understood rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    /// Action.
+    pub action: Action,
+    /// Protocol.
+    pub proto: RuleProto,
+    /// Source addresses.
+    pub src: AddrSet,
+    /// Source ports.
+    pub src_ports: PortSet,
+    /// Destination addresses.
+    pub dst: AddrSet,
+    /// Destination ports.
+    pub dst_ports: PortSet,
+    /// `<>`: either direction.
+    pub bidirectional: bool,
+    /// `sid`.
+    pub sid: u32,
+    /// `gid` (default 1).
+    pub gid: u32,
+    /// `rev` (default 0).
+    pub rev: u32,
+    /// `msg`.
+    pub msg: String,
+    /// `classtype` name.
+    pub classtype: Option<String>,
+    /// Category (classtype description, or "" without classtype).
+    pub category: String,
+    /// Priority: `priority` keyword, else the classtype's, else 3.
+    pub priority: u8,
+    /// `metadata` key/value pairs in order.
+    pub metadata: Vec<(String, String)>,
+    /// `reference` values (`type,id`).
+    pub references: Vec<String>,
+    /// `target`.
+    pub target: Option<Target>,
+    /// Detection options per buffer.
+    pub lists: Vec<MatchList>,
+    /// `flow`.
+    pub flow: Option<FlowMatch>,
+    /// `flowbits`, in rule order.
+    pub flowbits: Vec<Flowbits>,
+    /// `flowint`, in rule order.
+    pub flowints: Vec<Flowint>,
+    /// Header checks.
+    pub header: Vec<HeaderCheck>,
+    /// `threshold`.
+    pub threshold: Option<Threshold>,
+    /// `detection_filter`.
+    pub detection_filter: Option<DetectionFilter>,
+    /// `noalert`.
+    pub noalert: bool,
+    /// `app-layer-protocol:NAME` (with `!` negation).
+    pub app_layer_protocol: Option<(String, bool)>,
+    /// File the rule came from.
+    pub file: String,
+    /// Line of the rule's first character (1-based).
+    pub line: u32,
+}
