@@ -112,10 +112,19 @@ fn captures_tcp_and_udp_across_a_veth() {
 
     let dir = tempfile::tempdir().expect("tmpdir");
     let eve = dir.path().join("eve.json");
+    // A kernel BPF filter hides port 5515; stats every second.
+    let config = dir.path().join("wardwatch.toml");
+    std::fs::write(
+        &config,
+        "[capture]\nbpf_filter = \"not udp port 5515\"\nbuffer_size = \"8 MiB\"\n[stats]\ninterval = 1\n",
+    )
+    .expect("write config");
     let sensor = Command::new("ip")
         .args(["netns", "exec", &ns_b])
         .arg(env!("CARGO_BIN_EXE_wardwatch"))
-        .args(["run", "--interface", &if_b, "--workers", "2", "--eve"])
+        .args(["run", "--interface", &if_b, "--workers", "2", "--config"])
+        .arg(&config)
+        .arg("--eve")
         .arg(&eve)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -145,7 +154,8 @@ fn captures_tcp_and_udp_across_a_veth() {
              for i in range(5):\n    c.sendall(b'hello-%d' % i); c.recv(100); time.sleep(0.05)\n\
              c.close()\n\
              u=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
-             for i in range(20): u.sendto(b'dgram', ('10.99.0.2', 5514))\n",
+             for i in range(20): u.sendto(b'dgram', ('10.99.0.2', 5514))\n\
+             for i in range(5): u.sendto(b'hidden', ('10.99.0.2', 5515))\n",
         )
         .status()
         .expect("run client");
@@ -206,6 +216,12 @@ fn captures_tcp_and_udp_across_a_veth() {
         .unwrap_or_else(|| panic!("no UDP flow to 5514 in {flows:?}"));
     assert_eq!(udp["flow"]["pkts_toserver"], 20, "{udp}");
     assert_eq!(udp["flow"]["pkts_toclient"], 0, "{udp}");
+    assert!(
+        !flows.iter().any(|e| e["dest_port"] == 5515),
+        "the BPF filter should hide port 5515: {flows:?}"
+    );
+    let stats_events = events.iter().filter(|e| e["event_type"] == "stats").count();
+    assert!(stats_events >= 2, "stats every second: got {stats_events}");
 
     let stats = events
         .iter()

@@ -107,7 +107,11 @@ pub struct PortSet {
 impl PortSet {
     /// Membership test.
     pub fn contains(&self, port: u16) -> bool {
-        (self.any || self.include.iter().any(|&(lo, hi)| lo <= port && port <= hi))
+        (self.any
+            || self
+                .include
+                .iter()
+                .any(|&(lo, hi)| lo <= port && port <= hi))
             && !self
                 .exclude
                 .iter()
