@@ -818,12 +818,14 @@ mod tests {
     }
 
     fn burst_run(mode: Mode, total: usize) -> Snapshot {
-        let mut cfg = Config::default();
-        cfg.workers = 1;
-        cfg.batch_size = 8;
-        cfg.queue_batches = 1;
-        cfg.eve_path = None;
-        cfg.stats_interval = 0;
+        let cfg = Config {
+            workers: 1,
+            batch_size: 8,
+            queue_batches: 1,
+            eve_path: None,
+            stats_interval: 0,
+            ..Config::default()
+        };
         let slow: InspectorFactory = Arc::new(|_| Box::new(Slow));
         run(
             &cfg,
