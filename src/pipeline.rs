@@ -744,7 +744,6 @@ impl FlowHandler for WorkerHandler {
             self.out.send(EveRecord::Flow(Box::new(FlowEvent::new(
                 flow,
                 reason,
-                false,
                 &self.ifaces,
             ))));
         }

@@ -44,7 +44,7 @@ mod tests;
 pub use config::{FlowConfig, FlowTimeouts, StreamConfig};
 pub use counters::{FlowCounters, TcpCounters};
 pub use handler::{Direction, EndReason, FlowHandler, PacketMeta, StreamEvent};
-pub use record::{Family, Flow};
+pub use record::{Family, Flow, FlowExt};
 pub use seq::SeqNum;
 pub use table::FlowTable;
 pub use tcp::{StateClass, TcpState};

@@ -36,6 +36,16 @@ impl Family {
     }
 }
 
+/// A slot for per-flow state of the stages after the flow table.
+#[derive(Default)]
+pub struct FlowExt(pub Option<Box<dyn std::any::Any + Send>>);
+
+impl std::fmt::Debug for FlowExt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "FlowExt(Some)" } else { "FlowExt(None)" })
+    }
+}
+
 /// One flow: both directions of a connection (TCP) or of an address/port pair
 /// (UDP, ICMP, other protocols) until it times out.
 ///
@@ -84,6 +94,12 @@ pub struct Flow {
     /// Application protocol, set by the app layer (Suricata's names); `None`
     /// until then.
     pub app_proto: Option<&'static str>,
+    /// Whether an alert was raised on this flow (EVE `flow.alerted`).
+    pub alerted: bool,
+    /// State that later stages (app-layer parsers, detection) keep per flow.
+    /// Owned by the flow so it lives and dies with it, and reached without a
+    /// second hash lookup per packet.
+    pub ext: FlowExt,
     family: Family,
     /// A packet was seen from the server (non-TCP established).
     replied: bool,
@@ -136,6 +152,8 @@ impl Flow {
             tcp_flags_ts: 0,
             tcp_flags_tc: 0,
             app_proto: None,
+            alerted: false,
+            ext: FlowExt::default(),
             family: Family::of(&pkt.transport),
             replied: false,
             tcp: TcpSession::default(),

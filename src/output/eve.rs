@@ -190,7 +190,7 @@ pub struct TcpInfo {
 impl FlowEvent {
     /// The event for a flow that just ended. Its timestamp is the flow's last
     /// packet, so the event is the same whenever the sweep that ended it ran.
-    pub fn new(flow: &Flow, reason: EndReason, alerted: bool, ifaces: &[String]) -> Self {
+    pub fn new(flow: &Flow, reason: EndReason, ifaces: &[String]) -> Self {
         let tcp = (flow.ip_proto == 6).then(|| {
             let all = flow.tcp_flags_ts | flow.tcp_flags_tc;
             TcpInfo {
@@ -220,7 +220,7 @@ impl FlowEvent {
                 age: flow.last_seen.micros_since(flow.start) / 1_000_000,
                 state: flow.state(),
                 reason: reason.as_str(),
-                alerted,
+                alerted: flow.alerted,
                 gap: flow.had_gap(),
             },
             tcp,
