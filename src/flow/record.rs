@@ -42,7 +42,11 @@ pub struct FlowExt(pub Option<Box<dyn std::any::Any + Send>>);
 
 impl std::fmt::Debug for FlowExt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() { "FlowExt(Some)" } else { "FlowExt(None)" })
+        f.write_str(if self.0.is_some() {
+            "FlowExt(Some)"
+        } else {
+            "FlowExt(None)"
+        })
     }
 }
 
