@@ -10,3 +10,7 @@ pub trait TxBuffers {
     /// Calls `f` with each value of buffer `id`.
     fn visit(&self, id: BufferId, f: &mut dyn FnMut(&[u8]));
 }
+
+pub mod dns;
+pub mod ssh;
+pub mod tls;
