@@ -11,6 +11,17 @@ pub trait TxBuffers {
     fn visit(&self, id: BufferId, f: &mut dyn FnMut(&[u8]));
 }
 
+/// Result of protocol detection on the first bytes of a stream.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Probe {
+    /// The bytes are this protocol.
+    Yes,
+    /// They are not.
+    No,
+    /// Too few bytes to tell; ask again with more.
+    NeedMore,
+}
+
 pub mod dns;
 pub mod ssh;
 pub mod tls;

@@ -21,7 +21,7 @@ pub use parser::{
 pub use tcp::{DnsTcpParser, DnsTcpStats, MAX_FRAME, probe_tcp};
 
 use crate::app::TxBuffers;
-use crate::app::tls::Probe;
+use crate::app::Probe;
 use crate::rules::ir::BufferId;
 
 /// One DNS message as a transaction: a query (to the server) or a response.

@@ -6,7 +6,7 @@ use crate::flow::Direction;
 
 use super::parser::{DnsError, HEADER_LEN, parse_message};
 use super::{DnsTx, probe_message};
-use crate::app::tls::Probe;
+use crate::app::Probe;
 
 /// Largest frame: the length field is 16 bits. A direction buffers at most one
 /// partial frame, so this (plus 2) is the per-direction memory cap.

@@ -19,7 +19,7 @@ pub use parser::{
 };
 
 use crate::app::TxBuffers;
-use crate::app::tls::Probe;
+use crate::app::Probe;
 use crate::flow::Direction;
 use crate::rules::ir::BufferId;
 

@@ -28,17 +28,7 @@ pub use x509::{CertificateFields, X509Error, format_serial, oid_to_dotted, parse
 use crate::app::TxBuffers;
 use crate::rules::ir::BufferId;
 
-/// Result of protocol detection on the first bytes of a stream. (Shared by
-/// the DNS and SSH probes; it belongs in `app` once the app layer is wired.)
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Probe {
-    /// The bytes are this protocol.
-    Yes,
-    /// They are not.
-    No,
-    /// Too few bytes to tell; ask again with more.
-    NeedMore,
-}
+pub use crate::app::Probe;
 
 /// Protocol detection: a handshake record (`0x16`) of SSL 3.0 to TLS 1.3
 /// (`0x03 0x00..=0x04`) whose first message is a ClientHello or ServerHello,
