@@ -549,18 +549,18 @@ mod tests {
 
     fn gz(b: &[u8]) -> Vec<u8> {
         let mut e = GzEncoder::new(Vec::new(), Compression::default());
-        e.write_all(b).unwrap();
-        e.finish().unwrap()
+        e.write_all(b).expect("compress");
+        e.finish().expect("compress")
     }
     fn raw(b: &[u8]) -> Vec<u8> {
         let mut e = DeflateEncoder::new(Vec::new(), Compression::default());
-        e.write_all(b).unwrap();
-        e.finish().unwrap()
+        e.write_all(b).expect("compress");
+        e.finish().expect("compress")
     }
     fn zlib(b: &[u8]) -> Vec<u8> {
         let mut e = ZlibEncoder::new(Vec::new(), Compression::default());
-        e.write_all(b).unwrap();
-        e.finish().unwrap()
+        e.write_all(b).expect("compress");
+        e.finish().expect("compress")
     }
 
     fn decode(codings: &[Coding], body: &[u8], split: usize) -> Vec<u8> {

@@ -36,6 +36,8 @@ pub mod tx;
 pub mod uri;
 
 #[cfg(test)]
+mod evader_fixtures;
+#[cfg(test)]
 mod tests;
 
 use thiserror::Error;

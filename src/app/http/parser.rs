@@ -7,7 +7,7 @@
 //! browsers accept malformed responses, and an IDS that is stricter than the
 //! browser misses what the browser renders (the http-evader test family). The
 //! one rule we add: a function never decides on a byte it has not seen. Where
-//! libhtp looks at "the rest of the current packet" we answer [`P::More`]
+//! libhtp looks at "the rest of the current packet" we answer "need more"
 //! until enough bytes are there (or the stream closed, `complete = true`),
 //! so the result does not depend on how the stream was cut into segments.
 
@@ -1056,7 +1056,9 @@ pub(crate) fn is_known_method(m: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    fn fields(b: &[u8], side: Side) -> (Vec<(Vec<u8>, Vec<u8>)>, usize) {
+    type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+
+    fn fields(b: &[u8], side: Side) -> (Pairs, usize) {
         let mut pos = 0;
         let mut after = false;
         let mut out = Vec::new();
@@ -1077,7 +1079,7 @@ mod tests {
         }
     }
 
-    fn pairs(v: &[(&str, &str)]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    fn pairs(v: &[(&str, &str)]) -> Pairs {
         v.iter()
             .map(|(a, b)| (a.as_bytes().to_vec(), b.as_bytes().to_vec()))
             .collect()

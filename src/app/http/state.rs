@@ -163,6 +163,19 @@ pub struct HttpParser {
     req_seen_any: bool,
     res_seen_any: bool,
     anomalies: u32,
+    /// Events produced where no sink was given ([`HttpParser::gap`]): sent
+    /// at the next call that has one. The transactions stay until then.
+    deferred: Vec<Deferred>,
+    /// Queue events instead of sending them.
+    defer: bool,
+}
+
+/// An event waiting for a sink.
+#[derive(Copy, Clone, Debug)]
+enum Deferred {
+    Request(u64),
+    Response(u64),
+    Anomaly(&'static str),
 }
 
 impl HttpParser {
@@ -181,6 +194,8 @@ impl HttpParser {
             req_seen_any: false,
             res_seen_any: false,
             anomalies: 0,
+            deferred: Vec::new(),
+            defer: false,
         }
     }
 
@@ -188,6 +203,7 @@ impl HttpParser {
     /// over several calls, several messages in one call). Completed
     /// transaction halves are handed to `sink`.
     pub fn parse(&mut self, dir: Direction, data: &[u8], sink: &mut dyn FnMut(HttpEvent<'_>)) {
+        self.flush_deferred(sink);
         if data.is_empty() {
             return;
         }
@@ -201,13 +217,22 @@ impl HttpParser {
     /// length skips them; anywhere else the current message is completed as
     /// it is (flagged with a gap) and parsing resumes at the next line that
     /// starts a request (a known method) or a response (`HTTP/`).
+    ///
+    /// Transactions a gap completes are reported at the next call of
+    /// [`parse`](Self::parse) or [`close`](Self::close) (this method has no
+    /// sink); [`gap_with`](Self::gap_with) reports them at once.
     pub fn gap(&mut self, dir: Direction, len: u64) {
         let mut sink = |_: HttpEvent<'_>| {};
+        self.defer = true;
         self.gap_with(dir, len, &mut sink);
+        self.defer = false;
     }
 
     /// As [`gap`](Self::gap), reporting what the gap completed to `sink`.
     pub fn gap_with(&mut self, dir: Direction, len: u64, sink: &mut dyn FnMut(HttpEvent<'_>)) {
+        if !self.defer {
+            self.flush_deferred(sink);
+        }
         if len == 0 {
             return;
         }
@@ -221,6 +246,7 @@ impl HttpParser {
     /// completed (a response body without length ends here) and hands it to
     /// `sink`. Later data for the direction is ignored.
     pub fn close(&mut self, dir: Direction, sink: &mut dyn FnMut(HttpEvent<'_>)) {
+        self.flush_deferred(sink);
         match dir {
             Direction::ToServer => {
                 if !matches!(self.req_state, State::Closed) {
@@ -285,7 +311,11 @@ impl HttpParser {
         self.anomalies = self.anomalies.saturating_add(1);
         if self.anomalies <= MAX_ANOMALY_EVENTS {
             tracing::debug!(anomaly = what, "http");
-            sink(HttpEvent::Anomaly(what));
+            if self.defer {
+                self.deferred.push(Deferred::Anomaly(what));
+            } else {
+                sink(HttpEvent::Anomaly(what));
+            }
         }
     }
 
@@ -303,9 +333,40 @@ impl HttpParser {
         self.txs.iter().position(|s| !s.res_done)
     }
 
-    /// Drops transactions both sides are done with.
+    /// Drops transactions both sides are done with (and nobody waits to hear about).
     fn reap(&mut self) {
-        self.txs.retain(|s| !(s.req_done && s.res_done));
+        let deferred = &self.deferred;
+        self.txs.retain(|s| {
+            !(s.req_done && s.res_done)
+                || deferred
+                    .iter()
+                    .any(|d| matches!(d, Deferred::Request(id) | Deferred::Response(id) if *id == s.tx.id))
+        });
+    }
+
+    /// Sends the events queued while there was no sink.
+    fn flush_deferred(&mut self, sink: &mut dyn FnMut(HttpEvent<'_>)) {
+        if self.deferred.is_empty() {
+            return;
+        }
+        for d in std::mem::take(&mut self.deferred) {
+            match d {
+                Deferred::Anomaly(a) => sink(HttpEvent::Anomaly(a)),
+                Deferred::Request(id) => {
+                    if let Some(slot) = self.slot_mut(id) {
+                        slot.tx.direction = Direction::ToServer;
+                        sink(HttpEvent::Request(&slot.tx));
+                    }
+                }
+                Deferred::Response(id) => {
+                    if let Some(slot) = self.slot_mut(id) {
+                        slot.tx.direction = Direction::ToClient;
+                        sink(HttpEvent::Response(&slot.tx));
+                    }
+                }
+            }
+        }
+        self.reap();
     }
 
     /// A new transaction, or None when the flow holds too many.
@@ -838,12 +899,19 @@ impl HttpParser {
     }
 
     fn emit_request(&mut self, id: u64, sink: &mut dyn FnMut(HttpEvent<'_>)) {
-        if let Some(slot) = self.slot_mut(id) {
+        let Some(i) = self.slot_index(id) else {
+            return;
+        };
+        if let Some(slot) = self.txs.get_mut(i) {
             if !slot.tx.request_complete {
                 slot.tx.request_complete = true;
                 slot.tx.seal_request();
                 slot.tx.direction = Direction::ToServer;
-                sink(HttpEvent::Request(&slot.tx));
+                if self.defer {
+                    self.deferred.push(Deferred::Request(id));
+                } else {
+                    sink(HttpEvent::Request(&slot.tx));
+                }
             }
         }
     }
@@ -1150,18 +1218,14 @@ impl HttpParser {
             Interim,
             Tunnel,
         }
-        let next = if is_connect && (200..300).contains(&status) {
+        let no_body_status = (100..200).contains(&status) || status == 204 || status == 304;
+        let tunnel = (is_connect && (200..300).contains(&status))
+            || (status == 101 && te.is_none() && cl.is_none());
+        let next = if tunnel {
             Next::Tunnel
-        } else if status == 101 && te.is_none() && cl.is_none() {
-            Next::Tunnel
-        } else if status == 100 && te.is_none() && !cl_val.is_some_and(|v| v > 0) {
+        } else if status == 100 && te.is_none() && cl_val.is_none_or(|v| v == 0) {
             Next::Interim
-        } else if is_head {
-            Next::NoBody
-        } else if ((100..200).contains(&status) || status == 204 || status == 304)
-            && te.is_none()
-            && cl.is_none()
-        {
+        } else if is_head || (no_body_status && te.is_none() && cl.is_none()) {
             Next::NoBody
         } else if let Some(te) = te.filter(|te| contains_nocase_nozero(te, b"chunked")) {
             if !eq_nocase_nozero(&te, b"chunked") {
@@ -1436,7 +1500,11 @@ impl HttpParser {
                 slot.tx.response_complete = true;
                 slot.tx.seal_response();
                 slot.tx.direction = Direction::ToClient;
-                sink(HttpEvent::Response(&slot.tx));
+                if self.defer {
+                    self.deferred.push(Deferred::Response(slot.tx.id));
+                } else {
+                    sink(HttpEvent::Response(&slot.tx));
+                }
             }
         }
     }
