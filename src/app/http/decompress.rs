@@ -26,6 +26,8 @@ use super::parser::Coding;
 
 /// Input a layer keeps for a retry until its format is confirmed.
 const CONFIRM_INPUT: usize = 4096;
+/// Output that confirms a format too (a wrong guess fails long before).
+const CONFIRM_OUTPUT: usize = 64 * 1024;
 /// Bound on gzip header fields (file name, comment) we skip.
 const MAX_GZIP_HEADER: usize = 64 * 1024;
 /// Inflate output is produced in pieces of this size.
@@ -344,6 +346,9 @@ impl Layer {
             let made = usize::try_from(d.total_out() - out0).unwrap_or(0);
             b = &b[used.min(b.len())..];
             self.out(&buf[..made.min(buf.len())], emit);
+            if !self.confirmed && self.held.len() >= CONFIRM_OUTPUT {
+                self.confirm(emit);
+            }
             if st == Status::StreamEnd {
                 return Ok(true);
             }
@@ -410,7 +415,9 @@ impl Layer {
             self.fail(emit);
             return;
         }
-        if !self.confirmed && self.seen.len() >= CONFIRM_INPUT {
+        if !self.confirmed
+            && (self.seen.len() >= CONFIRM_INPUT || self.held.len() >= CONFIRM_OUTPUT)
+        {
             self.confirm(emit);
         }
     }

@@ -523,6 +523,18 @@ impl HttpParser {
                 .extend_from_slice(&data[..room.min(data.len())]);
             return;
         }
+        if !complete && waiting_for_line_end(&self.req_state, &self.req_pending, data) {
+            self.req_pending.extend_from_slice(data);
+            if self.req_pending.len() > self.cfg.max_header_bytes {
+                self.anomaly("request line too long", sink);
+                if let Some(id) = self.req_tx.take() {
+                    self.finish_request(id, sink);
+                }
+                self.req_state = State::Failed;
+                self.req_pending = Vec::new();
+            }
+            return;
+        }
         let mut buf = std::mem::take(&mut self.req_pending);
         let used = if buf.is_empty() {
             let used = self.run_req(data, complete, sink);
@@ -871,7 +883,7 @@ impl HttpParser {
         let mut hit = false;
         if let Some(slot) = self.slot_mut(id) {
             let tx = &mut slot.tx;
-            tx.request_body_len += data.len() as u64;
+            tx.request_body_len = tx.request_body_len.saturating_add(data.len() as u64);
             if tx.request_complete {
                 return;
             }
@@ -990,6 +1002,13 @@ impl HttpParser {
             self.res_state,
             State::Failed | State::Tunnel | State::Closed
         ) {
+            return;
+        }
+        if !complete
+            && waiting_for_line_end(&self.res_state, &self.res_pending, data)
+            && self.res_pending.len() + data.len() <= self.cfg.max_header_bytes
+        {
+            self.res_pending.extend_from_slice(data);
             return;
         }
         let mut buf = std::mem::take(&mut self.res_pending);
@@ -1452,7 +1471,7 @@ impl HttpParser {
             return;
         };
         let slot = &mut self.txs[i];
-        slot.tx.response_body_len += data.len() as u64;
+        slot.tx.response_body_len = slot.tx.response_body_len.saturating_add(data.len() as u64);
         if slot.tx.response_complete || data.is_empty() {
             return;
         }
@@ -1584,6 +1603,16 @@ impl HttpParser {
         // A refused gap in a state where the body continues keeps the state;
         // otherwise the resync state above applies.
     }
+}
+
+/// A line state with an unfinished line, and no line end in the new bytes
+/// either: parsing again cannot change anything (this keeps a long line
+/// sent a byte at a time from being re-scanned for every byte).
+fn waiting_for_line_end(state: &State, pending: &[u8], data: &[u8]) -> bool {
+    matches!(state, State::Idle | State::Body(Body::ChunkLen))
+        && !pending.is_empty()
+        && memchr::memchr2(b'\n', b'\r', pending).is_none()
+        && memchr::memchr2(b'\n', b'\r', data).is_none()
 }
 
 /// Skips bytes after a gap until a line that starts a message: a known

@@ -1099,6 +1099,91 @@ fn endless_streams_stay_bounded() {
     assert!(p.heap_bytes() < cfg.response_body_limit + 64 * 1024);
 }
 
+#[test]
+fn request_anomalies() {
+    // Smuggling shapes are reported; chunked wins, as in libhtp.
+    let seen = run(b"POST / HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n", b"");
+    assert_eq!(seen.requests[0].request_body, b"ab");
+    assert!(
+        seen.anomalies
+            .contains(&"request has both Transfer-Encoding and Content-Length")
+    );
+    // An invalid chunk size or Content-Length ends request parsing (libhtp).
+    let mut p = HttpParser::new(&HttpConfig::default());
+    let mut seen = Seen::default();
+    p.parse(
+        Direction::ToServer,
+        b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        &mut seen.sink(),
+    );
+    assert!(p.failed(Direction::ToServer));
+    assert_eq!(seen.requests.len(), 1);
+    let mut p = HttpParser::new(&HttpConfig::default());
+    p.parse(
+        Direction::ToServer,
+        b"POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
+        &mut seen.sink(),
+    );
+    assert!(p.failed(Direction::ToServer));
+    // Empty lines before a request are skipped; odd whitespace is accepted.
+    let seen = run(b"\r\n\r\n  GET\t/x\tHTTP/1.1\r\nHost:  h \r\n\r\n", b"");
+    assert_eq!(
+        (
+            &seen.requests[0].uri_raw[..],
+            seen.requests[0].host.as_deref()
+        ),
+        (&b"/x"[..], Some(&b"h"[..]))
+    );
+    // Authorization other than Basic, or broken Basic: no user.
+    let seen = run(b"GET / HTTP/1.1\r\nAuthorization: Basic !!!\r\n\r\nGET / HTTP/1.1\r\nAuthorization: Bearer abc\r\n\r\n", b"");
+    assert!(seen.requests.iter().all(|t| t.basic_auth_user.is_none()));
+}
+
+/// Throughput on pipelined keep-alive traffic (run with `--ignored` in
+/// release mode to get a meaningful figure).
+#[test]
+#[ignore]
+fn throughput() {
+    for size in [10_000, 100] {
+        throughput_with(size);
+    }
+}
+
+fn throughput_with(size: usize) {
+    let body = vec![b'a'; size];
+    let mut pairs = Vec::new();
+    for i in 0..2000 {
+        let req = format!("GET /path/{i}/index.html?x=1 HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: Mozilla/5.0\r\nAccept: */*\r\nCookie: a=b\r\n\r\n").into_bytes();
+        let mut res = format!("HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
+        res.extend_from_slice(&body);
+        pairs.push((req, res));
+    }
+    let start = std::time::Instant::now();
+    let mut n = 0usize;
+    let mut p = HttpParser::new(&HttpConfig::default());
+    let mut sink = |e: HttpEvent<'_>| {
+        if let HttpEvent::Response(_) = e {
+            n += 1;
+        }
+    };
+    let mut bytes = 0;
+    for (req, res) in &pairs {
+        p.parse(Direction::ToServer, req, &mut sink);
+        for c in res.chunks(1460) {
+            p.parse(Direction::ToClient, c, &mut sink);
+        }
+        bytes += req.len() + res.len();
+    }
+    p.close(Direction::ToClient, &mut sink);
+    let secs = start.elapsed().as_secs_f64();
+    let mb = bytes as f64 / 1e6;
+    assert_eq!(n, 2000);
+    eprintln!(
+        "http throughput, {size}-byte bodies: {:.1} MB/s ({n} responses, {mb:.1} MB in {secs:.3} s)",
+        mb / secs
+    );
+}
+
 mod evader_pcaps {
     //! Every http-evader case of the conformance set, fed packet by packet.
     use super::*;
