@@ -1,5 +1,7 @@
 //! Application-layer protocols: detection and one parser per protocol.
 
+pub mod http;
+
 use crate::rules::ir::BufferId;
 
 /// The detection buffers of one application-layer transaction direction (an
