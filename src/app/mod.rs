@@ -1,7 +1,5 @@
 //! Application-layer protocols: detection and one parser per protocol.
 
-pub mod http;
-
 use crate::rules::ir::BufferId;
 
 /// The detection buffers of one application-layer transaction direction (an
@@ -25,5 +23,6 @@ pub enum Probe {
 }
 
 pub mod dns;
+pub mod http;
 pub mod ssh;
 pub mod tls;

@@ -20,8 +20,8 @@ pub use parser::{
 };
 pub use tcp::{DnsTcpParser, DnsTcpStats, MAX_FRAME, probe_tcp};
 
-use crate::app::TxBuffers;
 use crate::app::Probe;
+use crate::app::TxBuffers;
 use crate::rules::ir::BufferId;
 
 /// One DNS message as a transaction: a query (to the server) or a response.

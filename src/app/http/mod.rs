@@ -128,16 +128,7 @@ pub enum HttpEvent<'a> {
     Anomaly(&'static str),
 }
 
-/// Answer of [`probe`].
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Probe {
-    /// Looks like HTTP/1.x.
-    Yes,
-    /// Does not.
-    No,
-    /// Too few bytes to tell.
-    NeedMore,
-}
+pub use crate::app::Probe;
 
 /// Leading bytes (CR, LF, SP, HT, NUL) [`probe`] skips before deciding.
 const PROBE_MAX_LEADING: usize = 16;

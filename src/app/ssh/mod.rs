@@ -18,8 +18,8 @@ pub use parser::{
     KexInit, MSG_KEXINIT, MSG_NEWKEYS, SshBanner, SshError, parse_banner, parse_kexinit,
 };
 
-use crate::app::TxBuffers;
 use crate::app::Probe;
+use crate::app::TxBuffers;
 use crate::flow::Direction;
 use crate::rules::ir::BufferId;
 
