@@ -24,5 +24,6 @@ pub enum Probe {
 
 pub mod dns;
 pub mod http;
+pub mod layer;
 pub mod ssh;
 pub mod tls;

@@ -1,0 +1,375 @@
+//! Per-flow application layer: find out which protocol a flow speaks (by
+//! content, in both directions — not only by port), then drive that
+//! protocol's parser and hand every completed transaction half to detection.
+
+use crate::app::dns::{self, DnsTcpParser};
+use crate::app::http::{self, HttpConfig, HttpEvent, HttpParser};
+use crate::app::ssh::{self, SshEvent, SshState};
+use crate::app::tls::{self, TlsEvent, TlsParser};
+use crate::app::{Probe, TxBuffers};
+use crate::flow::Direction;
+
+/// Application protocols wardwatch parses.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AppProto {
+    /// HTTP/1.x.
+    Http,
+    /// TLS.
+    Tls,
+    /// SSH.
+    Ssh,
+    /// DNS (UDP or TCP).
+    Dns,
+}
+
+impl AppProto {
+    /// Suricata's name (EVE `app_proto`, rule headers).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppProto::Http => "http",
+            AppProto::Tls => "tls",
+            AppProto::Ssh => "ssh",
+            AppProto::Dns => "dns",
+        }
+    }
+}
+
+/// One transaction half ready for inspection.
+pub struct TxReady<'a> {
+    /// Which side sent it.
+    pub dir: Direction,
+    /// Its protocol.
+    pub proto: AppProto,
+    /// Unique within the flow and direction (rules alert once per tx).
+    pub tx_id: u64,
+    /// Its detection buffers.
+    pub buffers: &'a dyn TxBuffers,
+}
+
+/// Bytes kept per direction while the protocol is still unknown. Probes need
+/// a few bytes at most (a method and a space, a TLS record header, `SSH-`);
+/// an attacker trickling one byte per segment must not grow this.
+const PROBE_BUFFER: usize = 64;
+
+/// The application layer of one flow.
+pub struct AppLayer {
+    state: State,
+    /// Start of each direction while still detecting.
+    pending: [Vec<u8>; 2],
+    /// A direction's probes all said No.
+    refused: [bool; 2],
+    /// Transaction counter for protocols without their own ids.
+    next_tx: u64,
+}
+
+enum State {
+    Detecting,
+    Http(Box<HttpParser>),
+    Tls(Box<TlsParser>),
+    Ssh(Box<SshState>),
+    DnsTcp(Box<DnsTcpParser>),
+    /// Not a protocol we parse (or the parser gave up): ignore the payload.
+    Unknown,
+}
+
+impl Default for AppLayer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AppLayer {
+    /// A flow whose protocol is not known yet.
+    pub fn new() -> Self {
+        AppLayer {
+            state: State::Detecting,
+            pending: [Vec::new(), Vec::new()],
+            refused: [false; 2],
+            next_tx: 0,
+        }
+    }
+
+    /// The detected protocol.
+    pub fn proto(&self) -> Option<AppProto> {
+        match self.state {
+            State::Http(_) => Some(AppProto::Http),
+            State::Tls(_) => Some(AppProto::Tls),
+            State::Ssh(_) => Some(AppProto::Ssh),
+            State::DnsTcp(_) => Some(AppProto::Dns),
+            State::Detecting | State::Unknown => None,
+        }
+    }
+
+    /// In-order stream bytes of `dir`. `server_port` lets DNS over TCP be
+    /// recognised on port 53 (its first bytes are a length, not a signature).
+    pub fn stream_data(
+        &mut self,
+        dir: Direction,
+        server_port: u16,
+        data: &[u8],
+        http_cfg: &HttpConfig,
+        sink: &mut dyn FnMut(TxReady<'_>),
+    ) {
+        if let State::Detecting = self.state {
+            let i = dir.index();
+            let start: Vec<u8>;
+            let probe_input: &[u8] = if self.pending[i].is_empty() {
+                data
+            } else {
+                let mut v = std::mem::take(&mut self.pending[i]);
+                v.extend_from_slice(data);
+                start = v;
+                &start
+            };
+            if let Some(proto) = detect_proto(dir, server_port, probe_input) {
+                // Decided: the chosen parser gets everything from the start.
+                let owned = probe_input.to_vec();
+                self.state = match proto {
+                    AppProto::Http => State::Http(Box::new(HttpParser::new(http_cfg))),
+                    AppProto::Tls => State::Tls(Box::new(TlsParser::new())),
+                    AppProto::Ssh => State::Ssh(Box::new(SshState::new())),
+                    AppProto::Dns => State::DnsTcp(Box::new(DnsTcpParser::new())),
+                };
+                self.pending = [Vec::new(), Vec::new()];
+                self.feed(dir, &owned, sink);
+            } else if wants_more(dir, server_port, probe_input) && probe_input.len() < PROBE_BUFFER
+            {
+                self.pending[i] = probe_input.to_vec();
+            } else {
+                self.refused[i] = true;
+                self.pending[i].clear();
+                if self.refused.iter().all(|r| *r) {
+                    self.state = State::Unknown;
+                }
+            }
+            return;
+        }
+        self.feed(dir, data, sink);
+    }
+
+    fn feed(&mut self, dir: Direction, data: &[u8], sink: &mut dyn FnMut(TxReady<'_>)) {
+        match &mut self.state {
+            State::Http(p) => {
+                // A direction that is not HTTP after all puts the parser in a
+                // failed state that ignores the rest.
+                p.parse(dir, data, &mut |ev| http_event(ev, sink));
+            }
+            State::Tls(p) => {
+                let next_tx = &mut self.next_tx;
+                p.parse(dir, data, &mut |ev| tls_event(ev, next_tx, sink));
+            }
+            State::Ssh(p) => {
+                let mut banner = false;
+                p.parse(dir, data, &mut |ev| {
+                    if let SshEvent::Banner(d, _) = ev {
+                        banner |= d == dir;
+                    }
+                });
+                if banner {
+                    sink(TxReady {
+                        dir,
+                        proto: AppProto::Ssh,
+                        tx_id: 0,
+                        buffers: p.side(dir),
+                    });
+                }
+            }
+            State::DnsTcp(p) => {
+                let next_tx = &mut self.next_tx;
+                p.parse(dir, data, &mut |d, tx| {
+                    if let Ok(tx) = tx {
+                        *next_tx += 1;
+                        sink(TxReady {
+                            dir: d,
+                            proto: AppProto::Dns,
+                            tx_id: *next_tx,
+                            buffers: &tx,
+                        });
+                    }
+                });
+            }
+            State::Detecting | State::Unknown => {}
+        }
+    }
+
+    /// `len` bytes of `dir` were never seen (a TCP gap).
+    pub fn gap(&mut self, dir: Direction, len: u64, sink: &mut dyn FnMut(TxReady<'_>)) {
+        match &mut self.state {
+            State::Detecting => {
+                // Detection on data after a hole would guess; give up on it.
+                self.refused[dir.index()] = true;
+                self.pending[dir.index()].clear();
+                if self.refused.iter().all(|r| *r) {
+                    self.state = State::Unknown;
+                }
+            }
+            State::Http(p) => p.gap_with(dir, len, &mut |ev| http_event(ev, sink)),
+            State::Tls(p) => p.gap(dir),
+            State::Ssh(p) => p.gap(dir),
+            State::DnsTcp(p) => p.gap(dir),
+            State::Unknown => {}
+        }
+    }
+
+    /// `dir` ended: complete what can be completed.
+    pub fn close(&mut self, dir: Direction, sink: &mut dyn FnMut(TxReady<'_>)) {
+        if let State::Http(p) = &mut self.state {
+            p.close(dir, &mut |ev| http_event(ev, sink));
+        }
+    }
+}
+
+fn http_event(ev: HttpEvent<'_>, sink: &mut dyn FnMut(TxReady<'_>)) {
+    let (dir, tx) = match ev {
+        HttpEvent::Request(tx) => (Direction::ToServer, tx),
+        HttpEvent::Response(tx) => (Direction::ToClient, tx),
+        HttpEvent::Anomaly(_) => return,
+    };
+    sink(TxReady {
+        dir,
+        proto: AppProto::Http,
+        tx_id: tx.id,
+        buffers: &tx.buffers(dir),
+    });
+}
+
+fn tls_event(ev: TlsEvent<'_>, next_tx: &mut u64, sink: &mut dyn FnMut(TxReady<'_>)) {
+    let (dir, buffers): (Direction, &dyn TxBuffers) = match ev {
+        TlsEvent::ClientHello(ch) => (Direction::ToServer, ch),
+        TlsEvent::ServerHello(sh) => (Direction::ToClient, sh),
+        TlsEvent::Certificate(c) => (Direction::ToClient, c),
+        _ => return,
+    };
+    *next_tx += 1;
+    sink(TxReady {
+        dir,
+        proto: AppProto::Tls,
+        tx_id: *next_tx,
+        buffers,
+    });
+}
+
+/// True when no probe said yes but one needs more bytes to decide.
+fn wants_more(dir: Direction, server_port: u16, data: &[u8]) -> bool {
+    http::probe(dir, data) == Probe::NeedMore
+        || tls::probe(data) == Probe::NeedMore
+        || ssh::probe(data) == Probe::NeedMore
+        || (server_port == 53 && dns::probe_tcp(data) == Probe::NeedMore)
+}
+
+/// The protocol some probe recognises, HTTP first.
+fn detect_proto(dir: Direction, server_port: u16, data: &[u8]) -> Option<AppProto> {
+    if http::probe(dir, data) == Probe::Yes {
+        Some(AppProto::Http)
+    } else if tls::probe(data) == Probe::Yes {
+        Some(AppProto::Tls)
+    } else if ssh::probe(data) == Probe::Yes {
+        Some(AppProto::Ssh)
+    } else if server_port == 53 && dns::probe_tcp(data) == Probe::Yes {
+        Some(AppProto::Dns)
+    } else {
+        None
+    }
+}
+
+/// DNS over UDP: when the datagram is DNS (port 53 either side, or it looks
+/// like DNS), parse it and hand the message to `sink`.
+pub fn udp_datagram(
+    dir: Direction,
+    src_port: u16,
+    dst_port: u16,
+    payload: &[u8],
+    tx_id: u64,
+    sink: &mut dyn FnMut(TxReady<'_>),
+) -> Option<AppProto> {
+    let by_port = src_port == 53 || dst_port == 53 || src_port == 5353 || dst_port == 5353;
+    if !by_port && !dns::probe_udp(payload) {
+        return None;
+    }
+    let tx = dns::parse_udp(payload).ok()?;
+    sink(TxReady {
+        dir,
+        proto: AppProto::Dns,
+        tx_id,
+        buffers: &tx,
+    });
+    Some(AppProto::Dns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(
+        layer: &mut AppLayer,
+        dir: Direction,
+        port: u16,
+        data: &[u8],
+    ) -> Vec<(Direction, AppProto, u64)> {
+        let mut seen = Vec::new();
+        layer.stream_data(dir, port, data, &HttpConfig::default(), &mut |tx| {
+            seen.push((tx.dir, tx.proto, tx.tx_id))
+        });
+        seen
+    }
+
+    #[test]
+    fn http_on_any_port_and_split_probe() {
+        let mut l = AppLayer::new();
+        // "GE" alone cannot be decided; the rest arrives later.
+        assert!(collect(&mut l, Direction::ToServer, 10000, b"GE").is_empty());
+        assert_eq!(l.proto(), None);
+        let got = collect(
+            &mut l,
+            Direction::ToServer,
+            10000,
+            b"T / HTTP/1.1\r\nHost: a\r\n\r\n",
+        );
+        assert_eq!(l.proto(), Some(AppProto::Http));
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, Direction::ToServer);
+    }
+
+    #[test]
+    fn non_http_on_port_80_is_not_http() {
+        let mut l = AppLayer::new();
+        collect(
+            &mut l,
+            Direction::ToServer,
+            80,
+            b"\x00\x01\x02\x03binary protocol here....",
+        );
+        collect(
+            &mut l,
+            Direction::ToClient,
+            80,
+            b"\x05\x06\x07\x08 more binary bytes.......",
+        );
+        assert_eq!(l.proto(), None);
+        // Later HTTP-looking bytes do not revive it.
+        collect(&mut l, Direction::ToServer, 80, b"GET / HTTP/1.1\r\n\r\n");
+        assert_eq!(l.proto(), None);
+    }
+
+    #[test]
+    fn ssh_banner_is_a_tx() {
+        let mut l = AppLayer::new();
+        let got = collect(
+            &mut l,
+            Direction::ToClient,
+            2222,
+            b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n",
+        );
+        assert_eq!(l.proto(), Some(AppProto::Ssh));
+        assert_eq!(got, vec![(Direction::ToClient, AppProto::Ssh, 0)]);
+    }
+
+    #[test]
+    fn probe_buffer_is_bounded() {
+        let mut l = AppLayer::new();
+        for _ in 0..200 {
+            collect(&mut l, Direction::ToServer, 80, b"G");
+        }
+        assert!(l.pending.iter().all(|p| p.len() <= PROBE_BUFFER));
+    }
+}
