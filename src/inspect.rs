@@ -1,0 +1,218 @@
+//! The per-worker inspector: what a worker does with each packet and each
+//! piece of reassembled stream after the flow table — application-layer
+//! detection and parsing ([`crate::app`]), signature matching
+//! ([`crate::detect`]) — and the EVE `alert` events that come out of it.
+//!
+//! Per-flow state (the app-layer parser and the detection state) lives in the
+//! flow's extension slot, so it is created with the flow, found without a
+//! second lookup, and freed when the flow ends.
+
+use std::sync::Arc;
+
+use crate::app::http::HttpConfig;
+use crate::app::layer::{AppLayer, TxReady, udp_dns};
+use crate::decode::{DecodedPacket, Transport};
+use crate::detect::{
+    Detector, FlowDetectState, FlowFacts, Hit, HitSource, PacketCtx, RuleSet, StreamCtx, TxCtx,
+};
+use crate::flow::{Direction, EndReason, Flow, FlowHandler, PacketMeta, StreamEvent};
+use crate::output::eve::{AlertEvent, AlertInfo, EveHeader, proto_name};
+use crate::output::{EveRecord, OutputSender};
+use crate::rules::ir::Action;
+use crate::time::Timestamp;
+
+/// State kept per flow by the inspector.
+#[derive(Default)]
+struct FlowState {
+    app: AppLayer,
+    detect: FlowDetectState,
+    /// Transaction counter for datagram protocols (DNS over UDP).
+    datagrams: u64,
+}
+
+/// Application-layer parsing and signature matching for one worker.
+pub struct Inspector {
+    detector: Detector,
+    http: HttpConfig,
+    out: OutputSender,
+    ifaces: Arc<Vec<String>>,
+    hits: Vec<Hit>,
+    /// Alerts written.
+    pub alerts: u64,
+}
+
+impl Inspector {
+    /// An inspector running `rules`, writing alerts to `out`.
+    pub fn new(rules: Arc<RuleSet>, out: OutputSender, ifaces: Arc<Vec<String>>) -> Self {
+        Inspector {
+            detector: Detector::new(rules),
+            http: HttpConfig::default(),
+            out,
+            ifaces,
+            hits: Vec::new(),
+            alerts: 0,
+        }
+    }
+
+    /// The detector's work counters.
+    pub fn detector(&self) -> &Detector {
+        &self.detector
+    }
+
+    fn emit(&mut self, flow: &mut Flow, ts: Timestamp, pkt: Option<&DecodedPacket<'_>>) {
+        if self.hits.is_empty() {
+            return;
+        }
+        flow.alerted = true;
+        for hit in self.hits.drain(..) {
+            self.alerts += 1;
+            let dir = match hit.to_server {
+                Some(false) => Direction::ToClient,
+                _ => Direction::ToServer,
+            };
+            let mut header = EveHeader::for_flow(flow, ts, "alert", &self.ifaces);
+            // Source and destination are those of what matched.
+            match (hit.source, pkt) {
+                (HitSource::Packet, Some(p)) => {
+                    let (sp, dp) = p.transport.ports();
+                    let ported = matches!(p.transport, Transport::Tcp { .. } | Transport::Udp { .. });
+                    header.src_ip = Some(p.src);
+                    header.dest_ip = Some(p.dst);
+                    header.src_port = ported.then_some(sp);
+                    header.dest_port = ported.then_some(dp);
+                    header.proto = Some(proto_name(p.ip_proto));
+                }
+                _ => {
+                    if dir == Direction::ToClient {
+                        std::mem::swap(&mut header.src_ip, &mut header.dest_ip);
+                        std::mem::swap(&mut header.src_port, &mut header.dest_port);
+                    }
+                }
+            }
+            let metadata = (!hit.metadata.is_empty()).then(|| {
+                let mut m = serde_json::Map::new();
+                for (k, v) in hit.metadata.iter() {
+                    let entry = m
+                        .entry(k.clone())
+                        .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+                    if let serde_json::Value::Array(a) = entry {
+                        a.push(serde_json::Value::from(v.clone()));
+                    }
+                }
+                m
+            });
+            let event = AlertEvent {
+                header,
+                direction: Some(match dir {
+                    Direction::ToServer => "to_server",
+                    Direction::ToClient => "to_client",
+                }),
+                alert: AlertInfo {
+                    // IDS mode: nothing is blocked, whatever the rule's action
+                    // (Suricata writes "blocked" only when inline).
+                    action: match hit.action {
+                        Action::Alert | Action::Pass | Action::Drop | Action::Reject => "allowed",
+                    },
+                    gid: hit.gid,
+                    signature_id: hit.sid,
+                    rev: hit.rev,
+                    signature: hit.msg.to_string(),
+                    category: hit.category.to_string(),
+                    severity: hit.priority,
+                    metadata,
+                },
+                anomaly: None,
+            };
+            self.out.send(EveRecord::Alert(Box::new(event)));
+        }
+    }
+}
+
+fn take_state(flow: &mut Flow) -> Box<FlowState> {
+    flow.ext
+        .0
+        .take()
+        .and_then(|b| b.downcast::<FlowState>().ok())
+        .unwrap_or_default()
+}
+
+fn put_state(flow: &mut Flow, st: Box<FlowState>) {
+    flow.ext.0 = Some(st);
+}
+
+impl FlowHandler for Inspector {
+    fn on_packet(&mut self, flow: &mut Flow, dir: Direction, pkt: &DecodedPacket<'_>, meta: &PacketMeta) {
+        let mut st = take_state(flow);
+        if let Transport::Udp { src_port, dst_port } = pkt.transport {
+            if let Some(tx) = udp_dns(src_port, dst_port, pkt.payload) {
+                flow.app_proto = Some("dns");
+                st.datagrams += 1;
+                let ctx = TxCtx {
+                    flow: FlowFacts::from_flow(flow, dir),
+                    ts: meta.ts,
+                    tx_id: st.datagrams,
+                    buffers: &tx,
+                    payload: Some(pkt.payload),
+                };
+                self.detector.inspect_tx(&ctx, &mut st.detect, &mut self.hits);
+            }
+        }
+        let ctx = PacketCtx {
+            pkt,
+            ts: meta.ts,
+            flow: Some(FlowFacts::from_flow(flow, dir)),
+        };
+        self.detector
+            .inspect_packet(&ctx, Some(&mut st.detect), &mut self.hits);
+        put_state(flow, st);
+        self.emit(flow, meta.ts, Some(pkt));
+    }
+
+    fn on_stream(&mut self, flow: &mut Flow, dir: Direction, event: StreamEvent<'_>) {
+        let mut st = take_state(flow);
+        let ts = flow.last_seen;
+        {
+            let FlowState { app, detect, .. } = &mut *st;
+            let detector = &mut self.detector;
+            let hits = &mut self.hits;
+            let facts = FlowFacts::from_flow(flow, dir);
+            let mut on_tx = |tx: TxReady<'_>| {
+                let mut f = facts;
+                f.dir = tx.dir;
+                f.app_proto = Some(tx.proto.as_str());
+                let ctx = TxCtx {
+                    flow: f,
+                    ts,
+                    tx_id: tx.tx_id,
+                    buffers: tx.buffers,
+                    payload: None,
+                };
+                detector.inspect_tx(&ctx, detect, hits);
+            };
+            match event {
+                StreamEvent::Data { data, .. } => {
+                    app.stream_data(dir, flow.server_port, data, &self.http, &mut on_tx)
+                }
+                StreamEvent::Gap { len, .. } => app.gap(dir, len, &mut on_tx),
+                StreamEvent::Closed => app.close(dir, &mut on_tx),
+                StreamEvent::DepthReached { .. } => {}
+            }
+        }
+        if flow.app_proto.is_none() {
+            flow.app_proto = st.app.proto().map(|p| p.as_str());
+        }
+        if let StreamEvent::Data { offset, data } = event {
+            let ctx = StreamCtx {
+                flow: FlowFacts::from_flow(flow, dir),
+                ts,
+                offset,
+                data,
+            };
+            self.detector.inspect_stream(&ctx, &mut st.detect, &mut self.hits);
+        }
+        put_state(flow, st);
+        self.emit(flow, ts, None);
+    }
+
+    fn on_flow_end(&mut self, _flow: &Flow, _reason: EndReason) {}
+}
