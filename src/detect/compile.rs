@@ -21,7 +21,7 @@ use super::inspect::{
     ByteExtractOp, ByteJumpOp, ByteMathOp, ByteTestOp, ContentOp, MAX_VARS, Op, PcreOp, ReadSpec,
     Val, link_relative,
 };
-use super::prefilter::{FastPattern as Fp, Prefilter};
+use super::prefilter::{DFA_BUDGET, FastPattern as Fp, Prefilter};
 use super::threshold::{RuleRate, Suppression, ThresholdEntry, ThresholdTable, entry_applies};
 
 /// Longest `content` accepted. Longer patterns are refused (they would also
@@ -262,7 +262,7 @@ impl GroupBuilder {
         }
     }
 
-    fn build(mut self, pattern_count: &mut usize) -> Group {
+    fn build(mut self, pattern_count: &mut usize, dfa_budget: &mut usize) -> Group {
         let mut by_buf: Vec<(BufferId, Vec<Fp>)> = Vec::new();
         self.fast.sort_by_key(|(b, _)| *b);
         for (b, fp) in self.fast {
@@ -273,7 +273,7 @@ impl GroupBuilder {
         }
         let mut prefilters = Vec::new();
         for (buf, fps) in by_buf {
-            match Prefilter::build(&fps, *pattern_count as u32) {
+            match Prefilter::build(&fps, *pattern_count as u32, dfa_budget) {
                 Ok(pf) => {
                     *pattern_count += pf.patterns();
                     prefilters.push((buf, pf));
@@ -389,8 +389,11 @@ impl RuleSet {
             }
             if e.stream {
                 // Without a flow there is no stream: TCP packets without flow
-                // are matched with the stream rules too.
-                if !r.needs_flow() && !e.packet[CLASS_TCP] {
+                // are matched with the stream rules too (except those that
+                // insist on the stream).
+                let stream_only = r.proto == RuleProto::TcpStream
+                    || r.flow.as_ref().is_some_and(|f| f.only_stream);
+                if !r.needs_flow() && !e.packet[CLASS_TCP] && !stream_only {
                     pb[CLASS_TCP * 3 + VAR_NO_FLOW].add(r, i);
                 }
                 for (d, to_server) in [(0, true), (1, false)] {
@@ -415,11 +418,14 @@ impl RuleSet {
         }
         let lookback = lookback.min(limits.max_stream_lookback);
         let mut patterns = 0usize;
-        let packet = pb.into_iter().map(|g| g.build(&mut patterns)).collect();
+        let mut budget = DFA_BUDGET;
+        let b = &mut budget;
+        // Stream and transaction automata first: they see the most bytes.
         let [s0, s1] = sb;
-        let stream = [s0.build(&mut patterns), s1.build(&mut patterns)];
+        let stream = [s0.build(&mut patterns, b), s1.build(&mut patterns, b)];
         let [t0, t1] = tb;
-        let tx = [t0.build(&mut patterns), t1.build(&mut patterns)];
+        let tx = [t0.build(&mut patterns, b), t1.build(&mut patterns, b)];
+        let packet = pb.into_iter().map(|g| g.build(&mut patterns, b)).collect();
         summary.patterns = patterns;
         summary.stream_lookback = lookback;
         let rs = RuleSet {
@@ -920,9 +926,11 @@ fn read_spec(
     bitmask: Option<u64>,
 ) -> Result<ReadSpec, String> {
     let max = if string.is_some() { 23 } else { 8 };
-    if nbytes == 0 || nbytes > max {
+    // Suricata lets byte_jump read 0 bytes (a jump by post_offset alone).
+    let min = u8::from(kw != "byte_jump" || string.is_some());
+    if nbytes < min || nbytes > max {
         return Err(format!(
-            "{kw}: {nbytes} bytes: between 1 and {max} can be read{}",
+            "{kw}: {nbytes} bytes: between {min} and {max} can be read{}",
             if string.is_some() {
                 " as a string"
             } else {

@@ -687,8 +687,13 @@ impl<'a> Inspector<'a> {
     /// Reads a number at stream position `pos`: `(value, bytes consumed)`.
     fn read(&self, pos: i64, spec: &ReadSpec) -> Option<(u64, usize)> {
         let n = i64::from(spec.nbytes);
-        if self.data.is_empty() || pos < self.base || pos.saturating_add(n) > self.end || n == 0 {
+        if self.data.is_empty() || pos < self.base || pos.saturating_add(n) > self.end {
             return None;
+        }
+        if n == 0 {
+            // `byte_jump:0,...`: a jump by `post_offset` alone, from a
+            // position that must be inside the buffer (Suricata 7+).
+            return (pos < self.end && spec.string.is_none()).then_some((0, 0));
         }
         let bytes = self.slice(pos, pos + n);
         match spec.string {

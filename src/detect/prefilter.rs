@@ -12,7 +12,14 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+/// Automata with at most this many patterns are built as DFAs (a few MiB
+/// at most), within [`DFA_BUDGET`].
+const DFA_MAX_PATTERNS: usize = 1000;
+
+/// Total DFA memory per rule set.
+pub(crate) const DFA_BUDGET: usize = 48 << 20;
 
 /// Generation-stamped marks, reused across inspections without clearing.
 #[derive(Debug, Default)]
@@ -91,7 +98,11 @@ impl Prefilter {
     /// Builds the automaton; `pat_base` is the first global pattern index.
     /// `Err` when the automaton cannot be built (the caller then evaluates
     /// these rules on every buffer instead).
-    pub fn build(items: &[FastPattern], pat_base: u32) -> Result<Self, String> {
+    pub fn build(
+        items: &[FastPattern],
+        pat_base: u32,
+        dfa_budget: &mut usize,
+    ) -> Result<Self, String> {
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         let mut per_pattern: Vec<Vec<Entry>> = Vec::new();
@@ -110,11 +121,31 @@ impl Prefilter {
                 exact,
             });
         }
-        let ac = AhoCorasick::builder()
+        let mut builder = AhoCorasick::builder();
+        builder
             .match_kind(MatchKind::Standard)
-            .ascii_case_insensitive(true)
-            .build(&patterns)
-            .map_err(|e| e.to_string())?;
+            .ascii_case_insensitive(true);
+        // A DFA scans several times faster than the contiguous NFA while it
+        // fits in cache; with thousands of patterns it becomes tens of MiB
+        // and slower than the NFA. So: a DFA for small automata, within a
+        // memory budget shared by the rule set, else the NFA.
+        let mut ac = None;
+        if patterns.len() <= DFA_MAX_PATTERNS {
+            if let Ok(dfa) = builder.kind(Some(AhoCorasickKind::DFA)).build(&patterns) {
+                if dfa.memory_usage() <= *dfa_budget {
+                    *dfa_budget -= dfa.memory_usage();
+                    ac = Some(dfa);
+                }
+            }
+        }
+        let ac = match ac {
+            Some(ac) => ac,
+            None => builder
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
+                .build(&patterns)
+                .or_else(|_| builder.kind(None).build(&patterns))
+                .map_err(|e| e.to_string())?,
+        };
         let mut ranges = Vec::with_capacity(per_pattern.len());
         let mut entries = Vec::with_capacity(items.len());
         for list in per_pattern {
@@ -202,7 +233,24 @@ mod tests {
         }
     }
 
-    fn scan(pf: &Prefilter, hay: &[u8]) -> Vec<u32> {
+    /// Builds the automaton both ways (DFA, NFA) and checks they agree.
+    struct Both(Prefilter, Prefilter);
+
+    fn build(items: &[FastPattern]) -> Both {
+        let dfa = Prefilter::build(items, 0, &mut usize::MAX.clone()).unwrap();
+        let nfa = Prefilter::build(items, 0, &mut 0).unwrap();
+        assert_eq!(dfa.ac.kind(), AhoCorasickKind::DFA);
+        assert_eq!(nfa.ac.kind(), AhoCorasickKind::ContiguousNFA);
+        Both(dfa, nfa)
+    }
+
+    fn scan(both: &Both, hay: &[u8]) -> Vec<u32> {
+        let a = scan_one(&both.0, hay);
+        assert_eq!(a, scan_one(&both.1, hay));
+        a
+    }
+
+    fn scan_one(pf: &Prefilter, hay: &[u8]) -> Vec<u32> {
         let mut marks = Marks::new(16, 16);
         marks.next();
         let mut out = vec![];
@@ -213,29 +261,21 @@ mod tests {
 
     #[test]
     fn overlapping_patterns_all_reported() {
-        let pf = Prefilter::build(
-            &[
-                fp(0, b"abc", false),
-                fp(1, b"bcd", false),
-                fp(2, b"c", false),
-            ],
-            0,
-        )
-        .unwrap();
+        let pf = build(&[
+            fp(0, b"abc", false),
+            fp(1, b"bcd", false),
+            fp(2, b"c", false),
+        ]);
         assert_eq!(scan(&pf, b"xabcdx"), [0, 1, 2]);
     }
 
     #[test]
     fn case_sensitive_confirmed_nocase_folded_ascii_only() {
-        let pf = Prefilter::build(
-            &[
-                fp(0, b"Admin", false),
-                fp(1, b"admin", true),
-                fp(2, b"\xc4x", true),
-            ],
-            0,
-        )
-        .unwrap();
+        let pf = build(&[
+            fp(0, b"Admin", false),
+            fp(1, b"admin", true),
+            fp(2, b"\xc4x", true),
+        ]);
         assert_eq!(scan(&pf, b"ADMIN"), [1]);
         // A wrong-case occurrence first, the right one later.
         assert_eq!(scan(&pf, b"ADMIN Admin"), [0, 1]);

@@ -648,6 +648,25 @@ fn byte_jump_forms() {
         ],
         b"zL\x01.X"
     ));
+    // Zero bytes: a jump by post_offset alone; before the start clamps to it
+    // (suricata-verify detect-bytejump-05).
+    let zero = |post| {
+        matches(
+            vec![
+                c(b"\x0a\x95").into(),
+                Match::ByteJump(ByteJump {
+                    relative: true,
+                    post_offset: Some(post),
+                    ..bj(0, 0)
+                }),
+                pcre("NSLO").relative().into(),
+            ],
+            b"NSLO..\x0a\x95..",
+        )
+    };
+    assert!(zero(-8));
+    assert!(zero(-100));
+    assert!(!zero(-1));
     // Jumping to or past the end fails.
     assert!(!matches(vec![Match::ByteJump(bj(1, 0))], b"\x03ab"));
     assert!(!matches(vec![Match::ByteJump(bj(1, 0))], b"\xffab"));
@@ -1628,10 +1647,11 @@ fn stream_rules_do_not_run_on_segments() {
         stream_hits(&mut det, &mut st, Direction::ToServer, 0, b"evil"),
         [100, 104]
     );
-    // Without a flow there is no stream: stream rules see the packet.
+    // Without a flow there is no stream: stream rules see the packet, except
+    // those that insist on the stream.
     assert_eq!(
         packet_hits(&mut det, &seg, None, None, 1),
-        [100, 101, 102, 103, 104]
+        [100, 101, 102, 103]
     );
 }
 
@@ -2157,37 +2177,52 @@ fn recursion_limit_bounds_backtracking() {
 }
 
 #[test]
-#[ignore = "throughput check; run with --ignored --nocapture in release"]
-fn throughput_with_ten_thousand_rules() {
-    let mut rng = Rng(1);
-    let rules: Vec<Rule> = (0..10_000).map(|i| random_rule(&mut rng, i + 1)).collect();
-    let t = std::time::Instant::now();
-    let (rs, _) = RuleSet::compile(rules, None);
-    let compile_time = t.elapsed();
-    let rs = Arc::new(rs);
-    let mut det = Detector::new(Arc::clone(&rs));
-    let mut st = FlowDetectState::new();
-    let data = rng.bytes(b"abcdefghijklmnopqrstuvwxyz/.-_0123456789 \r\n", 1460);
-    let t = std::time::Instant::now();
-    let mut out = vec![];
-    let n = 20_000u64;
-    for i in 0..n {
-        det.inspect_stream(
-            &StreamCtx {
-                flow: facts(Direction::ToServer, 6),
-                ts: Timestamp::from_secs(i),
-                offset: i * 1460,
-                data: &data,
-            },
-            &mut st,
-            &mut out,
+#[ignore = "throughput check; run with --release -- --ignored --nocapture"]
+fn throughput_by_rule_count() {
+    let mut traffic_rng = Rng(1);
+    let chunks: Vec<Vec<u8>> = (0..64)
+        .map(|_| traffic_rng.bytes(b"abcdefghijklmnopqrstuvwxyz/.-_0123456789 \r\n", 1460))
+        .collect();
+    for n in [100u32, 1_000, 10_000, 30_000] {
+        let mut rng = Rng(2);
+        let rules: Vec<Rule> = (0..n).map(|i| random_rule(&mut rng, i + 1)).collect();
+        let t = std::time::Instant::now();
+        let (rs, _) = RuleSet::compile(rules, None);
+        let compile_time = t.elapsed();
+        let rs = Arc::new(rs);
+        let mut det = Detector::new(Arc::clone(&rs));
+        let mut out = vec![];
+        let rounds = 10_000u64;
+        let t = std::time::Instant::now();
+        let mut st = FlowDetectState::new();
+        for i in 0..rounds {
+            if i % 64 == 0 {
+                st = FlowDetectState::new();
+            }
+            let data = &chunks[(i % 64) as usize];
+            det.inspect_stream(
+                &StreamCtx {
+                    flow: facts(Direction::ToServer, 6),
+                    ts: Timestamp::from_secs(i),
+                    offset: (i % 64) * 1460,
+                    data,
+                },
+                &mut st,
+                &mut out,
+            );
+            packet_hits(&mut det, &udp(data), None, None, i);
+        }
+        let secs = t.elapsed().as_secs_f64();
+        eprintln!(
+            "{n:>6} rules: compile {compile_time:>10.1?}; stream+udp {:>6.1} MB/s; {:?}",
+            (rounds as f64 * 2.0 * 1460.0) / secs / 1e6,
+            rs.summary()
+        );
+        let c = det.counters();
+        eprintln!(
+            "        candidates per inspection {:.1}, matches {}",
+            c.candidates as f64 / (2.0 * rounds as f64),
+            c.matches
         );
     }
-    let secs = t.elapsed().as_secs_f64();
-    eprintln!(
-        "compile {:?}; stream {:.1} MB/s, {:?}",
-        compile_time,
-        (n as f64 * 1460.0) / secs / 1e6,
-        det.counters()
-    );
 }
