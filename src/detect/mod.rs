@@ -47,7 +47,16 @@
 //!   Each (rule, transaction, direction) alerts at most once.
 //!
 //! Without a flow ([`PacketCtx::flow`] `None`), TCP `Payload` rules are
-//! evaluated on the packet payload, since there is no stream.
+//! evaluated on the packet payload, since there is no stream (except
+//! `tcp-stream` and `flow:only_stream` rules, which then never match).
+//!
+//! The stream window is a deliberate bound, not a full buffer: the tail is
+//! sized for the rules' *bounded* reach (pattern lengths, `within` chains,
+//! absolute `offset`+`depth`). Contents linked only by `distance`, unrelated
+//! contents, pcre and `byte_*` reach are matched when they fall in one window
+//! (the new bytes of one delivery plus the tail), not when they lie further
+//! apart in different deliveries. Callers should hand over in-order data as
+//! it is reassembled (whole segments), as the flow table does.
 //!
 //! # Evaluation order, flowbits and pass
 //!

@@ -9,6 +9,11 @@
 //! case-sensitive fast pattern is then compared byte for byte at the
 //! occurrence before its rule is marked. Non-ASCII bytes are not folded by
 //! the automaton, exactly as `nocase` does not fold them.
+//!
+//! Small automata (up to 1,000 patterns, within a 48 MiB budget per rule
+//! set) are DFAs, which scan several times faster while they fit in cache;
+//! larger ones are contiguous NFAs, which measured faster than multi-MiB DFAs
+//! at 10,000+ rules.
 
 use std::collections::HashMap;
 

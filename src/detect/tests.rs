@@ -2226,3 +2226,75 @@ fn throughput_by_rule_count() {
         );
     }
 }
+
+#[test]
+fn flow_facts_from_a_tracked_flow() {
+    let p = udp(b"q");
+    let meta = crate::flow::PacketMeta {
+        ts: Timestamp::from_secs(1),
+        wire_len: 60,
+        iface: 0,
+    };
+    let flow = crate::flow::Flow::new(9, &p, &meta, true);
+    let f = FlowFacts::from_flow(&flow, Direction::ToClient);
+    assert_eq!(f.flow_id, 9);
+    assert_eq!(f.ip_proto, 17);
+    assert!(!f.established, "no reply seen yet");
+    assert_eq!(
+        f.endpoints(),
+        (ip("192.0.2.9"), 53, ip("10.0.0.1"), 40000),
+        "to-client: the server is the source"
+    );
+}
+
+#[test]
+fn stream_chunking_never_changes_single_content_results() {
+    // For single-content rules, a stream cut anywhere must give exactly the
+    // rules whose pattern occurs somewhere in the whole stream.
+    let mut rng = Rng(99);
+    let patterns: Vec<Vec<u8>> = (0..60)
+        .map(|_| {
+            let len = 1 + rng.below(6) as usize;
+            rng.bytes(b"abc", len)
+        })
+        .collect();
+    let rules = patterns
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            RuleBuilder::new(i as u32 + 1)
+                .proto(RuleProto::Tcp)
+                .payload(content(p.clone()))
+                .build()
+        })
+        .collect();
+    let rs = compile(rules);
+    let mut det = Detector::new(Arc::clone(&rs));
+    for _ in 0..300 {
+        let len = rng.below(80) as usize;
+        let data = rng.bytes(b"abc", len);
+        let want: Vec<u32> = patterns
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| memchr::memmem::find(&data, p).is_some())
+            .map(|(i, _)| i as u32 + 1)
+            .collect();
+        let mut st = FlowDetectState::new();
+        let mut got = vec![];
+        let mut at = 0usize;
+        while at < data.len() {
+            let n = 1 + rng.below(7) as usize;
+            let end = (at + n).min(data.len());
+            got.extend(stream_hits(
+                &mut det,
+                &mut st,
+                Direction::ToServer,
+                at as u64,
+                &data[at..end],
+            ));
+            at = end;
+        }
+        got.sort_unstable();
+        assert_eq!(got, want, "{data:?}");
+    }
+}
