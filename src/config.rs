@@ -177,6 +177,11 @@ impl Default for RawCapture {
 pub struct RawRules {
     /// Rule files (globs allowed); when set, they replace the built-in rules.
     pub files: Vec<String>,
+    /// Suricata `classification.config` (classtype names, descriptions,
+    /// priorities); the built-in table when unset.
+    pub classification_file: Option<PathBuf>,
+    /// Suricata `threshold.config` (suppress, threshold, rate_filter).
+    pub threshold_file: Option<PathBuf>,
 }
 
 /// `[flow]`
@@ -381,6 +386,10 @@ pub struct Config {
     pub queue_batches: usize,
     /// Rule file patterns (empty = built-in rules).
     pub rule_files: Vec<String>,
+    /// classification.config to use instead of the built-in table.
+    pub classification_file: Option<PathBuf>,
+    /// threshold.config, if any.
+    pub threshold_file: Option<PathBuf>,
     /// Decoder settings for the whole sensor (memcaps are split per worker by [`Config::decoder_for_worker`]).
     pub decoder: DecoderConfig,
     /// Flow settings for the whole sensor (split per worker by [`Config::flow_for_worker`]).
@@ -604,6 +613,8 @@ impl RawConfig {
             batch_size: c.batch_size,
             queue_batches: c.queue_batches,
             rule_files: self.rules.files,
+            classification_file: self.rules.classification_file,
+            threshold_file: self.rules.threshold_file,
             decoder: DecoderConfig {
                 defrag: DefragConfig {
                     memcap: to_usize(d.memcap),

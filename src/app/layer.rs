@@ -272,28 +272,14 @@ fn detect_proto(dir: Direction, server_port: u16, data: &[u8]) -> Option<AppProt
     }
 }
 
-/// DNS over UDP: when the datagram is DNS (port 53 either side, or it looks
-/// like DNS), parse it and hand the message to `sink`.
-pub fn udp_datagram(
-    dir: Direction,
-    src_port: u16,
-    dst_port: u16,
-    payload: &[u8],
-    tx_id: u64,
-    sink: &mut dyn FnMut(TxReady<'_>),
-) -> Option<AppProto> {
-    let by_port = src_port == 53 || dst_port == 53 || src_port == 5353 || dst_port == 5353;
+/// DNS over UDP: the parsed message when the datagram is DNS (port 53 or
+/// 5353 on either side, or it looks like DNS on another port).
+pub fn udp_dns(src_port: u16, dst_port: u16, payload: &[u8]) -> Option<dns::DnsTx> {
+    let by_port = [53, 5353].contains(&src_port) || [53, 5353].contains(&dst_port);
     if !by_port && !dns::probe_udp(payload) {
         return None;
     }
-    let tx = dns::parse_udp(payload).ok()?;
-    sink(TxReady {
-        dir,
-        proto: AppProto::Dns,
-        tx_id,
-        buffers: &tx,
-    });
-    Some(AppProto::Dns)
+    dns::parse_udp(payload).ok()
 }
 
 #[cfg(test)]
