@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use super::classification::Classifications;
-use super::files::{LoadReport, load_rules};
+use super::files::{LoadReport, Problem, load_rules};
 use super::vars::Vars;
 
 /// The result of checking rule files.
@@ -20,23 +20,27 @@ impl CheckSummary {
         !self.report.failed.is_empty()
     }
 
-    /// The text `rules check` prints: each problem as `file:line: message`
-    /// (failed and skipped, in file order), a table of skipped rules by
-    /// keyword, and the totals.
+    /// The text `rules check` prints: each failed rule as
+    /// `file:line: message`, then each skipped rule the same way under a
+    /// heading (both in file order), a table of skipped rules by keyword,
+    /// and the totals.
     pub fn render(&self) -> String {
         let r = &self.report;
         let mut out = String::new();
-        let mut problems: Vec<(&super::Problem, &str)> = r
-            .failed
-            .iter()
-            .map(|p| (p, "error"))
-            .chain(r.skipped.iter().map(|p| (p, "skipped")))
-            .collect();
-        // Files in the order they were read, then by line.
-        let file_rank = |f: &str| r.files.iter().position(|x| x == f).unwrap_or(usize::MAX);
-        problems.sort_by_key(|(p, _)| (file_rank(&p.file), p.line));
-        for (p, what) in &problems {
-            let _ = writeln!(out, "{p} [{what}]");
+        for p in in_file_order(&r.failed, &r.files) {
+            let _ = writeln!(out, "{p}");
+        }
+        if !r.skipped.is_empty() {
+            if !r.failed.is_empty() {
+                out.push('\n');
+            }
+            let _ = writeln!(
+                out,
+                "Skipped (valid Suricata rules wardwatch cannot evaluate yet):"
+            );
+            for p in in_file_order(&r.skipped, &r.files) {
+                let _ = writeln!(out, "{p}");
+            }
         }
         let by_kw = r.skipped_by_keyword();
         if !by_kw.is_empty() {
@@ -63,6 +67,14 @@ impl CheckSummary {
         }
         out
     }
+}
+
+/// Problems in the order their files were read, then by line.
+fn in_file_order<'a>(problems: &'a [Problem], files: &[String]) -> Vec<&'a Problem> {
+    let rank = |f: &str| files.iter().position(|x| x == f).unwrap_or(usize::MAX);
+    let mut v: Vec<&Problem> = problems.iter().collect();
+    v.sort_by_key(|p| (rank(&p.file), p.line));
+    v
 }
 
 /// Checks rule files with the default variables and the built-in class types.

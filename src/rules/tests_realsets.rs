@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::{Classifications, LoadReport, Vars, load_rules};
+use super::{CheckSummary, Classifications, LoadReport, Vars, load_rules};
 
 fn shared_dir(rel: &str) -> Option<PathBuf> {
     let candidates = [
@@ -79,6 +79,17 @@ fn et_open_loads() {
     let secs = start.elapsed().as_secs_f64();
     print_report("ET Open 2024-04", &report, secs);
     assert_eq!(report.total(), 24_827);
+    assert!(
+        report.rules.len() * 10 >= report.total() * 9,
+        "fewer than 90% of ET Open's rules loaded"
+    );
+    // What `rules check` prints after the per-rule lines.
+    let summary = CheckSummary { report };
+    let text = summary.render();
+    let tail = text
+        .find("\nSkipped rules by keyword:")
+        .map_or(text.as_str(), |i| &text[i..]);
+    println!("rules check summary:{tail}");
 }
 
 #[test]
