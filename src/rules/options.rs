@@ -966,10 +966,20 @@ impl<'a> OptionsBuilder<'a> {
         Ok(())
     }
 
-    /// A literal number or a byte variable defined earlier.
+    /// A literal (decimal) number or a byte variable defined earlier.
     fn num(&self, kw: &str, s: &str) -> Res<Num> {
+        self.num_in(kw, s, parse_int)
+    }
+
+    /// A literal number as C's `strtol(s, 0)` reads it (the `byte_*`
+    /// keywords' offsets: `0x10` is 16) or a byte variable.
+    fn num_base0(&self, kw: &str, s: &str) -> Res<Num> {
+        self.num_in(kw, s, parse_i64_base0)
+    }
+
+    fn num_in(&self, kw: &str, s: &str, lit: fn(&str) -> Option<i64>) -> Res<Num> {
         let s = s.trim();
-        if let Some(n) = parse_int(s) {
+        if let Some(n) = lit(s) {
             return Ok(Num::Lit(n));
         }
         if is_var_name(s) {
@@ -1170,7 +1180,7 @@ impl<'a> OptionsBuilder<'a> {
             ),
             None => self.num(kw, parts[2])?,
         };
-        let offset = self.num(kw, parts[3])?;
+        let offset = self.num_base0(kw, parts[3])?;
         let mut o = ByteOpts::default();
         for p in &parts[4..] {
             if !o.common(kw, p)? {
@@ -1203,7 +1213,7 @@ impl<'a> OptionsBuilder<'a> {
             return Err(fail(kw, "byte_jump needs at least 2 values: bytes, offset"));
         }
         let nb = self.nbytes(kw, parts[0])?;
-        let offset = self.num(kw, parts[1])?;
+        let offset = self.num_base0(kw, parts[1])?;
         let mut o = ByteOpts::default();
         let mut multiplier = None;
         let mut align = false;
@@ -1224,7 +1234,7 @@ impl<'a> OptionsBuilder<'a> {
                 }
                 (Some("post_offset"), Some(n), None) => {
                     post_offset = Some(
-                        parse_int(n)
+                        parse_i64_base0(n)
                             .ok_or_else(|| fail(kw, format!("invalid post_offset \"{n}\"")))?,
                     );
                 }
@@ -1268,7 +1278,7 @@ impl<'a> OptionsBuilder<'a> {
             ));
         }
         let nb = self.nbytes(kw, parts[0])?;
-        let offset = parse_int(parts[1])
+        let offset = parse_i64_base0(parts[1])
             .ok_or_else(|| fail(kw, format!("invalid byte_extract offset \"{}\"", parts[1])))?;
         let name = parts[2];
         let mut o = ByteOpts::default();
@@ -1330,7 +1340,7 @@ impl<'a> OptionsBuilder<'a> {
                 (Some("bytes"), Some(n)) => nbytes = Some(n),
                 (Some("offset"), Some(n)) => {
                     offset =
-                        Some(parse_int(n).ok_or_else(|| {
+                        Some(parse_i64_base0(n).ok_or_else(|| {
                             fail(kw, format!("invalid byte_math offset \"{n}\""))
                         })?);
                 }
@@ -2003,6 +2013,18 @@ fn parse_int(s: &str) -> Option<i64> {
         return None;
     }
     t.parse().ok()
+}
+
+/// A signed integer as C's `strtol(s, 0)` reads it: an optional sign, then
+/// as [`parse_u64_base0`].
+fn parse_i64_base0(s: &str) -> Option<i64> {
+    let t = s.trim();
+    let (negative, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let v = i64::try_from(parse_u64_base0(body)?).ok()?;
+    Some(if negative { -v } else { v })
 }
 
 /// An unsigned integer as C's `strtoull(s, 0)` reads it: `0x` hex, a

@@ -1003,6 +1003,23 @@ fn byte_keywords() {
         panic!()
     };
     assert_eq!(t.string, Some(StringBase::Dec));
+    // Offsets and values read as C's strtol(s, 0) does.
+    let r = rule("byte_test:1,=,0x1f,0x10; byte_jump:1,-0x2,post_offset 010;");
+    let Match::ByteTest(t) = &list(&r, BufferId::Payload)[0] else {
+        panic!()
+    };
+    assert_eq!(
+        (t.value.clone(), t.offset.clone()),
+        (Num::Lit(31), Num::Lit(16))
+    );
+    let Match::ByteJump(j) = &list(&r, BufferId::Payload)[1] else {
+        panic!()
+    };
+    assert_eq!((j.offset.clone(), j.post_offset), (Num::Lit(-2), Some(8)));
+    assert_eq!(
+        failed("byte_test:1,=,1,08;"),
+        "invalid byte_test value \"08\""
+    );
     let r = rule("byte_extract:1,0,v,align 4,multiplier 8,string,dec; byte_jump:1,0,from_end;");
     let Match::ByteExtract(e) = &list(&r, BufferId::Payload)[0] else {
         panic!()
