@@ -2074,7 +2074,7 @@ fn tcp_flag_bit(c: char) -> Option<u8> {
 }
 
 /// Parses `N`, `!N`, `<N`, `>N`, `<=N`, `>=N`, `=N`, `A<>B`, `A-B`.
-pub(crate) fn parse_cmp(kw: &str, s: &str, max: u64) -> Res<Cmp> {
+fn parse_cmp(kw: &str, s: &str, max: u64) -> Res<Cmp> {
     let t = s.trim();
     let num = |x: &str| -> Res<u64> {
         let x = x.trim();
@@ -2129,7 +2129,7 @@ pub(crate) fn parse_cmp(kw: &str, s: &str, max: u64) -> Res<Cmp> {
     Ok(Cmp::Eq(num(t)?))
 }
 
-fn parse_track(kw: &str, s: &str, allow_either: bool) -> Res<Track> {
+fn parse_track(kw: &str, s: &str) -> Res<Track> {
     Ok(match s {
         "by_src" => Track::BySrc,
         "by_dst" => Track::ByDst,
@@ -2141,14 +2141,13 @@ fn parse_track(kw: &str, s: &str, allow_either: bool) -> Res<Track> {
                 format!("{kw} track by_flow is not supported yet"),
             ));
         }
-        "by_either" if allow_either => Track::ByBoth,
         other => return Err(fail(kw, format!("invalid {kw} track \"{other}\""))),
     })
 }
 
 /// `key value` pairs separated by commas (`threshold`, `detection_filter`,
 /// and the entries of threshold.config).
-pub(crate) fn key_values<'v>(kw: &str, value: &'v str) -> Res<Vec<(&'v str, &'v str)>> {
+fn key_values<'v>(kw: &str, value: &'v str) -> Res<Vec<(&'v str, &'v str)>> {
     let mut out = Vec::new();
     for part in comma_list(value) {
         let mut words = part.split_whitespace();
@@ -2165,7 +2164,7 @@ pub(crate) fn key_values<'v>(kw: &str, value: &'v str) -> Res<Vec<(&'v str, &'v 
     Ok(out)
 }
 
-pub(crate) fn parse_threshold(kw: &str, value: &str) -> Res<Threshold> {
+fn parse_threshold(kw: &str, value: &str) -> Res<Threshold> {
     let mut kind = None;
     let mut track = None;
     let mut count = None;
@@ -2186,7 +2185,7 @@ pub(crate) fn parse_threshold(kw: &str, value: &str) -> Res<Threshold> {
                     other => return Err(fail(kw, format!("invalid {kw} type \"{other}\""))),
                 });
             }
-            "track" => track = Some(parse_track(kw, v, false)?),
+            "track" => track = Some(parse_track(kw, v)?),
             "count" => count = Some(parse_u32(kw, v)?),
             "seconds" => seconds = Some(parse_u32(kw, v)?),
             other => return Err(fail(kw, format!("unknown {kw} option \"{other}\""))),
@@ -2212,7 +2211,7 @@ fn parse_detection_filter(kw: &str, value: &str) -> Res<DetectionFilter> {
     let mut seconds = None;
     for (k, v) in key_values(kw, value)? {
         match k {
-            "track" => track = Some(parse_track(kw, v, false)?),
+            "track" => track = Some(parse_track(kw, v)?),
             "count" => count = Some(parse_u32(kw, v)?),
             "seconds" => seconds = Some(parse_u32(kw, v)?),
             other => return Err(fail(kw, format!("unknown {kw} option \"{other}\""))),
