@@ -75,7 +75,8 @@ impl Inspector {
             match (hit.source, pkt) {
                 (HitSource::Packet, Some(p)) => {
                     let (sp, dp) = p.transport.ports();
-                    let ported = matches!(p.transport, Transport::Tcp { .. } | Transport::Udp { .. });
+                    let ported =
+                        matches!(p.transport, Transport::Tcp { .. } | Transport::Udp { .. });
                     header.src_ip = Some(p.src);
                     header.dest_ip = Some(p.dst);
                     header.src_port = ported.then_some(sp);
@@ -141,7 +142,13 @@ fn put_state(flow: &mut Flow, st: Box<FlowState>) {
 }
 
 impl FlowHandler for Inspector {
-    fn on_packet(&mut self, flow: &mut Flow, dir: Direction, pkt: &DecodedPacket<'_>, meta: &PacketMeta) {
+    fn on_packet(
+        &mut self,
+        flow: &mut Flow,
+        dir: Direction,
+        pkt: &DecodedPacket<'_>,
+        meta: &PacketMeta,
+    ) {
         let mut st = take_state(flow);
         if let Transport::Udp { src_port, dst_port } = pkt.transport {
             if let Some(tx) = udp_dns(src_port, dst_port, pkt.payload) {
@@ -154,7 +161,8 @@ impl FlowHandler for Inspector {
                     buffers: &tx,
                     payload: Some(pkt.payload),
                 };
-                self.detector.inspect_tx(&ctx, &mut st.detect, &mut self.hits);
+                self.detector
+                    .inspect_tx(&ctx, &mut st.detect, &mut self.hits);
             }
         }
         let ctx = PacketCtx {
@@ -208,7 +216,8 @@ impl FlowHandler for Inspector {
                 offset,
                 data,
             };
-            self.detector.inspect_stream(&ctx, &mut st.detect, &mut self.hits);
+            self.detector
+                .inspect_stream(&ctx, &mut st.detect, &mut self.hits);
         }
         put_state(flow, st);
         self.emit(flow, ts, None);

@@ -25,6 +25,23 @@ enum Command {
     Replay(ReplayArgs),
     /// Run the sensor on live interfaces (mirror ports) until SIGINT/SIGTERM.
     Run(RunArgs),
+    /// Rule files: check them.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Parse and compile rule files; print every problem as `file:line: message`
+    /// and a table of skipped rules by keyword; exit 1 if any rule failed.
+    Check {
+        /// Config file whose [vars] and classification file apply.
+        #[arg(long, short = 'c', value_name = "PATH")]
+        config: Option<PathBuf>,
+        /// Rule files.
+        #[arg(value_name = "PATH", required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -66,6 +83,7 @@ fn main() -> ExitCode {
     let default_level = match cli.command {
         Command::Replay(_) => "warn",
         Command::Run(_) => "info",
+        Command::Rules(_) => "warn",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("WARDWATCH_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
@@ -76,6 +94,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Replay(args) => replay(args),
         Command::Run(args) => run(args),
+        Command::Rules(RulesCommand::Check { config, files }) => rules_check(config, files),
     };
     match result {
         Ok(code) => code,
@@ -98,15 +117,14 @@ fn load_config(common: &Common) -> anyhow::Result<Config> {
 }
 
 fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
-    let config = load_config(&args.common)?;
-    for rules in &args.rules {
-        std::fs::metadata(rules)
-            .with_context(|| format!("cannot read rule file {}", rules.display()))?;
-    }
-    if !args.rules.is_empty() || !config.rule_files.is_empty() {
-        eprintln!(
-            "wardwatch: warning: this build has no signature engine yet; rule files are not evaluated"
-        );
+    let mut config = load_config(&args.common)?;
+    if !args.rules.is_empty() {
+        // --rules replaces the configured (or built-in) rules.
+        config.rule_files = args
+            .rules
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
     }
     let summary = pipeline::replay(&config, &args.pcaps, None)?;
     for w in &summary.warnings {
@@ -145,4 +163,25 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         "wardwatch stopped"
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn rules_check(config: Option<PathBuf>, files: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
+    let config = Config::load(config.as_deref())?;
+    let vars = wardwatch::rules::Vars::with_overrides(config.vars.clone())
+        .map_err(|e| anyhow::anyhow!("vars: {e}"))?;
+    let classes = match &config.classification_file {
+        Some(p) => {
+            wardwatch::rules::Classifications::load(p).map_err(|e| anyhow::anyhow!("{e}"))?
+        }
+        None => wardwatch::rules::Classifications::builtin(),
+    };
+    let started = std::time::Instant::now();
+    let summary = wardwatch::rules::check_files_with(&files, &vars, &classes);
+    print!("{}", summary.render());
+    println!("checked in {:.2} s", started.elapsed().as_secs_f64());
+    Ok(if summary.has_failures() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -31,8 +31,10 @@ use crate::flow::{
     Direction, EndReason, Flow, FlowCounters, FlowHandler, FlowTable, PacketMeta, StreamEvent,
     TcpCounters,
 };
+use crate::inspect::Inspector;
 use crate::output::eve::{EveOpenError, FlowEvent, StatsEvent};
 use crate::output::{EveRecord, EveWriter, OutputSender, Outputs};
+use crate::signatures::{self, LoadedRules, RulesError};
 use crate::stats::{CounterSet, Snapshot};
 use crate::time::Timestamp;
 
@@ -53,6 +55,9 @@ pub enum PipelineError {
     /// The EVE file could not be opened.
     #[error(transparent)]
     Eve(#[from] EveOpenError),
+    /// The rule set could not be loaded.
+    #[error(transparent)]
+    Rules(#[from] RulesError),
     /// Nothing to capture from.
     #[error("no packet source: {0}")]
     NoSource(String),
@@ -74,6 +79,38 @@ pub struct Summary {
     pub warnings: Vec<String>,
     /// EVE lines written.
     pub eve_written: u64,
+    /// The rule set that ran.
+    pub rules: RulesInfo,
+}
+
+/// What the summary and `stats` say about the rule set.
+#[derive(Clone, Debug, Default)]
+pub struct RulesInfo {
+    /// Rules loaded.
+    pub loaded: usize,
+    /// Rules that failed.
+    pub failed: usize,
+    /// Rules skipped as unsupported.
+    pub skipped: usize,
+    /// Parse + compile time.
+    pub load_time: Duration,
+    /// Hash of the rule text.
+    pub fingerprint: String,
+    /// Files (or the built-in name).
+    pub files: Vec<String>,
+}
+
+impl RulesInfo {
+    fn of(r: &LoadedRules) -> Self {
+        RulesInfo {
+            loaded: r.loaded,
+            failed: r.failed,
+            skipped: r.skipped,
+            load_time: r.load_time,
+            fingerprint: r.fingerprint.clone(),
+            files: r.files.clone(),
+        }
+    }
 }
 
 impl Summary {
@@ -95,7 +132,20 @@ impl Summary {
     /// The short human summary `replay` prints.
     pub fn render(&self) -> String {
         let s = &self.stats;
+        let r = &self.rules;
         let mut out = format!(
+            "rules:   {} loaded, {} skipped (unsupported), {} failed in {:.2} s ({})\n",
+            r.loaded,
+            r.skipped,
+            r.failed,
+            r.load_time.as_secs_f64(),
+            if r.files.len() == 1 {
+                r.files[0].clone()
+            } else {
+                format!("{} files", r.files.len())
+            },
+        );
+        out += &format!(
             "packets: {} ({} invalid, {} not IP)\nbytes:   {}\nflows:   {}\nalerts:  {}\n\
              time:    {:.3} s with {} worker{}: {:.0} packets/s, {:.1} Mbit/s\n",
             s.get("decoder.pkts"),
@@ -133,8 +183,10 @@ pub fn replay(
     }
     let source = OfflineSource::open(files)?;
     let ifaces = source.iface_names();
+    let rules = signatures::load(config)?;
     run(
         config,
+        &rules,
         vec![Box::new(source)],
         ifaces,
         Mode::Replay,
@@ -155,6 +207,14 @@ pub fn run_live(
                 .into(),
         ));
     }
+    let rules = signatures::load(config)?;
+    tracing::info!(
+        loaded = rules.loaded,
+        skipped = rules.skipped,
+        failed = rules.failed,
+        fingerprint = %rules.fingerprint,
+        "rules loaded"
+    );
     let mut sources: Vec<Box<dyn PacketSource>> = Vec::new();
     for (i, name) in config.interfaces.iter().enumerate() {
         let idx = u16::try_from(i).unwrap_or(u16::MAX);
@@ -163,6 +223,7 @@ pub fn run_live(
     }
     run(
         config,
+        &rules,
         sources,
         config.interfaces.clone(),
         Mode::Live,
@@ -288,6 +349,7 @@ impl Shared {
 
 fn run(
     config: &Config,
+    rules: &LoadedRules,
     sources: Vec<Box<dyn PacketSource>>,
     ifaces: Vec<String>,
     mode: Mode,
@@ -329,8 +391,12 @@ fn run(
             handler: WorkerHandler {
                 out: outputs.sender(),
                 ifaces: Arc::clone(&ifaces),
+                detect: Inspector::new(
+                    Arc::clone(&rules.set),
+                    outputs.sender(),
+                    Arc::clone(&ifaces),
+                ),
                 inspector: inspectors.as_ref().map(|f| f(id)),
-                alerts: 0,
                 stream_bytes: 0,
             },
             shared: Arc::clone(&shared),
@@ -388,7 +454,12 @@ fn run(
         if config.stats_interval > 0 && Instant::now() >= next_stats {
             next_stats += interval;
             let snap = shared.snapshot();
-            stats_out.send(stats_record(&snap, stats_time(mode, &shared), started));
+            stats_out.send(stats_record(
+                &snap,
+                stats_time(mode, &shared),
+                started,
+                rules,
+            ));
         }
     }
     let mut warnings = Vec::new();
@@ -404,7 +475,12 @@ fn run(
         }
     }
     let snap = shared.snapshot();
-    stats_out.send(stats_record(&snap, stats_time(mode, &shared), started));
+    stats_out.send(stats_record(
+        &snap,
+        stats_time(mode, &shared),
+        started,
+        rules,
+    ));
     drop(stats_out);
     let out = outputs.finish();
     let mut stats = snap;
@@ -416,6 +492,7 @@ fn run(
         workers: nworkers,
         warnings,
         eve_written: out.written,
+        rules: RulesInfo::of(rules),
     })
 }
 
@@ -428,21 +505,28 @@ fn stats_time(mode: Mode, shared: &Shared) -> Timestamp {
     }
 }
 
-fn stats_record(snap: &Snapshot, ts: Timestamp, started: Instant) -> EveRecord {
+fn stats_record(
+    snap: &Snapshot,
+    ts: Timestamp,
+    started: Instant,
+    rules: &LoadedRules,
+) -> EveRecord {
     let mut stats = snap.to_json();
     if let Some(obj) = stats.as_object_mut() {
         obj.insert("uptime".into(), started.elapsed().as_secs().into());
         let detect = obj.entry("detect").or_insert_with(|| serde_json::json!({}));
         if let Some(d) = detect.as_object_mut() {
-            // No signature engine is loaded yet: report an empty rule set the
-            // way Suricata reports its engines, so dashboards find the keys.
+            // The loaded rule set, the way Suricata reports its engines, plus
+            // what identifies it (files and a hash of their text).
             d.insert(
                 "engines".into(),
                 serde_json::json!([{
                     "id": 0,
-                    "rules_loaded": 0,
-                    "rules_failed": 0,
-                    "rules_skipped": 0,
+                    "rules_loaded": rules.loaded,
+                    "rules_failed": rules.failed,
+                    "rules_skipped": rules.skipped,
+                    "fingerprint": rules.fingerprint,
+                    "files": rules.files,
                 }]),
             );
         }
@@ -696,7 +780,7 @@ impl WorkerContext {
             flow: self.flows.counters(),
             tcp: *self.flows.tcp_counters(),
             stream_bytes: self.handler.stream_bytes,
-            alerts: self.handler.alerts,
+            alerts: self.handler.detect.alerts,
         };
         if let Some(slot) = self.shared.workers.get(self.id) {
             *slot.lock().unwrap_or_else(|e| e.into_inner()) = c;
@@ -709,8 +793,10 @@ impl WorkerContext {
 struct WorkerHandler {
     out: OutputSender,
     ifaces: Arc<Vec<String>>,
+    /// App layer + signatures.
+    detect: Inspector,
+    /// An extra inspector plugged in by the caller (tests, later stages).
     inspector: Option<Box<dyn FlowHandler + Send>>,
-    alerts: u64,
     stream_bytes: u64,
 }
 
@@ -722,6 +808,7 @@ impl FlowHandler for WorkerHandler {
         pkt: &crate::decode::DecodedPacket<'_>,
         meta: &PacketMeta,
     ) {
+        self.detect.on_packet(flow, dir, pkt, meta);
         if let Some(i) = self.inspector.as_mut() {
             i.on_packet(flow, dir, pkt, meta);
         }
@@ -731,12 +818,14 @@ impl FlowHandler for WorkerHandler {
         if let StreamEvent::Data { data, .. } = &event {
             self.stream_bytes += data.len() as u64;
         }
+        self.detect.on_stream(flow, dir, event);
         if let Some(i) = self.inspector.as_mut() {
             i.on_stream(flow, dir, event);
         }
     }
 
     fn on_flow_end(&mut self, flow: &Flow, reason: EndReason) {
+        self.detect.on_flow_end(flow, reason);
         if let Some(i) = self.inspector.as_mut() {
             i.on_flow_end(flow, reason);
         }
@@ -826,8 +915,10 @@ mod tests {
             ..Config::default()
         };
         let slow: InspectorFactory = Arc::new(|_| Box::new(Slow));
+        let rules = signatures::load(&cfg).expect("built-in rules");
         run(
             &cfg,
+            &rules,
             vec![Box::new(Burst::new(total))],
             vec!["burst".into()],
             mode,

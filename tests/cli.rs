@@ -50,7 +50,16 @@ fn replay_prints_summary_and_writes_default_eve() {
     let stats = events_of_type(&events, "stats");
     let last = stats.last().expect("stats");
     assert_eq!(last["stats"]["decoder"]["pkts"], frames.len() as u64);
-    assert_eq!(last["stats"]["detect"]["engines"][0]["rules_loaded"], 0);
+    // No config: the built-in hospital rules, all of them loaded.
+    let builtin =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/hospital.rules"))
+            .expect("rules/hospital.rules");
+    let n = builtin.lines().filter(|l| l.starts_with("alert")).count() as u64;
+    let engine = &last["stats"]["detect"]["engines"][0];
+    assert_eq!(engine["rules_loaded"], n);
+    assert_eq!(engine["rules_failed"], 0);
+    assert_eq!(engine["rules_skipped"], 0);
+    assert!(stdout.contains(&format!("rules:   {n} loaded")), "{stdout}");
     assert_eq!(
         last["timestamp"],
         events_of_type(&events, "flow")[0]["flow"]["end"]
