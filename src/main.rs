@@ -1,5 +1,6 @@
 //! The `wardwatch` command: parse the command line, call into the library.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -130,9 +131,16 @@ fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     for w in &summary.warnings {
         eprintln!("wardwatch: warning: {w}");
     }
-    print!("{}", summary.render());
+    // A closed stdout (`| head`) must not turn a finished replay into a panic.
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "{}", summary.render());
     if let Some(p) = &config.eve_path {
-        println!("eve:     {} ({} events)", p.display(), summary.eve_written);
+        let _ = writeln!(
+            out,
+            "eve:     {} ({} events)",
+            p.display(),
+            summary.eve_written
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -177,8 +185,9 @@ fn rules_check(config: Option<PathBuf>, files: Vec<PathBuf>) -> anyhow::Result<E
     };
     let started = std::time::Instant::now();
     let summary = wardwatch::rules::check_files_with(&files, &vars, &classes);
-    print!("{}", summary.render());
-    println!("checked in {:.2} s", started.elapsed().as_secs_f64());
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "{}", summary.render());
+    let _ = writeln!(out, "checked in {:.2} s", started.elapsed().as_secs_f64());
     Ok(if summary.has_failures() {
         ExitCode::FAILURE
     } else {

@@ -5,6 +5,7 @@
 //! A rule that cannot be compiled is left out whole and reported as a
 //! [`CompileProblem`] (`file:line: message`); nothing is ever half-compiled.
 
+use super::addr::AddrMatcher;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -13,8 +14,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::rules::ir::{
-    Action, AddrSet, BufferId, Endian, FastPattern, FlowMatch, Flowbits, Flowint, FlowintCmp,
-    HeaderCheck, Match, MatchList, Num, PortSet, Rule, RuleProto, Target,
+    Action, BufferId, Endian, FastPattern, FlowMatch, Flowbits, Flowint, FlowintCmp, HeaderCheck,
+    Match, MatchList, Num, PortSet, Rule, RuleProto, Target,
 };
 
 use super::inspect::{
@@ -188,9 +189,9 @@ pub(crate) struct CompiledRule {
     pub references: Arc<[String]>,
     pub target: Option<Target>,
     pub proto: RuleProto,
-    pub src: AddrSet,
+    pub src: AddrMatcher,
     pub src_ports: PortSet,
-    pub dst: AddrSet,
+    pub dst: AddrMatcher,
     pub dst_ports: PortSet,
     pub bidirectional: bool,
     pub flow: Option<FlowMatch>,
@@ -727,9 +728,9 @@ impl Cx {
             references: Arc::from(r.references.clone()),
             target: r.target,
             proto: r.proto.clone(),
-            src: r.src.clone(),
+            src: AddrMatcher::new(&r.src),
             src_ports: r.src_ports.clone(),
-            dst: r.dst.clone(),
+            dst: AddrMatcher::new(&r.dst),
             dst_ports: r.dst_ports.clone(),
             bidirectional: r.bidirectional,
             flow,

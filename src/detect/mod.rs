@@ -102,6 +102,7 @@
 //! marks per flow direction, threshold entries per worker (sampled eviction,
 //! counted). No input can make the engine panic.
 
+mod addr;
 pub mod builder;
 mod compile;
 mod detector;
