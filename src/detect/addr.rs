@@ -42,7 +42,10 @@ fn within<T: Ord + Copy>(ranges: &[(T, T)], x: T) -> bool {
     i > 0 && ranges.get(i - 1).is_some_and(|r| x <= r.1)
 }
 
-fn split(nets: &[IpNet]) -> (Vec<(u32, u32)>, Vec<(u128, u128)>) {
+/// Inclusive IPv4 and IPv6 ranges.
+type Ranges = (Vec<(u32, u32)>, Vec<(u128, u128)>);
+
+fn split(nets: &[IpNet]) -> Ranges {
     let mut v4 = Vec::new();
     let mut v6 = Vec::new();
     for n in nets {
