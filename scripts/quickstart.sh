@@ -37,14 +37,23 @@ demo)
     ./target/release/wardwatch replay --eve "$eve" demo/hospital-demo.pcap
     echo
     echo "alerts:"
-    grep '"event_type":"alert"' "$eve" || echo "  (none)"
+    grep '"event_type":"alert"' "$eve" | python3 -c '
+import json, sys
+n = 0
+for line in sys.stdin:
+    e = json.loads(line); a = e["alert"]; n += 1
+    print("  [%d:%d] %s\n      %s:%s -> %s:%s (%s, severity %d)" % (a["gid"], a["signature_id"], a["signature"],
+          e["src_ip"], e.get("src_port", "-"), e["dest_ip"], e.get("dest_port", "-"), e.get("app_proto", e["proto"]), a["severity"]))
+if n == 0:
+    print("  (none)")'
     echo "flows:"
     grep '"event_type":"flow"' "$eve" | python3 -c '
 import json, sys
 for line in sys.stdin:
     e = json.loads(line); f = e["flow"]
-    print("  %-9s %s:%s -> %s:%s  %d/%d pkts  %s (%s)" % (e["proto"], e["src_ip"], e.get("src_port", "-"),
-          e["dest_ip"], e.get("dest_port", "-"), f["pkts_toserver"], f["pkts_toclient"], f["state"], f["reason"]))'
+    print("  %-9s %-5s %s:%s -> %s:%s  %d/%d pkts  %s (%s)%s" % (e["proto"], e.get("app_proto", ""), e["src_ip"], e.get("src_port", "-"),
+          e["dest_ip"], e.get("dest_port", "-"), f["pkts_toserver"], f["pkts_toclient"], f["state"], f["reason"],
+          "  ALERTED" if f["alerted"] else ""))'
     echo "EVE file: $eve"
     ;;
 test)

