@@ -166,3 +166,117 @@ mod tests {
         assert!(m.contains("ffff::1".parse().expect("ip")));
     }
 }
+
+/// Most /24 blocks one rule may put in the [`AddrIndex`]; wider sets (e.g.
+/// `$HOME_NET`) are not selective and stay in the group's always-list.
+const MAX_INDEXED_BLOCKS: u64 = 4096;
+/// Most IPv6 ranges one indexed rule may have (they are scanned linearly).
+const MAX_INDEXED_V6: usize = 64;
+
+/// Rules whose only selective condition is an address list — IP-reputation
+/// rules — indexed by /24 block, so a packet looks up the few rules that can
+/// match its addresses instead of testing thousands of lists (Suricata's
+/// "IP-only" engine serves the same purpose). The index may return rules that
+/// then fail verification, never miss one.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct AddrIndex {
+    v4: ahash::AHashMap<u32, Vec<u32>>,
+    v6: Vec<(u128, u128, u32)>,
+}
+
+impl AddrIndex {
+    /// Indexes `rule` under the blocks of `m` when `m` is selective; returns
+    /// false (and adds nothing) otherwise.
+    pub fn try_add(&mut self, m: &AddrMatcher, rule: u32) -> bool {
+        if m.any || !m.v4_exclude.is_empty() || !m.v6_exclude.is_empty() {
+            return false;
+        }
+        if m.v4_include.is_empty() && m.v6_include.is_empty() {
+            return false;
+        }
+        let blocks: u64 = m
+            .v4_include
+            .iter()
+            .map(|&(lo, hi)| u64::from(hi >> 8) - u64::from(lo >> 8) + 1)
+            .sum();
+        if blocks > MAX_INDEXED_BLOCKS || m.v6_include.len() > MAX_INDEXED_V6 {
+            return false;
+        }
+        for &(lo, hi) in &m.v4_include {
+            for block in (lo >> 8)..=(hi >> 8) {
+                self.v4.entry(block).or_default().push(rule);
+            }
+        }
+        for &(lo, hi) in &m.v6_include {
+            self.v6.push((lo, hi, rule));
+        }
+        true
+    }
+
+    /// True when nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.v4.is_empty() && self.v6.is_empty()
+    }
+
+    /// Appends the rules indexed under `ip`'s block (unsorted, may repeat).
+    pub fn lookup(&self, ip: IpAddr, out: &mut Vec<u32>) {
+        match ip {
+            IpAddr::V4(a) => {
+                if let Some(rules) = self.v4.get(&(u32::from(a) >> 8)) {
+                    out.extend_from_slice(rules);
+                }
+            }
+            IpAddr::V6(a) => {
+                let x = u128::from(a);
+                out.extend(
+                    self.v6
+                        .iter()
+                        .filter(|(lo, hi, _)| *lo <= x && x <= *hi)
+                        .map(|(_, _, r)| *r),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+
+    fn set(nets: &[(&str, u8)]) -> AddrMatcher {
+        AddrMatcher::new(&AddrSet {
+            any: false,
+            include: nets
+                .iter()
+                .map(|(a, p)| IpNet {
+                    addr: a.parse().expect("ip"),
+                    prefix: *p,
+                })
+                .collect(),
+            exclude: vec![],
+        })
+    }
+
+    #[test]
+    fn finds_every_rule_whose_list_holds_the_address() {
+        let mut idx = AddrIndex::default();
+        assert!(idx.try_add(&set(&[("198.51.100.7", 32), ("203.0.113.0", 24)]), 1));
+        assert!(idx.try_add(&set(&[("203.0.113.200", 32)]), 2));
+        assert!(idx.try_add(&set(&[("2001:db8::", 64)]), 3));
+        // HOME_NET-sized sets are not selective.
+        assert!(!idx.try_add(&set(&[("10.0.0.0", 8)]), 4));
+        let mut out = vec![];
+        idx.lookup("203.0.113.200".parse().expect("ip"), &mut out);
+        out.sort_unstable();
+        assert_eq!(out, vec![1, 2]);
+        out.clear();
+        idx.lookup("198.51.100.7".parse().expect("ip"), &mut out);
+        assert_eq!(out, vec![1]);
+        out.clear();
+        idx.lookup("2001:db8::5".parse().expect("ip"), &mut out);
+        assert_eq!(out, vec![3]);
+        out.clear();
+        idx.lookup("192.0.2.1".parse().expect("ip"), &mut out);
+        assert!(out.is_empty());
+    }
+}

@@ -5,7 +5,7 @@
 //! A rule that cannot be compiled is left out whole and reported as a
 //! [`CompileProblem`] (`file:line: message`); nothing is ever half-compiled.
 
-use super::addr::AddrMatcher;
+use super::addr::{AddrIndex, AddrMatcher};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -240,12 +240,15 @@ impl CompiledRule {
 pub(crate) struct Group {
     pub prefilters: Vec<(BufferId, Prefilter)>,
     pub always: Vec<u32>,
+    /// Content-less rules with a selective address list, found by address.
+    pub by_addr: AddrIndex,
 }
 
 #[derive(Default)]
 struct GroupBuilder {
     fast: Vec<(BufferId, Fp)>,
     always: Vec<u32>,
+    by_addr: AddrIndex,
 }
 
 impl GroupBuilder {
@@ -259,7 +262,15 @@ impl GroupBuilder {
                     nocase: *nocase,
                 },
             )),
-            None => self.always.push(eval_idx),
+            None => {
+                // Prefer the side that can be indexed (a reputation list),
+                // the source first; else the rule runs on every packet.
+                if !self.by_addr.try_add(&rule.src, eval_idx)
+                    && !self.by_addr.try_add(&rule.dst, eval_idx)
+                {
+                    self.always.push(eval_idx);
+                }
+            }
         }
     }
 
@@ -292,6 +303,7 @@ impl GroupBuilder {
         Group {
             prefilters,
             always: self.always,
+            by_addr: self.by_addr,
         }
     }
 }

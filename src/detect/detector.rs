@@ -151,7 +151,7 @@ impl Detector {
         let Some(group) = rs.packet.get(class * 3 + variant) else {
             return Outcome::default();
         };
-        if group.prefilters.is_empty() && group.always.is_empty() {
+        if group.prefilters.is_empty() && group.always.is_empty() && group.by_addr.is_empty() {
             return Outcome::default();
         }
         self.marks.next();
@@ -190,7 +190,8 @@ impl Detector {
         let rs = Arc::clone(&self.rules);
         let dir = ctx.flow.dir.index();
         let group = &rs.stream[dir];
-        let has_rules = !group.prefilters.is_empty() || !group.always.is_empty();
+        let has_rules =
+            !group.prefilters.is_empty() || !group.always.is_empty() || !group.by_addr.is_empty();
         if ctx.data.is_empty() || (!has_rules && rs.lookback == 0) {
             return Outcome::default();
         }
@@ -263,7 +264,7 @@ impl Detector {
         let rs = Arc::clone(&self.rules);
         let dir = ctx.flow.dir.index();
         let group = &rs.tx[dir];
-        if group.prefilters.is_empty() && group.always.is_empty() {
+        if group.prefilters.is_empty() && group.always.is_empty() && group.by_addr.is_empty() {
             return Outcome::default();
         }
         // Payload for rules that also have a Payload list: the given bytes,
@@ -323,7 +324,14 @@ impl Detector {
         out: &mut Vec<Hit>,
     ) -> Outcome {
         let mut cands = std::mem::take(&mut self.cands);
+        if !group.by_addr.is_empty() {
+            // Address-indexed rules are candidates when either address is in
+            // their list; verification checks the direction.
+            group.by_addr.lookup(env.src, &mut cands);
+            group.by_addr.lookup(env.dst, &mut cands);
+        }
         cands.sort_unstable();
+        cands.dedup();
         let always = &group.always;
         let start = out.len();
         let mut passed = false;
