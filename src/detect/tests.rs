@@ -925,6 +925,32 @@ fn tx_rules_follow_their_buffers_direction() {
     assert_eq!(got, vec![vec![1, 3], vec![2, 3]]);
 }
 
+/// Like Suricata's signature mask, `dsize` forms that exclude a size (`!N`,
+/// `>N`, `>=N`, `A<>B`) also need a payload; `<N`, `<=N` and `0` match an
+/// empty packet.
+#[test]
+fn dsize_exclusions_need_a_payload() {
+    let empty = udp(b"");
+    let ip_r = |h| header_rule(RuleProto::Ip, h);
+    for (cmp, want) in [
+        (Cmp::Ne(9), false),
+        (Cmp::Ge(0), false),
+        (Cmp::Lt(10), true),
+        (Cmp::Le(10), true),
+        (Cmp::Eq(0), true),
+    ] {
+        assert_eq!(
+            hits_packet(&ip_r(HeaderCheck::Dsize(cmp)), &empty),
+            want,
+            "{cmp:?}"
+        );
+    }
+    assert!(hits_packet(
+        &ip_r(HeaderCheck::Dsize(Cmp::Ne(9))),
+        &udp(b"x")
+    ));
+}
+
 // ----------------------------------------------------------- header checks
 
 fn header_rule(proto: RuleProto, h: HeaderCheck) -> Arc<RuleSet> {
