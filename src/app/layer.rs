@@ -155,8 +155,7 @@ impl AppLayer {
                 p.parse(dir, data, &mut |ev| http_event(ev, sink));
             }
             State::Tls(p) => {
-                let next_tx = &mut self.next_tx;
-                p.parse(dir, data, &mut |ev| tls_event(ev, next_tx, sink));
+                p.parse(dir, data, &mut |ev| tls_event(ev, sink));
             }
             State::Ssh(p) => {
                 let mut banner = false;
@@ -233,18 +232,20 @@ fn http_event(ev: HttpEvent<'_>, sink: &mut dyn FnMut(TxReady<'_>)) {
     });
 }
 
-fn tls_event(ev: TlsEvent<'_>, next_tx: &mut u64, sink: &mut dyn FnMut(TxReady<'_>)) {
+/// TLS has one transaction per session, as in Suricata: every handshake
+/// message (a second ClientHello after a HelloRetryRequest included) is
+/// inspected as transaction 0, so a rule alerts at most once per direction.
+fn tls_event(ev: TlsEvent<'_>, sink: &mut dyn FnMut(TxReady<'_>)) {
     let (dir, buffers): (Direction, &dyn TxBuffers) = match ev {
         TlsEvent::ClientHello(ch) => (Direction::ToServer, ch),
         TlsEvent::ServerHello(sh) => (Direction::ToClient, sh),
         TlsEvent::Certificate(c) => (Direction::ToClient, c),
         _ => return,
     };
-    *next_tx += 1;
     sink(TxReady {
         dir,
         proto: AppProto::Tls,
-        tx_id: *next_tx,
+        tx_id: 0,
         buffers,
     });
 }
@@ -348,6 +349,36 @@ mod tests {
         );
         assert_eq!(l.proto(), Some(AppProto::Ssh));
         assert_eq!(got, vec![(Direction::ToClient, AppProto::Ssh, 0)]);
+    }
+
+    #[test]
+    fn tls_session_is_one_transaction() {
+        use crate::app::tls::fixtures::{HRR_CLIENT, HRR_SERVER};
+        let hex = |s: &str| -> Vec<u8> {
+            let s: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+            s.chunks(2)
+                .map(|c| {
+                    u8::from_str_radix(std::str::from_utf8(c).expect("ascii"), 16).expect("hex")
+                })
+                .collect()
+        };
+        let (c, s) = (hex(HRR_CLIENT), hex(HRR_SERVER));
+        let first = |b: &[u8]| 5 + usize::from(u16::from_be_bytes([b[3], b[4]]));
+        let (n1, s1) = (first(&c), first(&s) + 6);
+        let mut l = AppLayer::new();
+        let mut got = Vec::new();
+        for (dir, data) in [
+            (Direction::ToServer, &c[..n1]),
+            (Direction::ToClient, &s[..s1]),
+            (Direction::ToServer, &c[n1..]),
+            (Direction::ToClient, &s[s1..]),
+        ] {
+            got.extend(collect(&mut l, dir, 443, data));
+        }
+        assert_eq!(l.proto(), Some(AppProto::Tls));
+        let hellos: Vec<_> = got.iter().filter(|t| t.0 == Direction::ToServer).collect();
+        assert_eq!(hellos.len(), 2, "{got:?}");
+        assert!(got.iter().all(|t| t.2 == 0), "{got:?}");
     }
 
     #[test]

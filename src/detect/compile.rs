@@ -232,6 +232,21 @@ impl CompiledRule {
             .and_then(|f| f.to_server)
             .is_none_or(|t| t == to_server)
     }
+
+    /// The rule's transactions are inspected in this direction: the flow
+    /// direction allows it, and the rule's buffers exist there. As in
+    /// Suricata, a rule on request buffers is inspected to the server only, a
+    /// rule with any response buffer to the client only (where the request
+    /// buffers of the same transaction are available too), and a rule on
+    /// buffers of both sides (`http.header`, ...) in both directions.
+    fn tx_dir_ok(&self, to_server: bool) -> bool {
+        let sides = self.lists.iter().filter_map(|l| l.buffer.to_server_only());
+        let side = sides.fold(None, |acc, s| match (acc, s) {
+            (Some(false), _) | (_, false) => Some(false),
+            _ => Some(true),
+        });
+        self.dir_ok(to_server) && side.is_none_or(|s| s == to_server)
+    }
 }
 
 /// One rule group: per buffer a prefilter, plus the rules that are evaluated
@@ -417,7 +432,7 @@ impl RuleSet {
             }
             if e.tx {
                 for (d, to_server) in [(0, true), (1, false)] {
-                    if r.dir_ok(to_server) {
+                    if r.tx_dir_ok(to_server) {
                         tb[d].add(r, i);
                     }
                 }

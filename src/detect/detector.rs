@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::app::TxBuffers;
 use crate::decode::{DecodedPacket, Transport};
 use crate::flow::Direction;
-use crate::rules::ir::{Action, BufferId, FlowintCmp, HeaderCheck, RuleProto, StreamSide};
+use crate::rules::ir::{Action, BufferId, Cmp, FlowintCmp, HeaderCheck, RuleProto, StreamSide};
 use crate::time::Timestamp;
 
 use super::compile::{
@@ -617,7 +617,14 @@ fn header_ok(h: &HeaderCheck, env: &Env<'_>) -> bool {
             tcp().is_some_and(|(.., w)| (w == *value) != *negated)
         }
         HeaderCheck::SameIp => env.src == env.dst,
-        HeaderCheck::Dsize(c) => pkt.is_some_and(|p| c.test(p.payload.len() as u64)),
+        // As Suricata's signature mask: `!N`, `>N`, `>=N` and `A<>B` also
+        // require a payload, so `dsize:!9` never matches an empty packet.
+        HeaderCheck::Dsize(c) => pkt.is_some_and(|p| {
+            let len = p.payload.len() as u64;
+            let needs_payload =
+                matches!(c, Cmp::Ne(_) | Cmp::Gt(_) | Cmp::Ge(_) | Cmp::Between(..));
+            c.test(len) && (len > 0 || !needs_payload)
+        }),
         HeaderCheck::StreamSize { side, cmp } => {
             let Some(f) = env.flow.filter(|f| f.ip_proto == 6) else {
                 return false;

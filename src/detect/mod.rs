@@ -119,7 +119,7 @@ use std::sync::Arc;
 
 use crate::app::TxBuffers;
 use crate::decode::DecodedPacket;
-use crate::flow::{Direction, Flow, StateClass};
+use crate::flow::{Direction, Flow};
 use crate::rules::ir::{Action, Target};
 use crate::time::Timestamp;
 
@@ -138,8 +138,9 @@ pub struct FlowFacts<'a> {
     pub flow_id: u64,
     /// Direction of the packet, stream data or transaction inspected.
     pub dir: Direction,
-    /// TCP handshake completed (or picked up mid-stream), UDP/other seen
-    /// both ways: `flow:established`.
+    /// `flow:established`: TCP handshake completed (or picked up
+    /// mid-stream) before the packet inspected, UDP/other seen both ways
+    /// (see [`Flow::established_for_packet`]).
     pub established: bool,
     /// Detected application protocol (Suricata's names), if any.
     pub app_proto: Option<&'a str>,
@@ -166,7 +167,7 @@ impl<'a> FlowFacts<'a> {
         FlowFacts {
             flow_id: flow.id,
             dir,
-            established: flow.state_class() != StateClass::New,
+            established: flow.established_for_packet(),
             app_proto: flow.app_proto,
             ip_proto: flow.ip_proto,
             client: flow.client,

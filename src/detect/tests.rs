@@ -879,6 +879,78 @@ fn bsize_on_app_buffer() {
     }
 }
 
+/// A transaction rule is inspected only in the direction its buffers belong
+/// to: request buffers to the server, any response buffer to the client, and
+/// buffers of both sides in both directions.
+#[test]
+fn tx_rules_follow_their_buffers_direction() {
+    let rs = compile(vec![
+        RuleBuilder::new(1)
+            .on(BufferId::HttpUserAgent, Match::Bsize(Cmp::Eq(0)))
+            .build(),
+        RuleBuilder::new(2)
+            .on(BufferId::HttpMethod, c(b"GET"))
+            .on(BufferId::HttpStatCode, c(b"200"))
+            .build(),
+        RuleBuilder::new(3)
+            .on(BufferId::HttpHeader, c(b"x"))
+            .build(),
+    ]);
+    let mut det = Detector::new(rs);
+    let mut st = FlowDetectState::new();
+    let bufs = Bufs(vec![
+        (BufferId::HttpUserAgent, b""),
+        (BufferId::HttpMethod, b"GET"),
+        (BufferId::HttpStatCode, b"200"),
+        (BufferId::HttpHeader, b"x"),
+    ]);
+    let mut got = vec![];
+    for dir in [Direction::ToServer, Direction::ToClient] {
+        let mut f = facts(dir, 6);
+        f.app_proto = Some("http");
+        let mut out = vec![];
+        det.inspect_tx(
+            &TxCtx {
+                flow: f,
+                ts: Timestamp::from_secs(1),
+                tx_id: 0,
+                buffers: &bufs,
+                payload: None,
+            },
+            &mut st,
+            &mut out,
+        );
+        got.push(sids(&out));
+    }
+    assert_eq!(got, vec![vec![1, 3], vec![2, 3]]);
+}
+
+/// Like Suricata's signature mask, `dsize` forms that exclude a size (`!N`,
+/// `>N`, `>=N`, `A<>B`) also need a payload; `<N`, `<=N` and `0` match an
+/// empty packet.
+#[test]
+fn dsize_exclusions_need_a_payload() {
+    let empty = udp(b"");
+    let ip_r = |h| header_rule(RuleProto::Ip, h);
+    for (cmp, want) in [
+        (Cmp::Ne(9), false),
+        (Cmp::Ge(0), false),
+        (Cmp::Lt(10), true),
+        (Cmp::Le(10), true),
+        (Cmp::Eq(0), true),
+    ] {
+        assert_eq!(
+            hits_packet(&ip_r(HeaderCheck::Dsize(cmp)), &empty),
+            want,
+            "{cmp:?}"
+        );
+    }
+    assert!(hits_packet(
+        &ip_r(HeaderCheck::Dsize(Cmp::Ne(9))),
+        &udp(b"x")
+    ));
+}
+
 // ----------------------------------------------------------- header checks
 
 fn header_rule(proto: RuleProto, h: HeaderCheck) -> Arc<RuleSet> {

@@ -164,6 +164,17 @@ impl Flow {
         }
     }
 
+    /// `flow:established` for the packet being processed (and the stream
+    /// data and transactions it causes): for TCP, the session was
+    /// established before this packet (see [`TcpSession::established_before`]);
+    /// for other protocols, the flow has been seen both ways.
+    pub fn established_for_packet(&self) -> bool {
+        match self.family {
+            Family::Tcp => self.tcp.established_before(),
+            _ => self.replied,
+        }
+    }
+
     /// Suricata's `flow.state`: `"new"`, `"established"` or `"closed"`.
     pub fn state(&self) -> &'static str {
         self.state_class().as_str()

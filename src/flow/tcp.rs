@@ -119,6 +119,9 @@ pub struct TcpSession {
     first_fin: Option<Direction>,
     midstream: bool,
     reset: bool,
+    /// The session was established (or later) before the packet being
+    /// processed: Suricata's `FLOW_PKT_ESTABLISHED` for TCP.
+    established_before: bool,
 }
 
 impl TcpSession {
@@ -130,6 +133,15 @@ impl TcpSession {
     /// True when the flow was picked up without its handshake.
     pub fn midstream(&self) -> bool {
         self.midstream
+    }
+
+    /// True when the session had completed its handshake (or was picked up
+    /// mid-stream on an earlier packet) before the packet last applied by
+    /// [`TcpSession::on_header`]. As in Suricata, the packet that completes
+    /// the handshake, and the first packet of a mid-stream pickup, are not
+    /// yet established; later ones are, closing and closed states included.
+    pub fn established_before(&self) -> bool {
+        self.established_before
     }
 
     /// True when the session ended with an accepted RST.
@@ -177,6 +189,7 @@ impl TcpSession {
         let seq = SeqNum(seq);
         let ack = SeqNum(ack);
         let data_seq = if syn { seq.wrapping_add(1) } else { seq };
+        self.established_before = self.state.class() != StateClass::New;
         let first = self.state == TcpState::None;
 
         if rst && !first {

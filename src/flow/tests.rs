@@ -319,6 +319,34 @@ fn handshake_data_and_client_close() {
     assert_eq!(closed, 2);
 }
 
+/// `flow:established` for a packet is the state before it, as Suricata sets
+/// `FLOW_PKT_ESTABLISHED` before stream tracking: the handshake's last ACK
+/// and a mid-stream pickup's first packet are not established yet.
+#[test]
+fn established_for_packet_is_the_state_before_it() {
+    let mut s = Sensor::new(FlowConfig::default());
+    let syn = tcp(CLI, SRV, 100, 0, SYN, b"");
+    let mut seen = vec![];
+    for p in [
+        syn.clone(),
+        tcp(SRV, CLI, 500, 101, SYN | ACK, b""),
+        tcp(CLI, SRV, 101, 501, ACK, b""),
+        tcp(CLI, SRV, 101, 501, ACK | PSH, b"GET /"),
+        tcp(SRV, CLI, 501, 106, RST | ACK, b""),
+    ] {
+        s.at(secs(1), &p);
+        seen.push(s.flow(&syn).established_for_packet());
+    }
+    assert_eq!(seen, [false, false, false, true, true]);
+
+    let mut s = Sensor::new(FlowConfig::default());
+    let first = tcp(CLI, SRV, 7777, 9000, ACK | PSH, b"USER admin\r\n");
+    s.at(secs(2), &first);
+    assert!(!s.flow(&first).established_for_packet());
+    s.at(secs(2), &tcp(SRV, CLI, 9000, 7789, ACK, b""));
+    assert!(s.flow(&first).established_for_packet());
+}
+
 #[test]
 fn server_closes_first() {
     let mut s = Sensor::new(FlowConfig::default());

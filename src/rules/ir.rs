@@ -203,6 +203,25 @@ impl BufferId {
     pub fn is_app(self) -> bool {
         self != BufferId::Payload
     }
+
+    /// The one direction in which the buffer exists, as in Suricata's buffer
+    /// registration: `Some(true)` for request (to-server) buffers,
+    /// `Some(false)` for response (to-client) buffers, `None` for buffers
+    /// found in both directions (and `Payload`).
+    pub fn to_server_only(self) -> Option<bool> {
+        use BufferId::*;
+        match self {
+            HttpUri | HttpUriRaw | HttpMethod | HttpRequestLine | HttpHost | HttpHostRaw
+            | HttpUserAgent | HttpReferer | HttpAccept | HttpConnection | HttpRequestBody
+            | TlsSni | Ja3Hash | Ja3String => Some(true),
+            HttpStatCode | HttpStatMsg | HttpResponseLine | HttpResponseBody | HttpServer
+            | HttpLocation | TlsCertSubject | TlsCertIssuer | TlsCertSerial | Ja3sHash => {
+                Some(false)
+            }
+            Payload | HttpProtocol | HttpHeader | HttpHeaderRaw | HttpCookie | HttpContentType
+            | HttpContentLen | HttpStart | DnsQuery | SshSoftware | SshProto => None,
+        }
+    }
 }
 
 /// A number in a rule that may instead name a `byte_extract`/`byte_math` variable.

@@ -140,6 +140,6 @@ impl TxBuffers for ServerCertificate {
 }
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests;
