@@ -194,6 +194,7 @@ fn bench(c: &mut Criterion) {
                     ts: Timestamp(ts),
                     wire_len: f.len() as u32,
                     iface: 0,
+                    pcap_cnt: 0,
                 };
                 if let Decoded::Packet(p) =
                     dec.decode(LinkType::Ethernet, f, f.len() as u32, meta.ts)

@@ -153,6 +153,7 @@ fn bench(c: &mut Criterion) {
                         ts: Timestamp(f.ts_micros),
                         wire_len: f.wire_len(),
                         iface: 0,
+                        pcap_cnt: 0,
                     };
                     if let Decoded::Packet(p) =
                         decoder.decode(LinkType::Ethernet, &f.data, f.wire_len(), meta.ts)

@@ -37,6 +37,9 @@ pub struct Inspector {
     out: OutputSender,
     ifaces: Arc<Vec<String>>,
     hits: Vec<Hit>,
+    /// `pcap_cnt` of the packet being processed (0 between packets: stream
+    /// data flushed by a timeout belongs to no packet).
+    pcap_cnt: u64,
     /// Alerts written.
     pub alerts: u64,
 }
@@ -50,8 +53,14 @@ impl Inspector {
             out,
             ifaces,
             hits: Vec::new(),
+            pcap_cnt: 0,
             alerts: 0,
         }
+    }
+
+    /// The flow table finished with the current packet.
+    pub fn packet_done(&mut self) {
+        self.pcap_cnt = 0;
     }
 
     /// The detector's work counters.
@@ -71,6 +80,7 @@ impl Inspector {
                 _ => Direction::ToServer,
             };
             let mut header = EveHeader::for_flow(flow, ts, "alert", &self.ifaces);
+            header.pcap_cnt = (self.pcap_cnt > 0).then_some(self.pcap_cnt);
             // Source and destination are those of what matched.
             match (hit.source, pkt) {
                 (HitSource::Packet, Some(p)) => {
@@ -149,6 +159,7 @@ impl FlowHandler for Inspector {
         pkt: &DecodedPacket<'_>,
         meta: &PacketMeta,
     ) {
+        self.pcap_cnt = meta.pcap_cnt;
         let mut st = take_state(flow);
         if let Transport::Udp { src_port, dst_port } = pkt.transport {
             if let Some(tx) = udp_dns(src_port, dst_port, pkt.payload) {

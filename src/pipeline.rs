@@ -246,6 +246,8 @@ struct Batch {
 
 struct BatchPacket {
     ts: Timestamp,
+    /// Record number in the capture source, from 1.
+    pcap_cnt: u64,
     link: LinkType,
     iface: u16,
     start: usize,
@@ -261,11 +263,12 @@ impl Batch {
         }
     }
 
-    fn push(&mut self, p: &RawPacket<'_>) {
+    fn push(&mut self, p: &RawPacket<'_>, pcap_cnt: u64) {
         let start = self.data.len();
         self.data.extend_from_slice(p.data);
         self.pkts.push(BatchPacket {
             ts: p.ts,
+            pcap_cnt,
             link: p.link,
             iface: p.iface,
             start,
@@ -559,6 +562,7 @@ impl CaptureLoop {
         let mut last_stats = Instant::now();
         let mut last_idle_tick = Instant::now();
         let mut overflow: Vec<usize> = Vec::new();
+        let mut records: u64 = 0;
         loop {
             if self.shutdown.load(Ordering::Relaxed) {
                 break;
@@ -571,7 +575,9 @@ impl CaptureLoop {
                 let latest = &mut latest;
                 let next_tick = &mut next_tick;
                 let tick_due = &mut tick_due;
+                let records = &mut records;
                 self.source.read(batch_size, &mut |p: RawPacket<'_>| {
+                    *records += 1;
                     if p.ts > *latest {
                         *latest = p.ts;
                     }
@@ -591,7 +597,7 @@ impl CaptureLoop {
                         (dispatch_hash(p.link, p.data) % n as u64) as usize
                     };
                     if let Some(b) = pending.get_mut(w) {
-                        b.push(&p);
+                        b.push(&p, *records);
                         if b.pkts.len() >= batch_size {
                             overflow.push(w);
                         }
@@ -750,8 +756,10 @@ impl WorkerContext {
                                 ts: p.ts,
                                 wire_len: p.wire_len,
                                 iface: p.iface,
+                                pcap_cnt: p.pcap_cnt,
                             };
                             self.flows.process(&pkt, &meta, &mut self.handler);
+                            self.handler.detect.packet_done();
                         }
                     }
                     batch.clear();

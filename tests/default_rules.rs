@@ -488,3 +488,41 @@ fn alerts_are_deterministic_across_worker_counts() {
     assert_eq!(runs[0].len(), 32);
     assert_eq!(runs[0], runs[1]);
 }
+
+/// Alerts name the packet that completed the match by its record number in
+/// the capture (`pcap_cnt`, as Suricata), so an analyst can find it in Wireshark.
+#[test]
+fn alerts_carry_the_packet_number() {
+    let frames = http(
+        outside(),
+        inside(),
+        "GET /vpn/../vpns/cfg/smb.conf HTTP/1.1\r\nHost: gw\r\n\r\n",
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let pcap = dir.path().join("t.pcap");
+    write_pcap(&pcap, 1, &frames).expect("write pcap");
+    let eve = dir.path().join("eve.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_wardwatch"))
+        .args(["replay", "--eve"])
+        .arg(&eve)
+        .arg(&pcap)
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let events = read_eve(&eve);
+    let alert = events_of_type(&events, "alert")
+        .into_iter()
+        .next()
+        .expect("one alert");
+    // SYN, SYN-ACK, ACK, then the request: record 4.
+    assert_eq!(alert["pcap_cnt"], 4);
+    assert_eq!(alert["src_ip"], "203.0.113.50");
+    assert_eq!(alert["dest_port"], 80);
+    assert_eq!(alert["app_proto"], "http");
+    assert_eq!(alert["direction"], "to_server");
+    assert_eq!(
+        alert["alert"]["category"],
+        "Attempted Administrator Privilege Gain"
+    );
+    assert_eq!(alert["alert"]["severity"], 1);
+}

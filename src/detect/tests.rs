@@ -2306,6 +2306,7 @@ fn flow_facts_from_a_tracked_flow() {
         ts: Timestamp::from_secs(1),
         wire_len: 60,
         iface: 0,
+        pcap_cnt: 0,
     };
     let flow = crate::flow::Flow::new(9, &p, &meta, true);
     let f = FlowFacts::from_flow(&flow, Direction::ToClient);

@@ -15,6 +15,9 @@ pub struct PacketMeta {
     pub wire_len: u32,
     /// Index of the capture interface.
     pub iface: u16,
+    /// Record number of the packet in its capture source, from 1 (Suricata's
+    /// `pcap_cnt`); 0 when unknown.
+    pub pcap_cnt: u64,
 }
 
 /// Which way a packet travels within its flow.

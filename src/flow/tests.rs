@@ -236,6 +236,7 @@ impl Sensor {
             ts,
             wire_len: 54 + pkt.payload.len() as u32,
             iface: 0,
+            pcap_cnt: 0,
         };
         self.table.process(pkt, &meta, &mut self.rec);
     }
@@ -1330,6 +1331,7 @@ fn throughput() {
             ts: g.ts,
             wire_len: 54 + g.payload.len() as u32,
             iface: 0,
+            pcap_cnt: 0,
         })
         .collect();
     for round in 0..3 {

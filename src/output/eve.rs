@@ -28,6 +28,9 @@ pub struct EveHeader {
     pub in_iface: Option<String>,
     /// `flow`, `alert`, `stats`, ...
     pub event_type: &'static str,
+    /// Record number of the triggering packet in its capture (alerts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pcap_cnt: Option<u64>,
     /// VLAN ids, outer first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vlan: Option<Vec<u16>>,
@@ -72,6 +75,7 @@ impl EveHeader {
             flow_id: Some(flow.id),
             in_iface: ifaces.get(usize::from(flow.iface)).cloned(),
             event_type,
+            pcap_cnt: None,
             vlan: (!vlans.is_empty()).then_some(vlans),
             src_ip: Some(flow.client),
             src_port: (!is_icmp && has_ports(flow.ip_proto)).then_some(flow.client_port),
@@ -379,6 +383,7 @@ mod tests {
                 flow_id: Some(42),
                 in_iface: Some("eth1".into()),
                 event_type: "alert",
+                pcap_cnt: Some(7),
                 vlan: None,
                 src_ip: Some("10.0.0.1".parse().expect("ip")),
                 src_port: Some(40000),
@@ -418,6 +423,7 @@ mod tests {
         assert_eq!(v["proto"], "TCP");
         assert_eq!(v["app_proto"], "tls");
         assert_eq!(v["direction"], "to_server");
+        assert_eq!(v["pcap_cnt"], 7);
         assert_eq!(v["alert"]["signature_id"], 9000001);
         assert_eq!(v["alert"]["signature"], "WARDWATCH test \"quoted\"");
         assert_eq!(v["alert"]["action"], "allowed");
