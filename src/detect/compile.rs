@@ -566,17 +566,6 @@ impl Cx {
                 return Err("flow: `only_stream` and `no_stream` together never match".into());
             }
         }
-        for h in &r.header {
-            if matches!(
-                h,
-                HeaderCheck::Fragbits { .. } | HeaderCheck::IcmpId(_) | HeaderCheck::IcmpSeq(_)
-            ) {
-                return Err(format!(
-                    "`{}` is not supported yet: the decoder does not expose that header field",
-                    header_name(h)
-                ));
-            }
-        }
         let pkt_kw = r.header.iter().find(|h| packet_only(h));
         let has_app = r.lists.iter().any(|l| l.buffer.is_app());
         let has_payload = r.lists.iter().any(|l| l.buffer == BufferId::Payload);

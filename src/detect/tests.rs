@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::builder::{RuleBuilder, addrs, content, pcre, ports};
 use super::*;
 use crate::app::TxBuffers;
-use crate::decode::{DecodedPacket, TcpFlags, Transport, Vlans};
+use crate::decode::{DecodedPacket, IcmpEcho, IpFlags, TcpFlags, Transport, Vlans};
 use crate::flow::Direction;
 use crate::rules::ir::*;
 use crate::time::Timestamp;
@@ -45,8 +45,10 @@ fn pkt(transport: Transport, payload: &[u8]) -> DecodedPacket<'_> {
         ttl: 64,
         ip_id: 7,
         ip_len: 20 + payload.len() as u32,
+        ip_flags: IpFlags::default(),
         reassembled: false,
         transport,
+        icmp_echo: None,
         payload,
     }
 }
@@ -1004,20 +1006,77 @@ fn stream_size_uses_flow_bytes() {
 }
 
 #[test]
-fn unsupported_header_fields_are_refused() {
-    for h in [
-        HeaderCheck::Fragbits {
-            bits: 1,
-            modifier: FlagsModifier::Exact,
-        },
-        HeaderCheck::IcmpId(1),
-        HeaderCheck::IcmpSeq(1),
+fn icmp_id_and_seq_match_echo_only() {
+    let echo = |icmp_type: u8, v6: bool| {
+        let transport = if v6 {
+            Transport::Icmpv6 {
+                icmp_type,
+                icmp_code: 0,
+            }
+        } else {
+            Transport::Icmpv4 {
+                icmp_type,
+                icmp_code: 0,
+            }
+        };
+        let mut p = pkt(transport, b"ping");
+        p.icmp_echo = Some(IcmpEcho {
+            id: 21781,
+            seq: 2216,
+        });
+        p
+    };
+    let ip_r = |h| header_rule(RuleProto::Ip, h);
+    for p in [
+        echo(8, false),
+        echo(0, false),
+        echo(128, true),
+        echo(129, true),
     ] {
-        let (rs, problems) = RuleSet::compile(vec![RuleBuilder::new(1).header(h).build()], None);
-        assert!(rs.is_empty());
-        assert_eq!(problems.len(), 1);
-        assert!(problems[0].message.contains("not supported"));
+        assert!(hits_packet(&ip_r(HeaderCheck::IcmpId(21781)), &p));
+        assert!(!hits_packet(&ip_r(HeaderCheck::IcmpId(21782)), &p));
+        assert!(hits_packet(&ip_r(HeaderCheck::IcmpSeq(2216)), &p));
+        assert!(!hits_packet(&ip_r(HeaderCheck::IcmpSeq(5000)), &p));
     }
+    // A destination unreachable has no echo fields (the decoder leaves
+    // `icmp_echo` empty), so neither keyword matches it.
+    let unreach = pkt(
+        Transport::Icmpv4 {
+            icmp_type: 3,
+            icmp_code: 1,
+        },
+        b"",
+    );
+    assert!(!hits_packet(&ip_r(HeaderCheck::IcmpId(0)), &unreach));
+    assert!(!hits_packet(&ip_r(HeaderCheck::IcmpSeq(0)), &unreach));
+    assert!(!hits_packet(&ip_r(HeaderCheck::IcmpId(0)), &udp(b"")));
+}
+
+#[test]
+fn fragbits_modifiers() {
+    use FlagsModifier as M;
+    let with = |flags: u8| {
+        let mut p = udp(b"x");
+        p.ip_flags = IpFlags(flags);
+        p
+    };
+    let r = |bits, modifier| header_rule(RuleProto::Ip, HeaderCheck::Fragbits { bits, modifier });
+    let (mf, df, rf) = (IpFlags::MF, IpFlags::DF, IpFlags::RF);
+    assert!(hits_packet(&r(df, M::Exact), &with(df)));
+    assert!(!hits_packet(&r(df, M::Exact), &with(df | rf)));
+    assert!(hits_packet(&r(df, M::Plus), &with(df | rf)));
+    assert!(!hits_packet(&r(df | mf, M::Plus), &with(df | rf)));
+    assert!(hits_packet(&r(mf | rf, M::Any), &with(df | rf)));
+    assert!(!hits_packet(&r(mf | rf, M::Any), &with(df)));
+    // `!` matches unless all the named bits are set.
+    assert!(hits_packet(&r(df, M::Not), &with(mf)));
+    assert!(!hits_packet(&r(df, M::Not), &with(df)));
+    assert!(hits_packet(&r(mf | df, M::Not), &with(df)));
+    // IPv4 only: an IPv6 packet never matches, not even `!`.
+    let mut v6 = with(0);
+    v6.src = ip("2001:db8::1");
+    v6.dst = ip("2001:db8::2");
+    assert!(!hits_packet(&r(df, M::Not), &v6));
 }
 
 // -------------------------------------------------- addresses, ports, flow
