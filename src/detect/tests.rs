@@ -188,7 +188,7 @@ fn stream_hits(
 
 fn bt(nbytes: u8, op: ByteOp, value: i64, offset: i64) -> ByteTest {
     ByteTest {
-        nbytes,
+        nbytes: Num::Lit(i64::from(nbytes)),
         op,
         negated: false,
         value: Num::Lit(value),
@@ -202,7 +202,7 @@ fn bt(nbytes: u8, op: ByteOp, value: i64, offset: i64) -> ByteTest {
 
 fn bj(nbytes: u8, offset: i64) -> ByteJump {
     ByteJump {
-        nbytes,
+        nbytes: Num::Lit(i64::from(nbytes)),
         offset: Num::Lit(offset),
         relative: false,
         multiplier: None,
@@ -232,7 +232,7 @@ fn be(nbytes: u8, offset: i64, name: &str) -> ByteExtract {
 
 fn bm(nbytes: u8, offset: i64, oper: MathOp, rvalue: Num, result: &str) -> ByteMath {
     ByteMath {
-        nbytes,
+        nbytes: Num::Lit(i64::from(nbytes)),
         offset,
         oper,
         rvalue,
@@ -587,6 +587,78 @@ fn byte_test_forms() {
         vec![c(b"A").into(), Match::ByteTest(rel)],
         b"A\x09"
     ));
+}
+
+#[test]
+fn byte_counts_from_variables() {
+    let var = |name: &str| Num::Var(name.to_owned());
+    // The first byte says how many bytes the length field has (2), which
+    // says how far to jump (3): lands on the X.
+    let jump = ByteJump {
+        nbytes: var("n"),
+        relative: true,
+        ..bj(0, 0)
+    };
+    let rule = |j: ByteJump| {
+        vec![
+            Match::ByteExtract(be(1, 0, "n")),
+            Match::ByteJump(j),
+            c(b"X").distance(0).within(1).into(),
+        ]
+    };
+    assert!(matches(rule(jump.clone()), b"\x02\x00\x03...X"));
+    assert!(!matches(rule(jump.clone()), b"\x01\x00\x03...X"));
+    // A count larger than 8 binary bytes is no match (not a panic).
+    assert!(!matches(
+        rule(jump),
+        b"\x09\x00\x00\x00\x00\x00\x00\x00\x00\x03...X"
+    ));
+
+    let test = ByteTest {
+        nbytes: var("n"),
+        relative: true,
+        string: Some(StringBase::Dec),
+        ..bt(0, ByteOp::Eq, 123, 0)
+    };
+    let items = |t: ByteTest| vec![Match::ByteExtract(be(1, 0, "n")), Match::ByteTest(t)];
+    assert!(matches(items(test.clone()), b"\x03123"));
+    assert!(!matches(items(test), b"\x02123"));
+
+    let math = ByteMath {
+        nbytes: var("n"),
+        relative: true,
+        ..bm(0, 0, MathOp::Add, Num::Lit(1), "m")
+    };
+    let items = vec![
+        Match::ByteExtract(be(1, 0, "n")),
+        Match::ByteMath(math),
+        Match::ByteTest(ByteTest {
+            value: var("m"),
+            ..bt(1, ByteOp::Eq, 0, 0)
+        }),
+    ];
+    // n = 1, m = 0x01 + 1 = 2, and byte 0 is 2.
+    assert!(!matches(items.clone(), b"\x01\x01"));
+    assert!(matches(items, b"\x02\x00\x01"));
+}
+
+#[test]
+fn byte_test_zero_bytes_string_reads_all_digits() {
+    let t = |v: i64, op: ByteOp, p: &[u8]| {
+        matches(
+            vec![Match::ByteTest(ByteTest {
+                string: Some(StringBase::Dec),
+                ..bt(0, op, v, 0)
+            })],
+            p,
+        )
+    };
+    assert!(t(123_456_789_012, ByteOp::Eq, b"123456789012\r\n"));
+    assert!(t(100_000, ByteOp::Gt, b"100001"));
+    assert!(!t(100_000, ByteOp::Gt, b"99999 and more"));
+    assert!(!t(0, ByteOp::Eq, b"abc"));
+    // Past u64: no match.
+    assert!(!t(0, ByteOp::Ge, b"99999999999999999999999"));
 }
 
 #[test]

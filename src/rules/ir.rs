@@ -323,8 +323,10 @@ pub enum ByteOp {
 /// `byte_test`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ByteTest {
-    /// Bytes to read (1-10; up to 23 with `string`).
-    pub nbytes: u8,
+    /// Bytes to read (1-8; up to 23 with `string`), or a `byte_extract` /
+    /// `byte_math` variable holding the count. `0` with `string` reads all
+    /// the digits there are (Suricata hands the bytes to `strtoull`).
+    pub nbytes: Num,
     /// Operator, possibly negated (`!`).
     pub op: ByteOp,
     /// `!` before the operator.
@@ -346,8 +348,9 @@ pub struct ByteTest {
 /// `byte_jump`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ByteJump {
-    /// Bytes to read.
-    pub nbytes: u8,
+    /// Bytes to read, or a `byte_extract` / `byte_math` variable holding
+    /// the count.
+    pub nbytes: Num,
     /// Where to read.
     pub offset: Num,
     /// Relative to the previous match.
@@ -413,8 +416,9 @@ pub enum MathOp {
 /// `byte_math`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ByteMath {
-    /// Bytes to read.
-    pub nbytes: u8,
+    /// Bytes to read, or a `byte_extract` / `byte_math` variable holding
+    /// the count.
+    pub nbytes: Num,
     /// Where to read.
     pub offset: i64,
     /// Operator.

@@ -1156,7 +1156,7 @@ impl<'a> OptionsBuilder<'a> {
                 "byte_test needs at least 4 values: bytes, operator, value, offset",
             ));
         }
-        let nb = self.nbytes(kw, parts[0])?;
+        let nb = self.nbytes_num(kw, parts[0], 23)?;
         let (negated, op) = strip_negation(parts[1]);
         let op = match op {
             "<" => ByteOp::Lt,
@@ -1187,7 +1187,13 @@ impl<'a> OptionsBuilder<'a> {
                 return Err(fail(kw, format!("unknown byte_test option \"{p}\"")));
             }
         }
-        let (endian, string) = o.finish(kw, nb)?;
+        let (endian, string) = o.finish(kw, lit_nbytes(&nb))?;
+        if nb == Num::Lit(0) && string.is_none() {
+            return Err(fail(
+                kw,
+                "byte_test reads 0 bytes (a number of any length) only with string",
+            ));
+        }
         let b = self.keyword_buffer(o.relative);
         self.push(
             b,
@@ -1212,7 +1218,13 @@ impl<'a> OptionsBuilder<'a> {
         if parts.len() < 2 {
             return Err(fail(kw, "byte_jump needs at least 2 values: bytes, offset"));
         }
-        let nb = self.nbytes(kw, parts[0])?;
+        if parts[0] == "0" {
+            return Err(RuleProblem::unsupported(
+                kw,
+                "byte_jump with 0 bytes is not supported yet",
+            ));
+        }
+        let nb = self.nbytes_num(kw, parts[0], 23)?;
         let offset = self.num_base0(kw, parts[1])?;
         let mut o = ByteOpts::default();
         let mut multiplier = None;
@@ -1247,7 +1259,7 @@ impl<'a> OptionsBuilder<'a> {
                 "byte_jump cannot have both from_beginning and from_end",
             ));
         }
-        let (endian, string) = o.finish(kw, nb)?;
+        let (endian, string) = o.finish(kw, lit_nbytes(&nb))?;
         let b = self.keyword_buffer(o.relative);
         self.push(
             b,
@@ -1402,11 +1414,17 @@ impl<'a> OptionsBuilder<'a> {
                 "byte_math needs bytes, offset, oper, rvalue and result",
             ));
         };
-        let nb = self.nbytes_range(kw, nb, 10)?;
+        let nb = if nb == "0" {
+            // Not a count of any length, as for byte_test: invalid.
+            self.nbytes_range(kw, nb, 10)
+                .map(|n| Num::Lit(i64::from(n)))?
+        } else {
+            self.nbytes_num(kw, nb, 10)?
+        };
         if oper == MathOp::Div && rvalue == Num::Lit(0) {
             return Err(fail(kw, "byte_math divides by an rvalue of 0"));
         }
-        let (endian, string) = o.finish(kw, nb)?;
+        let (endian, string) = o.finish(kw, lit_nbytes(&nb))?;
         self.define_var(kw, result)?;
         let b = self.keyword_buffer(o.relative);
         self.push(
@@ -1426,16 +1444,29 @@ impl<'a> OptionsBuilder<'a> {
         Ok(())
     }
 
+    /// The byte count of `byte_extract`: a literal only.
     fn nbytes(&self, kw: &str, s: &str) -> Res<u8> {
         if s == "0" {
-            // Suricata reads "as many digits as there are" with `string`;
-            // the IR has no way to say so.
             return Err(RuleProblem::unsupported(
                 kw,
                 format!("{kw} with 0 bytes (a number of any length) is not supported yet"),
             ));
         }
         self.nbytes_range(kw, s, 23)
+    }
+
+    /// The byte count of `byte_test`, `byte_jump` and `byte_math`: 0 to
+    /// `max`, or a variable set by an earlier `byte_extract`/`byte_math`
+    /// (Suricata 7). Callers reject 0 where it means nothing.
+    fn nbytes_num(&self, kw: &str, s: &str, max: u8) -> Res<Num> {
+        if is_var_name(s) {
+            return self.num(kw, s);
+        }
+        if s == "0" {
+            return Ok(Num::Lit(0));
+        }
+        self.nbytes_range(kw, s, max)
+            .map(|n| Num::Lit(i64::from(n)))
     }
 
     fn nbytes_range(&self, kw: &str, s: &str, max: u8) -> Res<u8> {
@@ -2303,5 +2334,14 @@ impl ByteOpts {
         }
         let string = self.string.then(|| self.base.unwrap_or(StringBase::Dec));
         Ok((self.endian.unwrap_or_default(), string))
+    }
+}
+
+/// A literal byte count for the checks that need one (a variable's value is
+/// checked when the rule runs).
+fn lit_nbytes(n: &Num) -> u8 {
+    match n {
+        Num::Lit(x) => u8::try_from(*x).unwrap_or(u8::MAX),
+        Num::Var(_) => 0,
     }
 }
