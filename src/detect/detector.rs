@@ -394,6 +394,7 @@ impl Detector {
                     &rule.rate,
                     env.src,
                     env.dst,
+                    env.flow.map(|f| f.flow_id),
                     env.ts,
                 ) {
                     Decision::Alert(a) => a,

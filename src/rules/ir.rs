@@ -597,6 +597,9 @@ pub enum Track {
     ByRule,
     /// `by_both`.
     ByBoth,
+    /// `by_flow` (Suricata 7): per flow; a match without a flow is not
+    /// counted and alerts.
+    ByFlow,
 }
 
 /// `threshold` kinds.
@@ -608,6 +611,13 @@ pub enum ThresholdKind {
     Threshold,
     /// `both`: alert once per `seconds` after `count` matches.
     Both,
+    /// `backoff`: alert on the `count`-th match, then on every `multiplier`
+    /// times as many (count 1, multiplier 10: the 1st, 10th, 100th...). No
+    /// time window: `seconds` is 0.
+    Backoff {
+        /// `multiplier` (at least 1).
+        multiplier: u32,
+    },
 }
 
 /// `threshold:` (and `threshold.config` entries).
@@ -619,7 +629,7 @@ pub struct Threshold {
     pub track: Track,
     /// Count.
     pub count: u32,
-    /// Window, seconds of packet time.
+    /// Window, seconds of packet time (0 for `backoff`, which has none).
     pub seconds: u32,
 }
 

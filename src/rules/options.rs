@@ -2166,12 +2166,7 @@ fn parse_track(kw: &str, s: &str) -> Res<Track> {
         "by_dst" => Track::ByDst,
         "by_rule" => Track::ByRule,
         "by_both" => Track::ByBoth,
-        "by_flow" => {
-            return Err(RuleProblem::unsupported(
-                kw,
-                format!("{kw} track by_flow is not supported yet"),
-            ));
-        }
+        "by_flow" => Track::ByFlow,
         other => return Err(fail(kw, format!("invalid {kw} track \"{other}\""))),
     })
 }
@@ -2200,6 +2195,7 @@ fn parse_threshold(kw: &str, value: &str) -> Res<Threshold> {
     let mut track = None;
     let mut count = None;
     let mut seconds = None;
+    let mut multiplier = None;
     for (k, v) in key_values(kw, value)? {
         match k {
             "type" => {
@@ -2207,28 +2203,49 @@ fn parse_threshold(kw: &str, value: &str) -> Res<Threshold> {
                     "limit" => ThresholdKind::Limit,
                     "threshold" => ThresholdKind::Threshold,
                     "both" => ThresholdKind::Both,
-                    "backoff" => {
-                        return Err(RuleProblem::unsupported(
-                            kw,
-                            format!("{kw} type backoff is not supported yet"),
-                        ));
-                    }
+                    // The multiplier is filled in below.
+                    "backoff" => ThresholdKind::Backoff { multiplier: 0 },
                     other => return Err(fail(kw, format!("invalid {kw} type \"{other}\""))),
                 });
             }
             "track" => track = Some(parse_track(kw, v)?),
             "count" => count = Some(parse_u32(kw, v)?),
             "seconds" => seconds = Some(parse_u32(kw, v)?),
+            "multiplier" => multiplier = Some(parse_u32(kw, v)?),
             other => return Err(fail(kw, format!("unknown {kw} option \"{other}\""))),
         }
     }
-    match (kind, track, count, seconds) {
-        (Some(kind), Some(track), Some(count), Some(seconds)) => Ok(Threshold {
+    // Suricata's syntax: `count N, <seconds T | multiplier M>`; backoff
+    // takes the multiplier, the other types the seconds.
+    match (kind, track, count, seconds, multiplier) {
+        (Some(ThresholdKind::Backoff { .. }), Some(track), Some(count), None, Some(m)) => {
+            if count == 0 || m == 0 {
+                return Err(fail(
+                    kw,
+                    format!("{kw} type backoff needs a count and a multiplier of at least 1"),
+                ));
+            }
+            Ok(Threshold {
+                kind: ThresholdKind::Backoff { multiplier: m },
+                track,
+                count,
+                seconds: 0,
+            })
+        }
+        (Some(ThresholdKind::Backoff { .. }), ..) => Err(fail(
+            kw,
+            format!("{kw} type backoff needs track, count and multiplier (and no seconds)"),
+        )),
+        (Some(kind), Some(track), Some(count), Some(seconds), None) => Ok(Threshold {
             kind,
             track,
             count,
             seconds,
         }),
+        (Some(_), _, _, _, Some(_)) => Err(fail(
+            kw,
+            format!("{kw}: multiplier is only for type backoff"),
+        )),
         _ => Err(fail(
             kw,
             format!("{kw} needs type, track, count and seconds"),

@@ -1500,10 +1500,30 @@ fn threshold_and_detection_filter() {
         failed("detection_filter:track by_src, count 1;"),
         "detection_filter needs track, count and seconds"
     );
-    let (_, msg) = skipped("threshold:type limit, track by_flow, count 1, seconds 1;");
-    assert_eq!(msg, "threshold track by_flow is not supported yet");
-    let (_, msg) = skipped("threshold:type backoff, track by_src, count 1, seconds 1;");
-    assert_eq!(msg, "threshold type backoff is not supported yet");
+    let r = rule("threshold:type limit, track by_flow, count 1, seconds 1;");
+    assert_eq!(r.threshold.unwrap().track, Track::ByFlow);
+    let r = rule("threshold:type backoff, track by_flow, count 3, multiplier 2;");
+    assert_eq!(
+        r.threshold,
+        Some(Threshold {
+            kind: ThresholdKind::Backoff { multiplier: 2 },
+            track: Track::ByFlow,
+            count: 3,
+            seconds: 0
+        })
+    );
+    assert_eq!(
+        failed("threshold:type backoff, track by_src, count 1, seconds 1;"),
+        "threshold type backoff needs track, count and multiplier (and no seconds)"
+    );
+    assert_eq!(
+        failed("threshold:type backoff, track by_src, count 0, multiplier 2;"),
+        "threshold type backoff needs a count and a multiplier of at least 1"
+    );
+    assert_eq!(
+        failed("threshold:type limit, track by_src, count 1, seconds 1, multiplier 2;"),
+        "threshold: multiplier is only for type backoff"
+    );
 }
 
 #[test]
