@@ -1218,12 +1218,6 @@ impl<'a> OptionsBuilder<'a> {
         if parts.len() < 2 {
             return Err(fail(kw, "byte_jump needs at least 2 values: bytes, offset"));
         }
-        if parts[0] == "0" {
-            return Err(RuleProblem::unsupported(
-                kw,
-                "byte_jump with 0 bytes is not supported yet",
-            ));
-        }
         let nb = self.nbytes_num(kw, parts[0], 23)?;
         let offset = self.num_base0(kw, parts[1])?;
         let mut o = ByteOpts::default();
@@ -1260,6 +1254,10 @@ impl<'a> OptionsBuilder<'a> {
             ));
         }
         let (endian, string) = o.finish(kw, lit_nbytes(&nb))?;
+        if nb == Num::Lit(0) && string.is_some() {
+            // Suricata 7: 0 bytes is a jump by post_offset alone.
+            return Err(fail(kw, "byte_jump reads 0 bytes only without string"));
+        }
         let b = self.keyword_buffer(o.relative);
         self.push(
             b,

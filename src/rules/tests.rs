@@ -1106,6 +1106,10 @@ fn byte_keyword_errors() {
         "invalid number of bytes \"11\" for byte_math (expected 1-10)"
     );
     assert_eq!(
+        failed("byte_jump:0,0,string;"),
+        "byte_jump reads 0 bytes only without string"
+    );
+    assert_eq!(
         failed("byte_test:0,=,0,0;"),
         "byte_test reads 0 bytes (a number of any length) only with string"
     );
@@ -1157,6 +1161,11 @@ fn byte_counts_from_variables_and_any_length_strings() {
         (t.nbytes.clone(), t.string),
         (Num::Lit(0), Some(StringBase::Dec))
     );
+    let r = rule("content:\"a\"; byte_jump:0,0,relative,post_offset -8;");
+    let Match::ByteJump(j) = &list(&r, BufferId::Payload)[1] else {
+        panic!()
+    };
+    assert_eq!((j.nbytes.clone(), j.post_offset), (Num::Lit(0), Some(-8)));
 }
 
 // --- flow state ------------------------------------------------------------------------
