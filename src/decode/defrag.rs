@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::parse::LinkInfo;
-use super::{DefragConfig, Vlans};
+use super::{DefragConfig, IpFlags, Vlans};
 use crate::time::Timestamp;
 
 crate::counters! {
@@ -76,6 +76,8 @@ pub(crate) struct FragKey {
 pub(crate) struct FragHeader {
     pub link: LinkInfo,
     pub ttl: u8,
+    /// IPv4 flags (empty for IPv6).
+    pub ip_flags: IpFlags,
     /// Bytes before the fragmentable part: the IPv4 header with options, or
     /// the IPv6 header with the unfragmentable extension headers.
     pub hdr_len: usize,
@@ -474,6 +476,7 @@ mod tests {
             header: FragHeader {
                 link: LinkInfo::default(),
                 ttl: 64,
+                ip_flags: IpFlags::default(),
                 hdr_len: 20,
                 proto: 17,
             },

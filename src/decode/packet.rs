@@ -103,6 +103,42 @@ impl TcpFlags {
     }
 }
 
+/// IPv4 header flags, in Suricata's `fragbits` bit order, which is also the
+/// order on the wire (the top three bits of the flags/fragment-offset word,
+/// RFC 791 section 3.1, shifted right by 13).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct IpFlags(pub u8);
+
+impl IpFlags {
+    /// MF, more fragments.
+    pub const MF: u8 = 0x01;
+    /// DF, don't fragment.
+    pub const DF: u8 = 0x02;
+    /// The reserved ("evil", RFC 3514) bit.
+    pub const RF: u8 = 0x04;
+
+    /// The flags of an IPv4 header's flags/fragment-offset word.
+    pub fn from_frag_word(word: u16) -> Self {
+        IpFlags((word >> 13) as u8 & 0x07)
+    }
+
+    /// True when every bit of `mask` is set.
+    pub fn has(self, mask: u8) -> bool {
+        self.0 & mask == mask
+    }
+}
+
+/// Identifier and sequence number of an ICMP echo request or reply (ICMPv4
+/// types 8 and 0, RFC 792; ICMPv6 types 128 and 129, RFC 4443 section 4).
+/// Other ICMP types put other things in those bytes, so they have none.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct IcmpEcho {
+    /// Identifier.
+    pub id: u16,
+    /// Sequence number.
+    pub seq: u16,
+}
+
 /// The transport layer of a decoded packet.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Transport {
@@ -182,10 +218,18 @@ pub struct DecodedPacket<'a> {
     pub ip_id: u32,
     /// Length of the IP datagram (header + payload) as decoded.
     pub ip_len: u32,
+    /// IPv4 header flags. A reassembled datagram has those of its fragment
+    /// with offset 0 less MF, as it is whole (Suricata zeroes the whole word,
+    /// so it differs only in keeping DF and RF). Always empty for IPv6, which
+    /// has no such flags.
+    pub ip_flags: IpFlags,
     /// True when this packet is a datagram reassembled from fragments.
     pub reassembled: bool,
     /// Transport header fields.
     pub transport: Transport,
+    /// Identifier and sequence of an ICMP (v4 or v6) echo request or reply;
+    /// `None` for every other packet.
+    pub icmp_echo: Option<IcmpEcho>,
     /// Transport payload (TCP/UDP data, ICMP body after the 8-byte header, or the
     /// whole IP payload for other protocols). Truncated to what was captured.
     pub payload: &'a [u8],

@@ -37,7 +37,9 @@ use etherparse::{
 };
 
 use super::defrag::{Completed, FragHeader, FragKey, Fragment};
-use super::{DecodedPacket, DecoderCounters, LinkType, TcpFlags, Transport, Vlans};
+use super::{
+    DecodedPacket, DecoderCounters, IcmpEcho, IpFlags, LinkType, TcpFlags, Transport, Vlans,
+};
 
 /// EtherType of IPv4.
 pub(crate) const ETHERTYPE_IPV4: u16 = 0x0800;
@@ -388,6 +390,8 @@ fn ipv4<'a>(c: &mut DecoderCounters, info: LinkInfo, ip: &'a [u8], trunc: usize)
     let proto = hdr.protocol().0;
     let offset = usize::from(hdr.fragments_offset().value()) * 8;
     let more = hdr.more_fragments();
+    // Bytes 6-7: the flags and the fragment offset.
+    let ip_flags = IpFlags::from_frag_word(be16(hdr.slice(), 6));
 
     if more || offset != 0 {
         let mut len = claimed;
@@ -416,6 +420,7 @@ fn ipv4<'a>(c: &mut DecoderCounters, info: LinkInfo, ip: &'a [u8], trunc: usize)
             header: FragHeader {
                 link: info,
                 ttl: hdr.ttl(),
+                ip_flags,
                 hdr_len: hlen,
                 proto,
             },
@@ -426,7 +431,7 @@ fn ipv4<'a>(c: &mut DecoderCounters, info: LinkInfo, ip: &'a [u8], trunc: usize)
         }));
     }
 
-    let (transport, payload) = transport(c, proto, false, payload, claimed)?;
+    let (transport, icmp_echo, payload) = transport(c, proto, false, payload, claimed)?;
     Ok(Frame::Packet(DecodedPacket {
         vlans: info.vlans,
         src_mac: info.src_mac,
@@ -437,8 +442,10 @@ fn ipv4<'a>(c: &mut DecoderCounters, info: LinkInfo, ip: &'a [u8], trunc: usize)
         ttl: hdr.ttl(),
         ip_id: u32::from(hdr.identification()),
         ip_len: total as u32,
+        ip_flags,
         reassembled: false,
         transport,
+        icmp_echo,
         payload,
     }))
 }
@@ -491,6 +498,7 @@ fn ipv6<'a>(c: &mut DecoderCounters, info: LinkInfo, ip: &'a [u8], trunc: usize)
             header: FragHeader {
                 link: info,
                 ttl: hdr.hop_limit(),
+                ip_flags: IpFlags::default(),
                 hdr_len: IPV6_LEN + frag.unfragmentable,
                 proto: frag.next_header,
             },
@@ -503,7 +511,7 @@ fn ipv6<'a>(c: &mut DecoderCounters, info: LinkInfo, ip: &'a [u8], trunc: usize)
 
     let upper = tail(payload, exts.upper_start);
     let upper_claimed = claimed.saturating_sub(exts.upper_start);
-    let (transport, payload) = transport(c, exts.proto, true, upper, upper_claimed)?;
+    let (transport, icmp_echo, payload) = transport(c, exts.proto, true, upper, upper_claimed)?;
     Ok(Frame::Packet(DecodedPacket {
         vlans: info.vlans,
         src_mac: info.src_mac,
@@ -514,8 +522,10 @@ fn ipv6<'a>(c: &mut DecoderCounters, info: LinkInfo, ip: &'a [u8], trunc: usize)
         ttl: hdr.hop_limit(),
         ip_id: exts.atomic_id.unwrap_or(0),
         ip_len: total as u32,
+        ip_flags: IpFlags::default(),
         reassembled: false,
         transport,
+        icmp_echo,
         payload,
     }))
 }
@@ -639,14 +649,15 @@ fn walk_ipv6_exts(
 
 /// Decodes the transport header at the start of `data` (captured bytes of the
 /// IP payload, at most `claimed` long; `claimed` is the length the IP header
-/// gives). Returns the transport and its payload.
+/// gives). Returns the transport, the ICMP echo fields if it is an echo, and
+/// the transport's payload.
 fn transport<'a>(
     c: &mut DecoderCounters,
     proto: u8,
     v6: bool,
     data: &'a [u8],
     claimed: usize,
-) -> Result<(Transport, &'a [u8]), Reason> {
+) -> Result<(Transport, Option<IcmpEcho>, &'a [u8]), Reason> {
     match proto {
         PROTO_TCP => {
             c.tcp += 1;
@@ -663,7 +674,7 @@ fn transport<'a>(
                 flags: TcpFlags(tcp.slice().get(13).copied().unwrap_or(0)),
                 window: tcp.window_size(),
             };
-            Ok((transport, tail(data, tcp.slice().len())))
+            Ok((transport, None, tail(data, tcp.slice().len())))
         }
         PROTO_UDP => {
             c.udp += 1;
@@ -681,18 +692,33 @@ fn transport<'a>(
                 dst_port: udp.destination_port(),
             };
             let end = len.min(data.len());
-            Ok((transport, data.get(8..end).unwrap_or_default()))
+            Ok((transport, None, data.get(8..end).unwrap_or_default()))
         }
         // ICMP is read by hand: etherparse's Icmpv4Slice rejects timestamp
         // messages of unusual length, which we still want to see.
         PROTO_ICMPV4 if !v6 => {
             c.icmpv4 += 1;
             match data {
-                [icmp_type, icmp_code, _, _, _, _, _, _, payload @ ..] => Ok((
+                [
+                    icmp_type,
+                    icmp_code,
+                    _,
+                    _,
+                    id0,
+                    id1,
+                    seq0,
+                    seq1,
+                    payload @ ..,
+                ] => Ok((
                     Transport::Icmpv4 {
                         icmp_type: *icmp_type,
                         icmp_code: *icmp_code,
                     },
+                    // Echo reply and echo request (RFC 792).
+                    matches!(icmp_type, 0 | 8).then(|| IcmpEcho {
+                        id: u16::from_be_bytes([*id0, *id1]),
+                        seq: u16::from_be_bytes([*seq0, *seq1]),
+                    }),
                     payload,
                 )),
                 _ => Err(Reason::Icmpv4PktTooSmall),
@@ -701,11 +727,26 @@ fn transport<'a>(
         PROTO_ICMPV6 if v6 => {
             c.icmpv6 += 1;
             match data {
-                [icmp_type, icmp_code, _, _, _, _, _, _, payload @ ..] => Ok((
+                [
+                    icmp_type,
+                    icmp_code,
+                    _,
+                    _,
+                    id0,
+                    id1,
+                    seq0,
+                    seq1,
+                    payload @ ..,
+                ] => Ok((
                     Transport::Icmpv6 {
                         icmp_type: *icmp_type,
                         icmp_code: *icmp_code,
                     },
+                    // Echo request and echo reply (RFC 4443 section 4).
+                    matches!(icmp_type, 128 | 129).then(|| IcmpEcho {
+                        id: u16::from_be_bytes([*id0, *id1]),
+                        seq: u16::from_be_bytes([*seq0, *seq1]),
+                    }),
                     payload,
                 )),
                 _ => Err(Reason::Icmpv6PktTooSmall),
@@ -715,7 +756,7 @@ fn transport<'a>(
         // which no stack accepts.
         _ => {
             c.other_ip += 1;
-            Ok((Transport::Other, data))
+            Ok((Transport::Other, None, data))
         }
     }
 }
@@ -734,7 +775,7 @@ pub(crate) fn reassembled<'a>(
     } else {
         (done.header.proto, payload)
     };
-    let (transport, payload_out) = transport(c, proto, v6, upper, upper.len())?;
+    let (transport, icmp_echo, payload_out) = transport(c, proto, v6, upper, upper.len())?;
     Ok(DecodedPacket {
         vlans: done.key.vlans,
         src_mac: done.header.link.src_mac,
@@ -745,8 +786,11 @@ pub(crate) fn reassembled<'a>(
         ttl: done.header.ttl,
         ip_id: done.key.id,
         ip_len: (done.header.hdr_len + payload.len()) as u32,
+        // The datagram is whole now: no more fragments.
+        ip_flags: IpFlags(done.header.ip_flags.0 & !IpFlags::MF),
         reassembled: true,
         transport,
+        icmp_echo,
         payload: payload_out,
     })
 }

@@ -34,8 +34,10 @@ struct Pkt {
     ttl: u8,
     ip_id: u32,
     ip_len: u32,
+    ip_flags: IpFlags,
     reassembled: bool,
     transport: Transport,
+    icmp_echo: Option<IcmpEcho>,
     payload: Vec<u8>,
 }
 
@@ -71,8 +73,10 @@ fn run_at(d: &mut Decoder, link: LinkType, data: &[u8], wire_len: usize, now: Ti
             ttl: p.ttl,
             ip_id: p.ip_id,
             ip_len: p.ip_len,
+            ip_flags: p.ip_flags,
             reassembled: p.reassembled,
             transport: p.transport,
+            icmp_echo: p.icmp_echo,
             payload: p.payload.to_vec(),
         }),
         Decoded::FragmentHeld => Out::Held,
@@ -633,6 +637,93 @@ fn udp_icmp_and_other_protocols() {
         (c.icmpv4, c.icmpv6, c.udp, c.other_ip, c.invalid),
         (1, 1, 1, 2, 0)
     );
+}
+
+#[test]
+fn icmp_echo_id_and_seq() {
+    let mut d = decoder();
+    let mut frame = Vec::new();
+    PacketBuilder::ethernet2(MAC_A, MAC_B)
+        .ipv4(V4_A, V4_B, 64)
+        .icmpv4_echo_request(0x5515, 0x08a8)
+        .write(&mut frame, b"ping")
+        .expect("build");
+    let p = packet(&mut d, LinkType::Ethernet, &frame);
+    assert_eq!(
+        p.icmp_echo,
+        Some(IcmpEcho {
+            id: 0x5515,
+            seq: 0x08a8
+        })
+    );
+
+    let mut frame = Vec::new();
+    PacketBuilder::ethernet2(MAC_A, MAC_B)
+        .ipv6(V6_A, V6_B, 64)
+        .icmpv6_echo_reply(7, 9)
+        .write(&mut frame, b"pong")
+        .expect("build");
+    let p = packet(&mut d, LinkType::Ethernet, &frame);
+    assert_eq!(p.icmp_echo, Some(IcmpEcho { id: 7, seq: 9 }));
+
+    // Destination unreachable: bytes 4-7 are unused, not an id and sequence.
+    let p = packet(
+        &mut d,
+        LinkType::Raw,
+        &ipv4(1, &[3, 1, 0, 0, 0x12, 0x34, 0x56, 0x78]),
+    );
+    assert_eq!(p.icmp_echo, None);
+    // ICMPv6 packet too big: bytes 4-7 are the MTU.
+    let p = packet(
+        &mut d,
+        LinkType::Raw,
+        &ipv6(58, &[2, 0, 0, 0, 0, 0, 0x05, 0xdc]),
+    );
+    assert_eq!(p.icmp_echo, None);
+    let p = packet(&mut d, LinkType::Raw, &ipv4(PROTO_UDP, &udp_segment(b"x")));
+    assert_eq!(p.icmp_echo, None);
+}
+
+#[test]
+fn ipv4_flags() {
+    let mut d = decoder();
+    let flagged = |flags: u16| {
+        let mut ip = ipv4(PROTO_UDP, &udp_segment(b"x"));
+        // etherparse sets DF by default: replace the three flag bits.
+        let word = (u16::from_be_bytes([ip[6], ip[7]]) & 0x1fff) | flags;
+        ip[6..8].copy_from_slice(&word.to_be_bytes());
+        // The decoder does not verify the header checksum.
+        ip
+    };
+    assert_eq!(
+        packet(&mut d, LinkType::Raw, &flagged(0)).ip_flags,
+        IpFlags(0)
+    );
+    let p = packet(&mut d, LinkType::Raw, &flagged(0x4000));
+    assert_eq!(p.ip_flags, IpFlags(IpFlags::DF));
+    let p = packet(&mut d, LinkType::Raw, &flagged(0xc000));
+    assert_eq!(p.ip_flags, IpFlags(IpFlags::DF | IpFlags::RF));
+    let p = packet(&mut d, LinkType::Raw, &ipv6(PROTO_UDP, &udp_segment(b"x")));
+    assert_eq!(p.ip_flags, IpFlags(0));
+}
+
+#[test]
+fn reassembled_datagram_flags_and_echo_come_from_the_whole() {
+    // An ICMP echo request fragmented in three: the first fragment (MF and
+    // RF set, DF cleared) holds the ICMP header.
+    let mut icmp = vec![8, 0, 0, 0, 0x12, 0x34, 0, 5];
+    icmp.extend_from_slice(&payload_bytes(40));
+    let mut frames = v4_fragments(1, 0x99, &icmp, 24);
+    let first = &mut frames[0];
+    // The IPv4 flags byte, after the Ethernet header: RF | MF.
+    first[14 + 6] = (first[14 + 6] & 0x1f) | 0xa0;
+    let mut d = decoder();
+    let Out::Packet(p) = feed(&mut d, &frames) else {
+        panic!("not reassembled: {:?}", d.counters())
+    };
+    assert!(p.reassembled);
+    assert_eq!(p.icmp_echo, Some(IcmpEcho { id: 0x1234, seq: 5 }));
+    assert_eq!(p.ip_flags, IpFlags(IpFlags::RF));
 }
 
 #[test]

@@ -594,17 +594,6 @@ impl Cx {
                 return Err("flow: `only_stream` and `no_stream` together never match".into());
             }
         }
-        for h in &r.header {
-            if matches!(
-                h,
-                HeaderCheck::Fragbits { .. } | HeaderCheck::IcmpId(_) | HeaderCheck::IcmpSeq(_)
-            ) {
-                return Err(format!(
-                    "`{}` is not supported yet: the decoder does not expose that header field",
-                    header_name(h)
-                ));
-            }
-        }
         let pkt_kw = r.header.iter().find(|h| packet_only(h));
         let has_app = r.lists.iter().any(|l| l.buffer.is_app());
         let has_payload = r.lists.iter().any(|l| l.buffer == BufferId::Payload);
@@ -855,7 +844,13 @@ impl Cx {
                     negated: *negated,
                 },
                 Match::ByteTest(b) => Op::ByteTest(ByteTestOp {
-                    read: read_spec("byte_test", b.nbytes, b.endian, b.string, b.bitmask)?,
+                    read: read_spec(
+                        "byte_test",
+                        num(&b.nbytes, &vars)?,
+                        b.endian,
+                        b.string,
+                        b.bitmask,
+                    )?,
                     op: b.op,
                     negated: b.negated,
                     value: num(&b.value, &vars)?,
@@ -867,7 +862,13 @@ impl Cx {
                         return Err("byte_jump: `from_beginning` and `from_end` together".into());
                     }
                     Op::ByteJump(ByteJumpOp {
-                        read: read_spec("byte_jump", b.nbytes, b.endian, b.string, b.bitmask)?,
+                        read: read_spec(
+                            "byte_jump",
+                            num(&b.nbytes, &vars)?,
+                            b.endian,
+                            b.string,
+                            b.bitmask,
+                        )?,
                         offset: num(&b.offset, &vars)?,
                         relative: b.relative,
                         multiplier: b.multiplier.unwrap_or(1),
@@ -885,7 +886,13 @@ impl Cx {
                     }
                     let slot = define_var(&mut vars, &b.name)?;
                     Op::ByteExtract(ByteExtractOp {
-                        read: read_spec("byte_extract", b.nbytes, b.endian, b.string, b.bitmask)?,
+                        read: read_spec(
+                            "byte_extract",
+                            Val::Lit(i64::from(b.nbytes)),
+                            b.endian,
+                            b.string,
+                            b.bitmask,
+                        )?,
                         offset: b.offset,
                         slot,
                         relative: b.relative,
@@ -900,7 +907,13 @@ impl Cx {
                     }
                     let slot = define_var(&mut vars, &b.result)?;
                     Op::ByteMath(ByteMathOp {
-                        read: read_spec("byte_math", b.nbytes, b.endian, b.string, b.bitmask)?,
+                        read: read_spec(
+                            "byte_math",
+                            num(&b.nbytes, &vars)?,
+                            b.endian,
+                            b.string,
+                            b.bitmask,
+                        )?,
                         offset: b.offset,
                         oper: b.oper,
                         rvalue,
@@ -946,19 +959,29 @@ fn define_var(vars: &mut Vec<String>, name: &str) -> Result<u8, String> {
     Ok((vars.len() - 1) as u8)
 }
 
+/// How a `byte_*` keyword reads. A literal byte count is checked here; a
+/// variable's value when the rule runs.
 fn read_spec(
     kw: &str,
-    nbytes: u8,
+    nbytes: Val,
     endian: Endian,
     string: Option<crate::rules::ir::StringBase>,
     bitmask: Option<u64>,
 ) -> Result<ReadSpec, String> {
     let max = if string.is_some() { 23 } else { 8 };
-    // Suricata lets byte_jump read 0 bytes (a jump by post_offset alone).
-    let min = u8::from(kw != "byte_jump" || string.is_some());
-    if nbytes < min || nbytes > max {
+    // Suricata lets byte_jump read 0 bytes (a jump by post_offset alone),
+    // and byte_test 0 bytes with `string` (all the digits there are).
+    let zero_ok = match kw {
+        "byte_jump" => string.is_none(),
+        "byte_test" => string.is_some(),
+        _ => false,
+    };
+    let min = i64::from(!zero_ok);
+    if let Val::Lit(n) = nbytes
+        && (n < min || n > max)
+    {
         return Err(format!(
-            "{kw}: {nbytes} bytes: between {min} and {max} can be read{}",
+            "{kw}: {n} bytes: between {min} and {max} can be read{}",
             if string.is_some() {
                 " as a string"
             } else {

@@ -402,6 +402,7 @@ impl Detector {
                     &rule.rate,
                     env.src,
                     env.dst,
+                    env.flow.map(|f| f.flow_id),
                     env.ts,
                 ) {
                     Decision::Alert(a) => a,
@@ -638,8 +639,13 @@ fn header_ok(h: &HeaderCheck, env: &Env<'_>) -> bool {
                 StreamSide::Either => cmp.test(client) || cmp.test(server),
             }
         }
-        // Refused at compile time: the decoder does not expose them.
-        HeaderCheck::Fragbits { .. } | HeaderCheck::IcmpId(_) | HeaderCheck::IcmpSeq(_) => false,
+        // Only echo requests and replies carry an id and a sequence number.
+        HeaderCheck::IcmpId(v) => pkt.and_then(|p| p.icmp_echo).is_some_and(|e| e.id == *v),
+        HeaderCheck::IcmpSeq(v) => pkt.and_then(|p| p.icmp_echo).is_some_and(|e| e.seq == *v),
+        // IPv4 only, as in Suricata: IPv6 has no such flags.
+        HeaderCheck::Fragbits { bits, modifier } => {
+            pkt.is_some_and(|p| p.src.is_ipv4() && flag_match(p.ip_flags.0, *bits, *modifier))
+        }
     }
 }
 

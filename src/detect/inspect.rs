@@ -198,8 +198,9 @@ pub(crate) struct PcreOp {
 /// How a `byte_*` keyword reads its number.
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct ReadSpec {
-    /// Bytes to read (binary 1-8, string 1-23).
-    pub nbytes: u8,
+    /// Bytes to read (binary 1-8, string 1-23; 0: see `Inspector::read`),
+    /// or the variable holding the count.
+    pub nbytes: Val,
     /// Little endian (binary only).
     pub little: bool,
     /// Text number instead of binary.
@@ -686,14 +687,28 @@ impl<'a> Inspector<'a> {
 
     /// Reads a number at stream position `pos`: `(value, bytes consumed)`.
     fn read(&self, pos: i64, spec: &ReadSpec) -> Option<(u64, usize)> {
-        let n = i64::from(spec.nbytes);
+        // A count from a variable is checked here, as Suricata does at
+        // match time: more than can be read is no match.
+        let n = self.val(spec.nbytes);
+        if n < 0 || n > if spec.string.is_some() { 23 } else { 8 } {
+            return None;
+        }
         if self.data.is_empty() || pos < self.base || pos.saturating_add(n) > self.end {
             return None;
         }
         if n == 0 {
-            // `byte_jump:0,...`: a jump by `post_offset` alone, from a
-            // position that must be inside the buffer (Suricata 7+).
-            return (pos < self.end && spec.string.is_none()).then_some((0, 0));
+            if pos >= self.end {
+                return None;
+            }
+            return match spec.string {
+                // `byte_test:0,...,string`: Suricata hands the bytes to
+                // `strtoull` unbounded, so all the digits there are count;
+                // here they stop at the end of the buffer.
+                Some(b) => parse_string_number(self.slice(pos, self.end), b),
+                // `byte_jump:0,...`: a jump by `post_offset` alone, from a
+                // position that must be inside the buffer (Suricata 7+).
+                None => Some((0, 0)),
+            };
         }
         let bytes = self.slice(pos, pos + n);
         match spec.string {

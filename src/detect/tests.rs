@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::builder::{RuleBuilder, addrs, content, pcre, ports};
 use super::*;
 use crate::app::TxBuffers;
-use crate::decode::{DecodedPacket, TcpFlags, Transport, Vlans};
+use crate::decode::{DecodedPacket, IcmpEcho, IpFlags, TcpFlags, Transport, Vlans};
 use crate::flow::Direction;
 use crate::rules::ir::*;
 use crate::time::Timestamp;
@@ -45,8 +45,10 @@ fn pkt(transport: Transport, payload: &[u8]) -> DecodedPacket<'_> {
         ttl: 64,
         ip_id: 7,
         ip_len: 20 + payload.len() as u32,
+        ip_flags: IpFlags::default(),
         reassembled: false,
         transport,
+        icmp_echo: None,
         payload,
     }
 }
@@ -186,7 +188,7 @@ fn stream_hits(
 
 fn bt(nbytes: u8, op: ByteOp, value: i64, offset: i64) -> ByteTest {
     ByteTest {
-        nbytes,
+        nbytes: Num::Lit(i64::from(nbytes)),
         op,
         negated: false,
         value: Num::Lit(value),
@@ -200,7 +202,7 @@ fn bt(nbytes: u8, op: ByteOp, value: i64, offset: i64) -> ByteTest {
 
 fn bj(nbytes: u8, offset: i64) -> ByteJump {
     ByteJump {
-        nbytes,
+        nbytes: Num::Lit(i64::from(nbytes)),
         offset: Num::Lit(offset),
         relative: false,
         multiplier: None,
@@ -230,7 +232,7 @@ fn be(nbytes: u8, offset: i64, name: &str) -> ByteExtract {
 
 fn bm(nbytes: u8, offset: i64, oper: MathOp, rvalue: Num, result: &str) -> ByteMath {
     ByteMath {
-        nbytes,
+        nbytes: Num::Lit(i64::from(nbytes)),
         offset,
         oper,
         rvalue,
@@ -585,6 +587,78 @@ fn byte_test_forms() {
         vec![c(b"A").into(), Match::ByteTest(rel)],
         b"A\x09"
     ));
+}
+
+#[test]
+fn byte_counts_from_variables() {
+    let var = |name: &str| Num::Var(name.to_owned());
+    // The first byte says how many bytes the length field has (2), which
+    // says how far to jump (3): lands on the X.
+    let jump = ByteJump {
+        nbytes: var("n"),
+        relative: true,
+        ..bj(0, 0)
+    };
+    let rule = |j: ByteJump| {
+        vec![
+            Match::ByteExtract(be(1, 0, "n")),
+            Match::ByteJump(j),
+            c(b"X").distance(0).within(1).into(),
+        ]
+    };
+    assert!(matches(rule(jump.clone()), b"\x02\x00\x03...X"));
+    assert!(!matches(rule(jump.clone()), b"\x01\x00\x03...X"));
+    // A count larger than 8 binary bytes is no match (not a panic).
+    assert!(!matches(
+        rule(jump),
+        b"\x09\x00\x00\x00\x00\x00\x00\x00\x00\x03...X"
+    ));
+
+    let test = ByteTest {
+        nbytes: var("n"),
+        relative: true,
+        string: Some(StringBase::Dec),
+        ..bt(0, ByteOp::Eq, 123, 0)
+    };
+    let items = |t: ByteTest| vec![Match::ByteExtract(be(1, 0, "n")), Match::ByteTest(t)];
+    assert!(matches(items(test.clone()), b"\x03123"));
+    assert!(!matches(items(test), b"\x02123"));
+
+    let math = ByteMath {
+        nbytes: var("n"),
+        relative: true,
+        ..bm(0, 0, MathOp::Add, Num::Lit(1), "m")
+    };
+    let items = vec![
+        Match::ByteExtract(be(1, 0, "n")),
+        Match::ByteMath(math),
+        Match::ByteTest(ByteTest {
+            value: var("m"),
+            ..bt(1, ByteOp::Eq, 0, 0)
+        }),
+    ];
+    // n = 1, m = 0x01 + 1 = 2, and byte 0 is 2.
+    assert!(!matches(items.clone(), b"\x01\x01"));
+    assert!(matches(items, b"\x02\x00\x01"));
+}
+
+#[test]
+fn byte_test_zero_bytes_string_reads_all_digits() {
+    let t = |v: i64, op: ByteOp, p: &[u8]| {
+        matches(
+            vec![Match::ByteTest(ByteTest {
+                string: Some(StringBase::Dec),
+                ..bt(0, op, v, 0)
+            })],
+            p,
+        )
+    };
+    assert!(t(123_456_789_012, ByteOp::Eq, b"123456789012\r\n"));
+    assert!(t(100_000, ByteOp::Gt, b"100001"));
+    assert!(!t(100_000, ByteOp::Gt, b"99999 and more"));
+    assert!(!t(0, ByteOp::Eq, b"abc"));
+    // Past u64: no match.
+    assert!(!t(0, ByteOp::Ge, b"99999999999999999999999"));
 }
 
 #[test]
@@ -1076,20 +1150,77 @@ fn stream_size_uses_flow_bytes() {
 }
 
 #[test]
-fn unsupported_header_fields_are_refused() {
-    for h in [
-        HeaderCheck::Fragbits {
-            bits: 1,
-            modifier: FlagsModifier::Exact,
-        },
-        HeaderCheck::IcmpId(1),
-        HeaderCheck::IcmpSeq(1),
+fn icmp_id_and_seq_match_echo_only() {
+    let echo = |icmp_type: u8, v6: bool| {
+        let transport = if v6 {
+            Transport::Icmpv6 {
+                icmp_type,
+                icmp_code: 0,
+            }
+        } else {
+            Transport::Icmpv4 {
+                icmp_type,
+                icmp_code: 0,
+            }
+        };
+        let mut p = pkt(transport, b"ping");
+        p.icmp_echo = Some(IcmpEcho {
+            id: 21781,
+            seq: 2216,
+        });
+        p
+    };
+    let ip_r = |h| header_rule(RuleProto::Ip, h);
+    for p in [
+        echo(8, false),
+        echo(0, false),
+        echo(128, true),
+        echo(129, true),
     ] {
-        let (rs, problems) = RuleSet::compile(vec![RuleBuilder::new(1).header(h).build()], None);
-        assert!(rs.is_empty());
-        assert_eq!(problems.len(), 1);
-        assert!(problems[0].message.contains("not supported"));
+        assert!(hits_packet(&ip_r(HeaderCheck::IcmpId(21781)), &p));
+        assert!(!hits_packet(&ip_r(HeaderCheck::IcmpId(21782)), &p));
+        assert!(hits_packet(&ip_r(HeaderCheck::IcmpSeq(2216)), &p));
+        assert!(!hits_packet(&ip_r(HeaderCheck::IcmpSeq(5000)), &p));
     }
+    // A destination unreachable has no echo fields (the decoder leaves
+    // `icmp_echo` empty), so neither keyword matches it.
+    let unreach = pkt(
+        Transport::Icmpv4 {
+            icmp_type: 3,
+            icmp_code: 1,
+        },
+        b"",
+    );
+    assert!(!hits_packet(&ip_r(HeaderCheck::IcmpId(0)), &unreach));
+    assert!(!hits_packet(&ip_r(HeaderCheck::IcmpSeq(0)), &unreach));
+    assert!(!hits_packet(&ip_r(HeaderCheck::IcmpId(0)), &udp(b"")));
+}
+
+#[test]
+fn fragbits_modifiers() {
+    use FlagsModifier as M;
+    let with = |flags: u8| {
+        let mut p = udp(b"x");
+        p.ip_flags = IpFlags(flags);
+        p
+    };
+    let r = |bits, modifier| header_rule(RuleProto::Ip, HeaderCheck::Fragbits { bits, modifier });
+    let (mf, df, rf) = (IpFlags::MF, IpFlags::DF, IpFlags::RF);
+    assert!(hits_packet(&r(df, M::Exact), &with(df)));
+    assert!(!hits_packet(&r(df, M::Exact), &with(df | rf)));
+    assert!(hits_packet(&r(df, M::Plus), &with(df | rf)));
+    assert!(!hits_packet(&r(df | mf, M::Plus), &with(df | rf)));
+    assert!(hits_packet(&r(mf | rf, M::Any), &with(df | rf)));
+    assert!(!hits_packet(&r(mf | rf, M::Any), &with(df)));
+    // `!` matches unless all the named bits are set.
+    assert!(hits_packet(&r(df, M::Not), &with(mf)));
+    assert!(!hits_packet(&r(df, M::Not), &with(df)));
+    assert!(hits_packet(&r(mf | df, M::Not), &with(df)));
+    // IPv4 only: an IPv6 packet never matches, not even `!`.
+    let mut v6 = with(0);
+    v6.src = ip("2001:db8::1");
+    v6.dst = ip("2001:db8::2");
+    assert!(!hits_packet(&r(df, M::Not), &v6));
 }
 
 // -------------------------------------------------- addresses, ports, flow

@@ -10,6 +10,8 @@
 //! - `threshold`: every `count`-th match of a window alerts (the count
 //!   restarts after each alert; the window does not).
 //! - `both`: the `count`-th match of a window alerts, once.
+//! - `backoff`: the `count`-th match alerts, then the `count × multiplier`-th,
+//!   the `count × multiplier²`-th... with no time window.
 //! - `detection_filter`: every match after the first `count` of a window
 //!   alerts.
 //! - `rate_filter` (threshold.config): every match alerts; once more than
@@ -22,6 +24,11 @@
 //! rule's own `threshold` and `detection_filter`; one for `sig_id 0` (all
 //! sids of a gid, or of every gid with `gen_id 0`) applies to rules that have
 //! neither, as Suricata does.
+//!
+//! `track by_flow` keys by the flow id; a match without a flow is not
+//! counted and alerts. Such entries live in this table, not in the flow, so
+//! they outlast their flow until the table needs room (backoff entries, which
+//! have no window, are then dropped only by eviction).
 //!
 //! Tables are bounded ([`super::DetectLimits::threshold_entries`]): a full
 //! table first drops expired entries, then evicts the oldest of a small
@@ -215,6 +222,7 @@ enum AddrKey {
     Rule,
     One(IpAddr),
     Two(IpAddr, IpAddr),
+    Flow(u64),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -233,6 +241,8 @@ struct Entry {
     /// rate_filter: new action active since.
     rate_since: Option<Timestamp>,
     rate_timeout: u32,
+    /// backoff: the match count that alerts next.
+    backoff_next: u32,
 }
 
 impl Entry {
@@ -277,7 +287,9 @@ impl ThresholdState {
         self.map.len()
     }
 
-    /// Applies a rule's rate controls to one match.
+    /// Applies a rule's rate controls to one match; `flow` is the id of the
+    /// match's flow, for `track by_flow`.
+    #[allow(clippy::too_many_arguments)]
     pub fn decide(
         &mut self,
         (gid, sid): (u32, u32),
@@ -285,13 +297,16 @@ impl ThresholdState {
         rate: &RuleRate,
         src: IpAddr,
         dst: IpAddr,
+        flow: Option<u64>,
         now: Timestamp,
     ) -> Decision {
         if rate.suppress.iter().any(|s| s.applies(src, dst)) {
             return Decision::Quiet;
         }
-        if let Some((track, count, seconds)) = rate.detection_filter {
-            let key = key(gid, sid, Kind::DetectionFilter, track, src, dst);
+        let key = |kind, track| key(gid, sid, kind, track, src, dst, flow);
+        if let Some((track, count, seconds)) = rate.detection_filter
+            && let Some(key) = key(Kind::DetectionFilter, track)
+        {
             let e = self.entry(key, now, seconds);
             let alert = match e {
                 Slot::New(e) => {
@@ -313,15 +328,32 @@ impl ThresholdState {
                 return Decision::Quiet;
             }
         }
-        if let Some(t) = rate.threshold {
-            let k = key(gid, sid, Kind::Threshold, t.track, src, dst);
-            let alert = match self.entry(k, now, t.seconds) {
+        if let Some(t) = rate.threshold
+            && let Some(k) = key(Kind::Threshold, t.track)
+        {
+            // Backoff has no window: its entries never expire by time.
+            let seconds = match t.kind {
+                ThresholdKind::Backoff { .. } => u32::MAX,
+                _ => t.seconds,
+            };
+            let alert = match self.entry(k, now, seconds) {
                 Slot::New(e) => {
                     e.count = 1;
                     match t.kind {
                         ThresholdKind::Limit => true,
                         ThresholdKind::Threshold | ThresholdKind::Both => t.count <= 1,
+                        ThresholdKind::Backoff { multiplier } => {
+                            e.backoff_next = t.count;
+                            backoff_step(e, multiplier)
+                        }
                     }
+                }
+                Slot::Existing(e) if matches!(t.kind, ThresholdKind::Backoff { .. }) => {
+                    let ThresholdKind::Backoff { multiplier } = t.kind else {
+                        unreachable!("matched above")
+                    };
+                    e.count = e.count.saturating_add(1);
+                    backoff_step(e, multiplier)
                 }
                 Slot::Existing(e) => {
                     if in_window(now, e.first, t.seconds) {
@@ -337,6 +369,7 @@ impl ThresholdState {
                                 }
                             }
                             ThresholdKind::Both => e.count == t.count,
+                            ThresholdKind::Backoff { .. } => unreachable!("handled above"),
                         }
                     } else {
                         e.first = now;
@@ -344,6 +377,7 @@ impl ThresholdState {
                         match t.kind {
                             ThresholdKind::Limit => true,
                             ThresholdKind::Threshold | ThresholdKind::Both => t.count <= 1,
+                            ThresholdKind::Backoff { .. } => unreachable!("handled above"),
                         }
                     }
                 }
@@ -352,8 +386,9 @@ impl ThresholdState {
                 return Decision::Quiet;
             }
         }
-        if let Some(r) = rate.rate_filter {
-            let k = key(gid, sid, Kind::Rate, r.track, src, dst);
+        if let Some(r) = rate.rate_filter
+            && let Some(k) = key(Kind::Rate, r.track)
+        {
             let timeout_us = u64::from(r.timeout) * 1_000_000;
             let changed = match self.entry(k, now, r.seconds) {
                 Slot::New(e) => {
@@ -409,6 +444,7 @@ impl ThresholdState {
                 seconds,
                 rate_since: None,
                 rate_timeout: 0,
+                backoff_next: 0,
             }
         });
         if fresh {
@@ -444,19 +480,41 @@ enum Slot<'a> {
     Existing(&'a mut Entry),
 }
 
-fn key(gid: u32, sid: u32, kind: Kind, track: Track, src: IpAddr, dst: IpAddr) -> Key {
+/// Backoff: the match numbered `e.count` alerts when it reaches
+/// `e.backoff_next`, which then grows by `multiplier`. Past `u32::MAX` no
+/// later match alerts (0 is never reached: counts start at 1); multiplier 1
+/// alerts once, as in Suricata.
+fn backoff_step(e: &mut Entry, multiplier: u32) -> bool {
+    if e.count != e.backoff_next {
+        return false;
+    }
+    e.backoff_next = e.backoff_next.checked_mul(multiplier).unwrap_or(0);
+    true
+}
+
+/// The table key of a match; `None` for `by_flow` without a flow.
+fn key(
+    gid: u32,
+    sid: u32,
+    kind: Kind,
+    track: Track,
+    src: IpAddr,
+    dst: IpAddr,
+    flow: Option<u64>,
+) -> Option<Key> {
     let addr = match track {
         Track::BySrc => AddrKey::One(src),
         Track::ByDst => AddrKey::One(dst),
         Track::ByRule => AddrKey::Rule,
         Track::ByBoth => AddrKey::Two(src, dst),
+        Track::ByFlow => AddrKey::Flow(flow?),
     };
-    Key {
+    Some(Key {
         gid,
         sid,
         kind,
         addr,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -479,6 +537,7 @@ mod tests {
                     rate,
                     ip("10.0.0.1"),
                     ip("10.0.0.2"),
+                    None,
                     Timestamp::from_secs(t),
                 ) == Decision::Alert(Action::Alert)
             })
@@ -495,6 +554,59 @@ mod tests {
             }),
             ..RuleRate::default()
         }
+    }
+
+    #[test]
+    fn backoff_alerts_at_count_times_powers_of_multiplier() {
+        let alerted = |count, multiplier| {
+            let r = th(ThresholdKind::Backoff { multiplier }, count, 0);
+            // Far apart in time: backoff has no window.
+            let times: Vec<u64> = (0..130).map(|i| i * 3600).collect();
+            run(&r, &times)
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| **a)
+                .map(|(i, _)| i + 1)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(alerted(1, 2), [1, 2, 4, 8, 16, 32, 64, 128]);
+        assert_eq!(alerted(3, 2), [3, 6, 12, 24, 48, 96]);
+        assert_eq!(alerted(5, 5), [5, 25, 125]);
+        assert_eq!(alerted(1, 10), [1, 10, 100]);
+        assert_eq!(alerted(2, 1), [2]);
+    }
+
+    #[test]
+    fn by_flow_counts_each_flow_apart() {
+        let rate = RuleRate {
+            threshold: Some(Threshold {
+                kind: ThresholdKind::Limit,
+                track: Track::ByFlow,
+                count: 1,
+                seconds: 60,
+            }),
+            ..RuleRate::default()
+        };
+        let mut st = ThresholdState::new(100);
+        let mut d = |flow| {
+            st.decide(
+                (1, 7),
+                Action::Alert,
+                &rate,
+                ip("10.0.0.1"),
+                ip("10.0.0.2"),
+                flow,
+                Timestamp::from_secs(1),
+            ) == Decision::Alert(Action::Alert)
+        };
+        assert!(d(Some(1)));
+        assert!(!d(Some(1)));
+        // Same addresses, another flow: counted apart.
+        assert!(d(Some(2)));
+        assert!(!d(Some(2)));
+        // No flow: not counted, alerts.
+        assert!(d(None));
+        assert!(d(None));
     }
 
     #[test]
@@ -562,6 +674,7 @@ mod tests {
                 &rate,
                 ip("1.1.1.1"),
                 ip("2.2.2.2"),
+                None,
                 Timestamp::from_secs(t),
             );
             acts.push(d);
@@ -604,6 +717,7 @@ mod tests {
                 &rate,
                 ip("10.1.1.1"),
                 ip("8.8.8.8"),
+                None,
                 now
             ),
             Decision::Quiet
@@ -615,6 +729,7 @@ mod tests {
                 &rate,
                 ip("8.8.8.8"),
                 ip("10.1.1.1"),
+                None,
                 now
             ),
             Decision::Alert(Action::Alert)
@@ -633,6 +748,7 @@ mod tests {
                 &r,
                 src,
                 ip("1.1.1.1"),
+                None,
                 Timestamp::from_secs(u64::from(i)),
             );
             assert!(st.len() <= 8);

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::*;
-use crate::decode::{DecodedPacket, TcpFlags, Transport, Vlans};
+use crate::decode::{DecodedPacket, IpFlags, TcpFlags, Transport, Vlans};
 use crate::stats::{CounterSet, Snapshot};
 use crate::time::Timestamp;
 
@@ -57,8 +57,10 @@ fn packet<'a>(
         ttl: 64,
         ip_id: 0,
         ip_len: 40 + payload.len() as u32,
+        ip_flags: IpFlags::default(),
         reassembled: false,
         transport,
+        icmp_echo: None,
         payload,
     }
 }

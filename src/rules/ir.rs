@@ -342,8 +342,10 @@ pub enum ByteOp {
 /// `byte_test`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ByteTest {
-    /// Bytes to read (1-10; up to 23 with `string`).
-    pub nbytes: u8,
+    /// Bytes to read (1-8; up to 23 with `string`), or a `byte_extract` /
+    /// `byte_math` variable holding the count. `0` with `string` reads all
+    /// the digits there are (Suricata hands the bytes to `strtoull`).
+    pub nbytes: Num,
     /// Operator, possibly negated (`!`).
     pub op: ByteOp,
     /// `!` before the operator.
@@ -365,8 +367,9 @@ pub struct ByteTest {
 /// `byte_jump`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ByteJump {
-    /// Bytes to read.
-    pub nbytes: u8,
+    /// Bytes to read, or a `byte_extract` / `byte_math` variable holding
+    /// the count.
+    pub nbytes: Num,
     /// Where to read.
     pub offset: Num,
     /// Relative to the previous match.
@@ -432,8 +435,9 @@ pub enum MathOp {
 /// `byte_math`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ByteMath {
-    /// Bytes to read.
-    pub nbytes: u8,
+    /// Bytes to read, or a `byte_extract` / `byte_math` variable holding
+    /// the count.
+    pub nbytes: Num,
     /// Where to read.
     pub offset: i64,
     /// Operator.
@@ -612,6 +616,9 @@ pub enum Track {
     ByRule,
     /// `by_both`.
     ByBoth,
+    /// `by_flow` (Suricata 7): per flow; a match without a flow is not
+    /// counted and alerts.
+    ByFlow,
 }
 
 /// `threshold` kinds.
@@ -623,6 +630,13 @@ pub enum ThresholdKind {
     Threshold,
     /// `both`: alert once per `seconds` after `count` matches.
     Both,
+    /// `backoff`: alert on the `count`-th match, then on every `multiplier`
+    /// times as many (count 1, multiplier 10: the 1st, 10th, 100th...). No
+    /// time window: `seconds` is 0.
+    Backoff {
+        /// `multiplier` (at least 1).
+        multiplier: u32,
+    },
 }
 
 /// `threshold:` (and `threshold.config` entries).
@@ -634,7 +648,7 @@ pub struct Threshold {
     pub track: Track,
     /// Count.
     pub count: u32,
-    /// Window, seconds of packet time.
+    /// Window, seconds of packet time (0 for `backoff`, which has none).
     pub seconds: u32,
 }
 

@@ -1156,7 +1156,7 @@ impl<'a> OptionsBuilder<'a> {
                 "byte_test needs at least 4 values: bytes, operator, value, offset",
             ));
         }
-        let nb = self.nbytes(kw, parts[0])?;
+        let nb = self.nbytes_num(kw, parts[0], 23)?;
         let (negated, op) = strip_negation(parts[1]);
         let op = match op {
             "<" => ByteOp::Lt,
@@ -1187,7 +1187,13 @@ impl<'a> OptionsBuilder<'a> {
                 return Err(fail(kw, format!("unknown byte_test option \"{p}\"")));
             }
         }
-        let (endian, string) = o.finish(kw, nb)?;
+        let (endian, string) = o.finish(kw, lit_nbytes(&nb))?;
+        if nb == Num::Lit(0) && string.is_none() {
+            return Err(fail(
+                kw,
+                "byte_test reads 0 bytes (a number of any length) only with string",
+            ));
+        }
         let b = self.keyword_buffer(o.relative);
         self.push(
             b,
@@ -1212,7 +1218,7 @@ impl<'a> OptionsBuilder<'a> {
         if parts.len() < 2 {
             return Err(fail(kw, "byte_jump needs at least 2 values: bytes, offset"));
         }
-        let nb = self.nbytes(kw, parts[0])?;
+        let nb = self.nbytes_num(kw, parts[0], 23)?;
         let offset = self.num_base0(kw, parts[1])?;
         let mut o = ByteOpts::default();
         let mut multiplier = None;
@@ -1247,7 +1253,11 @@ impl<'a> OptionsBuilder<'a> {
                 "byte_jump cannot have both from_beginning and from_end",
             ));
         }
-        let (endian, string) = o.finish(kw, nb)?;
+        let (endian, string) = o.finish(kw, lit_nbytes(&nb))?;
+        if nb == Num::Lit(0) && string.is_some() {
+            // Suricata 7: 0 bytes is a jump by post_offset alone.
+            return Err(fail(kw, "byte_jump reads 0 bytes only without string"));
+        }
         let b = self.keyword_buffer(o.relative);
         self.push(
             b,
@@ -1402,11 +1412,17 @@ impl<'a> OptionsBuilder<'a> {
                 "byte_math needs bytes, offset, oper, rvalue and result",
             ));
         };
-        let nb = self.nbytes_range(kw, nb, 10)?;
+        let nb = if nb == "0" {
+            // Not a count of any length, as for byte_test: invalid.
+            self.nbytes_range(kw, nb, 10)
+                .map(|n| Num::Lit(i64::from(n)))?
+        } else {
+            self.nbytes_num(kw, nb, 10)?
+        };
         if oper == MathOp::Div && rvalue == Num::Lit(0) {
             return Err(fail(kw, "byte_math divides by an rvalue of 0"));
         }
-        let (endian, string) = o.finish(kw, nb)?;
+        let (endian, string) = o.finish(kw, lit_nbytes(&nb))?;
         self.define_var(kw, result)?;
         let b = self.keyword_buffer(o.relative);
         self.push(
@@ -1426,16 +1442,29 @@ impl<'a> OptionsBuilder<'a> {
         Ok(())
     }
 
+    /// The byte count of `byte_extract`: a literal only.
     fn nbytes(&self, kw: &str, s: &str) -> Res<u8> {
         if s == "0" {
-            // Suricata reads "as many digits as there are" with `string`;
-            // the IR has no way to say so.
             return Err(RuleProblem::unsupported(
                 kw,
                 format!("{kw} with 0 bytes (a number of any length) is not supported yet"),
             ));
         }
         self.nbytes_range(kw, s, 23)
+    }
+
+    /// The byte count of `byte_test`, `byte_jump` and `byte_math`: 0 to
+    /// `max`, or a variable set by an earlier `byte_extract`/`byte_math`
+    /// (Suricata 7). Callers reject 0 where it means nothing.
+    fn nbytes_num(&self, kw: &str, s: &str, max: u8) -> Res<Num> {
+        if is_var_name(s) {
+            return self.num(kw, s);
+        }
+        if s == "0" {
+            return Ok(Num::Lit(0));
+        }
+        self.nbytes_range(kw, s, max)
+            .map(|n| Num::Lit(i64::from(n)))
     }
 
     fn nbytes_range(&self, kw: &str, s: &str, max: u8) -> Res<u8> {
@@ -2135,12 +2164,7 @@ fn parse_track(kw: &str, s: &str) -> Res<Track> {
         "by_dst" => Track::ByDst,
         "by_rule" => Track::ByRule,
         "by_both" => Track::ByBoth,
-        "by_flow" => {
-            return Err(RuleProblem::unsupported(
-                kw,
-                format!("{kw} track by_flow is not supported yet"),
-            ));
-        }
+        "by_flow" => Track::ByFlow,
         other => return Err(fail(kw, format!("invalid {kw} track \"{other}\""))),
     })
 }
@@ -2169,6 +2193,7 @@ fn parse_threshold(kw: &str, value: &str) -> Res<Threshold> {
     let mut track = None;
     let mut count = None;
     let mut seconds = None;
+    let mut multiplier = None;
     for (k, v) in key_values(kw, value)? {
         match k {
             "type" => {
@@ -2176,28 +2201,49 @@ fn parse_threshold(kw: &str, value: &str) -> Res<Threshold> {
                     "limit" => ThresholdKind::Limit,
                     "threshold" => ThresholdKind::Threshold,
                     "both" => ThresholdKind::Both,
-                    "backoff" => {
-                        return Err(RuleProblem::unsupported(
-                            kw,
-                            format!("{kw} type backoff is not supported yet"),
-                        ));
-                    }
+                    // The multiplier is filled in below.
+                    "backoff" => ThresholdKind::Backoff { multiplier: 0 },
                     other => return Err(fail(kw, format!("invalid {kw} type \"{other}\""))),
                 });
             }
             "track" => track = Some(parse_track(kw, v)?),
             "count" => count = Some(parse_u32(kw, v)?),
             "seconds" => seconds = Some(parse_u32(kw, v)?),
+            "multiplier" => multiplier = Some(parse_u32(kw, v)?),
             other => return Err(fail(kw, format!("unknown {kw} option \"{other}\""))),
         }
     }
-    match (kind, track, count, seconds) {
-        (Some(kind), Some(track), Some(count), Some(seconds)) => Ok(Threshold {
+    // Suricata's syntax: `count N, <seconds T | multiplier M>`; backoff
+    // takes the multiplier, the other types the seconds.
+    match (kind, track, count, seconds, multiplier) {
+        (Some(ThresholdKind::Backoff { .. }), Some(track), Some(count), None, Some(m)) => {
+            if count == 0 || m == 0 {
+                return Err(fail(
+                    kw,
+                    format!("{kw} type backoff needs a count and a multiplier of at least 1"),
+                ));
+            }
+            Ok(Threshold {
+                kind: ThresholdKind::Backoff { multiplier: m },
+                track,
+                count,
+                seconds: 0,
+            })
+        }
+        (Some(ThresholdKind::Backoff { .. }), ..) => Err(fail(
+            kw,
+            format!("{kw} type backoff needs track, count and multiplier (and no seconds)"),
+        )),
+        (Some(kind), Some(track), Some(count), Some(seconds), None) => Ok(Threshold {
             kind,
             track,
             count,
             seconds,
         }),
+        (Some(_), _, _, _, Some(_)) => Err(fail(
+            kw,
+            format!("{kw}: multiplier is only for type backoff"),
+        )),
         _ => Err(fail(
             kw,
             format!("{kw} needs type, track, count and seconds"),
@@ -2303,5 +2349,14 @@ impl ByteOpts {
         }
         let string = self.string.then(|| self.base.unwrap_or(StringBase::Dec));
         Ok((self.endian.unwrap_or_default(), string))
+    }
+}
+
+/// A literal byte count for the checks that need one (a variable's value is
+/// checked when the rule runs).
+fn lit_nbytes(n: &Num) -> u8 {
+    match n {
+        Num::Lit(x) => u8::try_from(*x).unwrap_or(u8::MAX),
+        Num::Var(_) => 0,
     }
 }

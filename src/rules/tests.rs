@@ -927,7 +927,7 @@ fn byte_keywords() {
     assert_eq!(
         items[2],
         Match::ByteTest(ByteTest {
-            nbytes: 4,
+            nbytes: Num::Lit(4),
             op: ByteOp::And,
             negated: true,
             value: Num::Lit(16),
@@ -941,7 +941,7 @@ fn byte_keywords() {
     assert_eq!(
         items[3],
         Match::ByteJump(ByteJump {
-            nbytes: 2,
+            nbytes: Num::Lit(2),
             offset: Num::Var("len".into()),
             relative: true,
             multiplier: Some(2),
@@ -957,7 +957,7 @@ fn byte_keywords() {
     assert_eq!(
         items[4],
         Match::ByteMath(ByteMath {
-            nbytes: 2,
+            nbytes: Num::Lit(2),
             offset: 1,
             oper: MathOp::Shl,
             rvalue: Num::Var("len".into()),
@@ -1105,24 +1105,67 @@ fn byte_keyword_errors() {
         failed("byte_math:bytes 11, offset 0, oper +, rvalue 1, result r;"),
         "invalid number of bytes \"11\" for byte_math (expected 1-10)"
     );
-    let (kw, msg) = skipped("byte_test:0,=,0,0,string,dec;");
     assert_eq!(
-        (kw.as_str(), msg.as_str()),
-        (
-            "byte_test",
-            "byte_test with 0 bytes (a number of any length) is not supported yet"
-        )
+        failed("byte_jump:0,0,string;"),
+        "byte_jump reads 0 bytes only without string"
+    );
+    assert_eq!(
+        failed("byte_test:0,=,0,0;"),
+        "byte_test reads 0 bytes (a number of any length) only with string"
+    );
+    assert_eq!(
+        failed("byte_math:bytes 0, offset 0, oper +, rvalue 1, result r;"),
+        "invalid number of bytes \"0\" for byte_math (expected 1-10)"
+    );
+    assert_eq!(
+        failed("byte_jump:n,0;"),
+        "byte_jump uses \"n\", which is not a byte_extract or byte_math variable defined before it"
     );
     let (_, msg) = skipped("byte_test:4,=,0,0,dce;");
     assert_eq!(
         msg,
         "byte_test with dce (DCE/RPC byte order) is not supported yet"
     );
-    let (_, msg) = skipped("byte_extract:1,0,n; byte_jump:n,0;");
+    let (_, msg) = skipped("byte_extract:0,0,n,string;");
     assert_eq!(
         msg,
-        "byte_jump with a variable number of bytes is not supported yet"
+        "byte_extract with 0 bytes (a number of any length) is not supported yet"
     );
+}
+
+#[test]
+fn byte_counts_from_variables_and_any_length_strings() {
+    let r = rule(
+        "content:\"a\"; byte_extract:1,0,n,relative; byte_jump:n,0,relative; \
+         byte_test:n,>,5,0,relative,string; \
+         byte_math:bytes n, offset 0, oper +, rvalue 1, result m; \
+         byte_test:0,>=,100,0,string,dec;",
+    );
+    let items = list(&r, BufferId::Payload);
+    let Match::ByteJump(j) = &items[2] else {
+        panic!("{:?}", items[2])
+    };
+    assert_eq!(j.nbytes, Num::Var("n".into()));
+    let Match::ByteTest(t) = &items[3] else {
+        panic!("{:?}", items[3])
+    };
+    assert_eq!(t.nbytes, Num::Var("n".into()));
+    let Match::ByteMath(m) = &items[4] else {
+        panic!("{:?}", items[4])
+    };
+    assert_eq!(m.nbytes, Num::Var("n".into()));
+    let Match::ByteTest(t) = &items[5] else {
+        panic!("{:?}", items[5])
+    };
+    assert_eq!(
+        (t.nbytes.clone(), t.string),
+        (Num::Lit(0), Some(StringBase::Dec))
+    );
+    let r = rule("content:\"a\"; byte_jump:0,0,relative,post_offset -8;");
+    let Match::ByteJump(j) = &list(&r, BufferId::Payload)[1] else {
+        panic!()
+    };
+    assert_eq!((j.nbytes.clone(), j.post_offset), (Num::Lit(0), Some(-8)));
 }
 
 // --- flow state ------------------------------------------------------------------------
@@ -1466,10 +1509,30 @@ fn threshold_and_detection_filter() {
         failed("detection_filter:track by_src, count 1;"),
         "detection_filter needs track, count and seconds"
     );
-    let (_, msg) = skipped("threshold:type limit, track by_flow, count 1, seconds 1;");
-    assert_eq!(msg, "threshold track by_flow is not supported yet");
-    let (_, msg) = skipped("threshold:type backoff, track by_src, count 1, seconds 1;");
-    assert_eq!(msg, "threshold type backoff is not supported yet");
+    let r = rule("threshold:type limit, track by_flow, count 1, seconds 1;");
+    assert_eq!(r.threshold.unwrap().track, Track::ByFlow);
+    let r = rule("threshold:type backoff, track by_flow, count 3, multiplier 2;");
+    assert_eq!(
+        r.threshold,
+        Some(Threshold {
+            kind: ThresholdKind::Backoff { multiplier: 2 },
+            track: Track::ByFlow,
+            count: 3,
+            seconds: 0
+        })
+    );
+    assert_eq!(
+        failed("threshold:type backoff, track by_src, count 1, seconds 1;"),
+        "threshold type backoff needs track, count and multiplier (and no seconds)"
+    );
+    assert_eq!(
+        failed("threshold:type backoff, track by_src, count 0, multiplier 2;"),
+        "threshold type backoff needs a count and a multiplier of at least 1"
+    );
+    assert_eq!(
+        failed("threshold:type limit, track by_src, count 1, seconds 1, multiplier 2;"),
+        "threshold: multiplier is only for type backoff"
+    );
 }
 
 #[test]
