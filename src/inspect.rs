@@ -16,7 +16,7 @@ use crate::detect::{
     Detector, FlowDetectState, FlowFacts, Hit, HitSource, PacketCtx, RuleSet, StreamCtx, TxCtx,
 };
 use crate::flow::{Direction, EndReason, Flow, FlowHandler, PacketMeta, StreamEvent};
-use crate::output::eve::{AlertEvent, AlertInfo, EveHeader, proto_name};
+use crate::output::eve::{AlertEvent, AlertInfo, DeferredAlert, EveHeader, proto_name};
 use crate::output::{EveRecord, OutputSender};
 use crate::rules::ir::Action;
 use crate::time::Timestamp;
@@ -40,6 +40,11 @@ pub struct Inspector {
     /// `pcap_cnt` of the packet being processed (0 between packets: stream
     /// data flushed by a timeout belongs to no packet).
     pcap_cnt: u64,
+    /// Capture position: the current packet's record number, or the capture
+    /// position of the tick that is expiring flows. Orders deferred alerts.
+    position: u64,
+    /// (position, flow id) of the last deferred alert and how many shared it.
+    last_key: (u64, u64, u32),
     /// Alerts written.
     pub alerts: u64,
 }
@@ -47,13 +52,18 @@ pub struct Inspector {
 impl Inspector {
     /// An inspector running `rules`, writing alerts to `out`.
     pub fn new(rules: Arc<RuleSet>, out: OutputSender, ifaces: Arc<Vec<String>>) -> Self {
+        let mut detector = Detector::new(rules);
+        // Cross-flow thresholds are decided by the output thread's arbiter.
+        detector.defer_thresholds(true);
         Inspector {
-            detector: Detector::new(rules),
+            detector,
             http: HttpConfig::default(),
             out,
             ifaces,
             hits: Vec::new(),
             pcap_cnt: 0,
+            position: 0,
+            last_key: (0, 0, 0),
             alerts: 0,
         }
     }
@@ -61,6 +71,11 @@ impl Inspector {
     /// The flow table finished with the current packet.
     pub fn packet_done(&mut self) {
         self.pcap_cnt = 0;
+    }
+
+    /// The capture position of a tick (flows it expires flush at this position).
+    pub fn set_position(&mut self, position: u64) {
+        self.position = position;
     }
 
     /// The detector's work counters.
@@ -73,8 +88,8 @@ impl Inspector {
             return;
         }
         flow.alerted = true;
-        for hit in self.hits.drain(..) {
-            self.alerts += 1;
+        let hits = std::mem::take(&mut self.hits);
+        for hit in hits {
             let dir = match hit.to_server {
                 Some(false) => Direction::ToClient,
                 _ => Direction::ToServer,
@@ -134,7 +149,25 @@ impl Inspector {
                 },
                 anomaly: None,
             };
-            self.out.send(EveRecord::Alert(Box::new(event)));
+            match hit.deferred {
+                None => {
+                    self.alerts += 1;
+                    self.out.send(EveRecord::Alert(Box::new(event)));
+                }
+                Some(rate) => {
+                    let n = if (self.last_key.0, self.last_key.1) == (self.position, flow.id) {
+                        self.last_key.2 + 1
+                    } else {
+                        0
+                    };
+                    self.last_key = (self.position, flow.id, n);
+                    self.out.send(EveRecord::Deferred(Box::new(DeferredAlert {
+                        key: self.last_key,
+                        rate,
+                        event,
+                    })));
+                }
+            }
         }
     }
 }
@@ -160,6 +193,7 @@ impl FlowHandler for Inspector {
         meta: &PacketMeta,
     ) {
         self.pcap_cnt = meta.pcap_cnt;
+        self.position = meta.pcap_cnt;
         let mut st = take_state(flow);
         if let Transport::Udp { src_port, dst_port } = pkt.transport {
             if let Some(tx) = udp_dns(src_port, dst_port, pkt.payload) {

@@ -27,6 +27,7 @@ use crate::capture::{
 };
 use crate::config::Config;
 use crate::decode::{Decoded, Decoder, DecoderCounters, DefragCounters, LinkType, dispatch_hash};
+use crate::detect::ThresholdArbiter;
 use crate::flow::{
     Direction, EndReason, Flow, FlowCounters, FlowHandler, FlowTable, PacketMeta, StreamEvent,
     TcpCounters,
@@ -286,7 +287,8 @@ impl Batch {
 enum WorkerMsg {
     Batch(Batch),
     /// Packet time has reached this point: expire idle flows and fragments.
-    Tick(Timestamp),
+    /// The second field is the capture position (records read so far).
+    Tick(Timestamp, u64),
 }
 
 /// Per-worker counters, published once per batch (never per packet) so the
@@ -365,7 +367,12 @@ fn run(
         Some(p) => Some(EveWriter::open(p)?),
         None => None,
     };
-    let outputs = Outputs::start(writer, config.eve_types);
+    let outputs = Outputs::start_with(
+        writer,
+        config.eve_types,
+        nworkers,
+        Some(ThresholdArbiter::new(Arc::clone(&rules.set))),
+    );
     let ifaces = Arc::new(ifaces);
     let shared = Arc::new(Shared {
         workers: (0..nworkers)
@@ -487,6 +494,8 @@ fn run(
     drop(stats_out);
     let out = outputs.finish();
     let mut stats = snap;
+    stats.add("detect.alert", out.deferred_allowed);
+    stats.set("detect.alert_quieted_by_threshold", out.deferred_quieted);
     stats.set("output.eve.written", out.written);
     stats.set("output.eve.errors", out.errors);
     Ok(Summary {
@@ -613,7 +622,7 @@ impl CaptureLoop {
             }
             if let Some(t) = tick_due {
                 self.flush_all(&mut pending);
-                self.broadcast(WorkerMsg::Tick(t), n);
+                self.broadcast(WorkerMsg::Tick(t, records), n);
             }
             self.shared.latest.fetch_max(latest.0, Ordering::Relaxed);
             match status {
@@ -625,7 +634,7 @@ impl CaptureLoop {
                     if last_idle_tick.elapsed() >= Duration::from_secs(TICK_SECS) {
                         last_idle_tick = Instant::now();
                         let now = Timestamp::now().max(latest);
-                        self.broadcast(WorkerMsg::Tick(now), n);
+                        self.broadcast(WorkerMsg::Tick(now, records), n);
                     }
                 }
                 Ok(ReadStatus::End) => break,
@@ -646,7 +655,7 @@ impl CaptureLoop {
             Mode::Replay => latest,
             Mode::Live => Timestamp::now().max(latest),
         };
-        self.broadcast(WorkerMsg::Tick(end), n);
+        self.broadcast(WorkerMsg::Tick(end, records), n);
         warnings.extend(self.source.take_warnings());
         self.publish_kernel_stats();
         warnings
@@ -708,18 +717,18 @@ impl CaptureLoop {
     }
 
     fn broadcast(&self, msg: WorkerMsg, n: usize) {
-        let WorkerMsg::Tick(t) = msg else {
+        let WorkerMsg::Tick(t, records) = msg else {
             return;
         };
         for tx in self.workers.iter().take(n) {
             match self.mode {
                 Mode::Replay => {
-                    let _ = tx.send(WorkerMsg::Tick(t));
+                    let _ = tx.send(WorkerMsg::Tick(t, records));
                 }
                 Mode::Live => {
                     // A tick lost to a full queue is harmless: the next one
                     // carries a later time.
-                    let _ = tx.try_send(WorkerMsg::Tick(t));
+                    let _ = tx.try_send(WorkerMsg::Tick(t, records));
                 }
             }
         }
@@ -739,9 +748,11 @@ struct WorkerContext {
 impl WorkerContext {
     fn run(mut self) {
         let mut now = Timestamp(0);
+        let mut position = 0u64;
         while let Ok(msg) = self.rx.recv() {
             match msg {
                 WorkerMsg::Batch(mut batch) => {
+                    position = batch.pkts.last().map_or(position, |p| p.pcap_cnt);
                     for p in &batch.pkts {
                         let Some(data) = batch.data.get(p.start..p.start + p.len) else {
                             continue;
@@ -765,19 +776,32 @@ impl WorkerContext {
                     batch.clear();
                     let _ = self.pool.try_send(batch);
                 }
-                WorkerMsg::Tick(t) => {
+                WorkerMsg::Tick(t, records) => {
                     if t > now {
                         now = t;
                     }
+                    position = position.max(records);
+                    self.handler.detect.set_position(records);
                     self.flows.advance(now, &mut self.handler);
                     self.decoder.expire(now);
                 }
             }
+            // Everything this worker will ever get lies beyond `position`:
+            // deferred alerts up to it may be decided.
+            self.handler.out.send(EveRecord::Watermark {
+                worker: self.id,
+                seq: position,
+            });
             self.publish();
         }
+        self.handler.detect.set_position(position);
         self.flows.shutdown(now, &mut self.handler);
         self.decoder.expire(now);
         self.publish();
+        self.handler.out.send(EveRecord::Watermark {
+            worker: self.id,
+            seq: u64::MAX,
+        });
         tracing::debug!(worker = self.id, "worker finished");
     }
 

@@ -526,3 +526,44 @@ fn alerts_carry_the_packet_number() {
     );
     assert_eq!(alert["alert"]["severity"], 1);
 }
+
+/// A threshold tracked by source counts across flows that land on different
+/// workers: one sqlmap client scanning ten servers gets exactly one alert
+/// (`threshold: type limit, track by_src, count 1`), with 1 or 4 workers.
+#[test]
+fn cross_flow_thresholds_do_not_depend_on_the_worker_count() {
+    let mut frames = Vec::new();
+    for i in 0..10u32 {
+        let server = Host::v4(&format!("10.20.{}.{}", i, 10 + i));
+        let mut s = TcpSession::new(outside(), 42000 + i as u16, server, 80, i, 3 * i)
+            .starting_at(T0_MICROS + u64::from(i) * 50_000);
+        frames.extend(s.handshake());
+        frames.push(s.send(
+            Dir::ToServer,
+            b"GET /?id=1%27 HTTP/1.1\r\nHost: x\r\nUser-Agent: sqlmap/1.7.2#stable (https://sqlmap.org)\r\n\r\n",
+        ));
+        frames.extend(s.close());
+    }
+    frames.sort_by_key(|f| f.ts_micros);
+    let dir = tempfile::tempdir().expect("tmp");
+    let pcap = dir.path().join("scan.pcap");
+    write_pcap(&pcap, 1, &frames).expect("write");
+    for workers in ["1", "4"] {
+        let eve = dir.path().join(format!("eve{workers}.json"));
+        let out = Command::new(env!("CARGO_BIN_EXE_wardwatch"))
+            .args(["replay", "--workers", workers, "--eve"])
+            .arg(&eve)
+            .arg(&pcap)
+            .output()
+            .expect("run");
+        assert!(out.status.success());
+        let events = read_eve(&eve);
+        let alerts = events_of_type(&events, "alert");
+        assert_eq!(alerts.len(), 1, "{workers} workers: {alerts:?}");
+        // The first server in capture order is the one reported.
+        assert_eq!(alerts[0]["dest_ip"], "10.20.0.10", "{workers} workers");
+        let stats = events_of_type(&events, "stats");
+        let last = stats.last().expect("stats");
+        assert_eq!(last["stats"]["detect"]["alert"], 1, "{workers} workers");
+    }
+}

@@ -1,6 +1,7 @@
 //! The per-worker [`Detector`]: prefilter, verify, flow variables,
 //! thresholds, and hits, for packets, stream windows and transactions.
 
+use crate::detect::DeferredRate;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -68,6 +69,8 @@ pub struct Detector {
     cands: Vec<u32>,
     window: Vec<u8>,
     thresholds: ThresholdState,
+    /// Leave cross-flow thresholds to a `ThresholdArbiter` (multi-worker pipelines).
+    defer_thresholds: bool,
     counters: DetectCounters,
 }
 
@@ -105,6 +108,7 @@ impl Detector {
             cands: Vec::new(),
             window: Vec::new(),
             thresholds,
+            defer_thresholds: false,
             counters: DetectCounters::default(),
         }
     }
@@ -127,6 +131,14 @@ impl Detector {
             threshold_evictions: self.thresholds.evictions,
             ..self.counters
         }
+    }
+
+    /// With `on`, hits of rules whose thresholds count across flows are not
+    /// decided here but marked [`Hit::deferred`] for a
+    /// [`crate::detect::ThresholdArbiter`] that sees every worker's hits in
+    /// capture order. Off by default: a lone detector decides everything.
+    pub fn defer_thresholds(&mut self, on: bool) {
+        self.defer_thresholds = on;
     }
 
     /// Inspects one packet: UDP/ICMP/other-IP rules and packet-level TCP
@@ -393,7 +405,18 @@ impl Detector {
                 passed |= rule.action == Action::Pass;
                 continue;
             }
+            let mut deferred = None;
             let action = if rule.rate.is_empty() {
+                rule.action
+            } else if self.defer_thresholds && rule.rate.deferrable() {
+                // Counted across flows, hence across workers: decided in
+                // capture order by the ThresholdArbiter, not here.
+                deferred = Some(DeferredRate {
+                    rule: idx,
+                    src: env.src,
+                    dst: env.dst,
+                    ts: env.ts,
+                });
                 rule.action
             } else {
                 match self.thresholds.decide(
@@ -430,6 +453,7 @@ impl Detector {
                 target: rule.target,
                 to_server: env.flow.map(|f| f.dir == Direction::ToServer),
                 source: env.source,
+                deferred,
             });
         }
         cands.clear();

@@ -292,4 +292,71 @@ pub struct Hit {
     pub to_server: Option<bool>,
     /// Packet, stream or transaction.
     pub source: HitSource,
+    /// Set when the rule's `threshold`/`detection_filter`/`suppress` counts
+    /// across flows: the alert is only a candidate until a
+    /// [`ThresholdArbiter`] decides, in capture order, whether it is written.
+    pub deferred: Option<DeferredRate>,
+}
+
+/// What a [`ThresholdArbiter`] needs to decide a deferred hit.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct DeferredRate {
+    /// Evaluation index of the rule in its [`RuleSet`].
+    pub rule: u32,
+    /// Source address of the match (threshold tracking).
+    pub src: IpAddr,
+    /// Destination address of the match.
+    pub dst: IpAddr,
+    /// Packet time of the match.
+    pub ts: Timestamp,
+}
+
+/// Decides deferred hits ([`Hit::deferred`]) with one threshold table for the
+/// whole sensor. Workers each see part of the traffic, so a `by_src`
+/// threshold counted per worker lets one extra alert per worker through and
+/// makes the result depend on the worker count; fed in capture order, this
+/// gives the same alerts as a single worker.
+pub struct ThresholdArbiter {
+    rules: Arc<RuleSet>,
+    state: threshold::ThresholdState,
+    /// Deferred hits written.
+    pub allowed: u64,
+    /// Deferred hits kept quiet.
+    pub quieted: u64,
+}
+
+impl ThresholdArbiter {
+    /// An arbiter for hits of `rules`.
+    pub fn new(rules: Arc<RuleSet>) -> Self {
+        let state = threshold::ThresholdState::new(rules.limits.threshold_entries);
+        ThresholdArbiter {
+            rules,
+            state,
+            allowed: 0,
+            quieted: 0,
+        }
+    }
+
+    /// True when the hit is to be written.
+    pub fn allow(&mut self, d: &DeferredRate) -> bool {
+        let Some(rule) = self.rules.rules.get(d.rule as usize) else {
+            return true;
+        };
+        let verdict = self.state.decide(
+            (rule.gid, rule.sid),
+            rule.action,
+            &rule.rate,
+            d.src,
+            d.dst,
+            None,
+            d.ts,
+        );
+        let ok = matches!(verdict, threshold::Decision::Alert(_));
+        if ok {
+            self.allowed += 1;
+        } else {
+            self.quieted += 1;
+        }
+        ok
+    }
 }

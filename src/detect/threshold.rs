@@ -193,6 +193,22 @@ pub(crate) struct RuleRate {
 }
 
 impl RuleRate {
+    /// True when the decision can be taken away from the worker and made in
+    /// capture order by a [`crate::detect::ThresholdArbiter`]: counters that
+    /// span flows (`by_src`, `by_dst`, `by_rule`, `by_both`) and no
+    /// `rate_filter` (which may turn an alert into a pass, a decision the
+    /// inspection itself must know).
+    pub fn deferrable(&self) -> bool {
+        if self.is_empty() || self.rate_filter.is_some() {
+            return false;
+        }
+        let per_flow = self.threshold.is_some_and(|t| t.track == Track::ByFlow)
+            || self
+                .detection_filter
+                .is_some_and(|(track, _, _)| track == Track::ByFlow);
+        !per_flow
+    }
+
     pub fn is_empty(&self) -> bool {
         self.suppress.is_empty()
             && self.detection_filter.is_none()

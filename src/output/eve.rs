@@ -281,7 +281,7 @@ pub struct StatsEvent {
     pub stats: serde_json::Value,
 }
 
-/// Any EVE event.
+/// Any EVE event, plus the two messages of the threshold arbiter.
 #[derive(Clone, Debug, PartialEq)]
 pub enum EveRecord {
     /// A flow ended.
@@ -290,6 +290,28 @@ pub enum EveRecord {
     Alert(Box<AlertEvent>),
     /// Counters.
     Stats(Box<StatsEvent>),
+    /// An alert whose threshold counts across workers: written (or not) by
+    /// the output thread once every worker has passed its capture position.
+    Deferred(Box<DeferredAlert>),
+    /// Worker `worker` has processed every packet up to capture record `seq`.
+    Watermark {
+        /// Worker index.
+        worker: usize,
+        /// Capture record number.
+        seq: u64,
+    },
+}
+
+/// A deferred alert and its place in capture order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeferredAlert {
+    /// (capture record, flow id, n-th alert of that record and flow): the
+    /// order in which thresholds are counted, the same for any worker count.
+    pub key: (u64, u64, u32),
+    /// What the arbiter decides on.
+    pub rate: crate::detect::DeferredRate,
+    /// The event to write if allowed.
+    pub event: AlertEvent,
 }
 
 impl EveRecord {
@@ -299,6 +321,8 @@ impl EveRecord {
             EveRecord::Flow(e) => serde_json::to_string(e),
             EveRecord::Alert(e) => serde_json::to_string(e),
             EveRecord::Stats(e) => serde_json::to_string(e),
+            EveRecord::Deferred(d) => serde_json::to_string(&d.event),
+            EveRecord::Watermark { .. } => Ok(String::new()),
         }
     }
 }

@@ -14,7 +14,12 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 
 pub use eve::{EveRecord, EveWriter};
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use crate::config::EveTypes;
+use crate::detect::ThresholdArbiter;
+use eve::DeferredAlert;
 
 /// Records queued towards the output thread before senders wait.
 const QUEUE: usize = 16 * 1024;
@@ -26,6 +31,10 @@ pub struct OutputCounters {
     pub written: u64,
     /// Lines that failed.
     pub errors: u64,
+    /// Deferred alerts the threshold arbiter let through.
+    pub deferred_allowed: u64,
+    /// Deferred alerts it kept quiet.
+    pub deferred_quieted: u64,
 }
 
 /// A handle to the running output thread.
@@ -39,10 +48,28 @@ impl Outputs {
     /// Starts the EVE sink on its own thread; `writer` is `None` when EVE is
     /// disabled (records are then discarded).
     pub fn start(writer: Option<EveWriter>, types: EveTypes) -> Self {
+        Self::start_with(writer, types, 0, None)
+    }
+
+    /// [`Outputs::start`] with a threshold arbiter for alerts deferred by
+    /// `workers` workers (each sends [`EveRecord::Watermark`]s).
+    pub fn start_with(
+        writer: Option<EveWriter>,
+        types: EveTypes,
+        workers: usize,
+        arbiter: Option<ThresholdArbiter>,
+    ) -> Self {
         let (tx, rx) = bounded(QUEUE);
+        let sink = Sink {
+            writer,
+            types,
+            arbiter,
+            pending: BinaryHeap::new(),
+            watermarks: vec![0; workers],
+        };
         let thread = std::thread::Builder::new()
             .name("ww-output".into())
-            .spawn(move || run_sink(writer, rx));
+            .spawn(move || sink.run(rx));
         let thread = match thread {
             Ok(t) => Some(t),
             Err(e) => {
@@ -93,6 +120,9 @@ impl OutputSender {
             EveRecord::Flow(_) => self.types.flow,
             EveRecord::Alert(_) => self.types.alert,
             EveRecord::Stats(_) => self.types.stats,
+            // The arbiter counts deferred alerts even when they are not
+            // written, and needs every watermark.
+            EveRecord::Deferred(_) | EveRecord::Watermark { .. } => true,
         };
         if wanted {
             // Fails only when the output thread is gone, which it logged.
@@ -101,33 +131,124 @@ impl OutputSender {
     }
 }
 
-fn run_sink(mut writer: Option<EveWriter>, rx: Receiver<EveRecord>) -> OutputCounters {
-    loop {
-        // Write what is queued, flush when the queue runs dry so a live sensor's
-        // file is current within a fraction of a second.
-        match rx.recv_timeout(Duration::from_millis(200)) {
-            Ok(record) => {
-                if let Some(w) = writer.as_mut() {
-                    w.write(&record);
-                }
-                if rx.is_empty() {
-                    if let Some(w) = writer.as_mut() {
-                        w.flush();
+/// A deferred alert in the heap, ordered by its capture-order key.
+struct Pending(Box<DeferredAlert>);
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.key == other.0.key
+    }
+}
+impl Eq for Pending {}
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Pending {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.key.cmp(&other.0.key)
+    }
+}
+
+struct Sink {
+    writer: Option<EveWriter>,
+    types: EveTypes,
+    arbiter: Option<ThresholdArbiter>,
+    pending: BinaryHeap<Reverse<Pending>>,
+    watermarks: Vec<u64>,
+}
+
+impl Sink {
+    fn run(mut self, rx: Receiver<EveRecord>) -> OutputCounters {
+        loop {
+            // Write what is queued, flush when the queue runs dry so a live
+            // sensor's file is current within a fraction of a second.
+            match rx.recv_timeout(Duration::from_millis(200)) {
+                Ok(record) => {
+                    self.handle(record);
+                    if rx.is_empty() {
+                        if let Some(w) = self.writer.as_mut() {
+                            w.flush();
+                        }
                     }
                 }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
             }
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        // Every worker is gone: what is still pending is decided now, in order.
+        self.release(u64::MAX);
+        let (deferred_allowed, deferred_quieted) = self
+            .arbiter
+            .as_ref()
+            .map(|a| (a.allowed, a.quieted))
+            .unwrap_or((0, 0));
+        match self.writer.as_mut() {
+            Some(w) => {
+                w.flush();
+                OutputCounters {
+                    written: w.written,
+                    errors: w.errors,
+                    deferred_allowed,
+                    deferred_quieted,
+                }
+            }
+            None => OutputCounters {
+                deferred_allowed,
+                deferred_quieted,
+                ..OutputCounters::default()
+            },
         }
     }
-    match writer.as_mut() {
-        Some(w) => {
-            w.flush();
-            OutputCounters {
-                written: w.written,
-                errors: w.errors,
+
+    fn handle(&mut self, record: EveRecord) {
+        match record {
+            EveRecord::Deferred(d) => self.pending.push(Reverse(Pending(d))),
+            EveRecord::Watermark { worker, seq } => {
+                if let Some(w) = self.watermarks.get_mut(worker) {
+                    *w = (*w).max(seq);
+                }
+                let low = self.watermarks.iter().copied().min().unwrap_or(u64::MAX);
+                self.release(low);
+            }
+            EveRecord::Stats(mut e) => {
+                // Deferred alerts decided so far belong in detect.alert.
+                if let Some(a) = &self.arbiter {
+                    if let Some(v) = e.stats.pointer_mut("/detect/alert") {
+                        let base = v.as_u64().unwrap_or(0);
+                        *v = serde_json::Value::from(base + a.allowed);
+                    }
+                }
+                self.write(&EveRecord::Stats(e));
+            }
+            other => self.write(&other),
+        }
+    }
+
+    /// Decides and writes every pending alert at or below capture record `low`.
+    fn release(&mut self, low: u64) {
+        while self
+            .pending
+            .peek()
+            .is_some_and(|Reverse(p)| p.0.key.0 <= low)
+        {
+            let Some(Reverse(Pending(d))) = self.pending.pop() else {
+                break;
+            };
+            let allowed = match self.arbiter.as_mut() {
+                Some(a) => a.allow(&d.rate),
+                None => true,
+            };
+            if allowed && self.types.alert {
+                self.write(&EveRecord::Alert(Box::new(d.event)));
             }
         }
-        None => OutputCounters::default(),
+    }
+
+    fn write(&mut self, record: &EveRecord) {
+        if let Some(w) = self.writer.as_mut() {
+            w.write(record);
+        }
     }
 }
