@@ -309,7 +309,7 @@ impl<'a> OptionsBuilder<'a> {
             "flowbits" => self.flowbits(need(kw, v)?)?,
             "flowint" => self.flowint(need(kw, v)?)?,
             "stream_size" => self.stream_size(need(kw, v)?)?,
-            "flags" => self.flags(need(kw, v)?)?,
+            "flags" | "tcp.flags" => self.flags(need(kw, v)?)?,
             "fragbits" => self.fragbits(need(kw, v)?)?,
             "ttl" => {
                 let c = parse_cmp(kw, need(kw, v)?, 255)?;

@@ -1841,3 +1841,11 @@ fn mangled_rules_never_panic() {
         }
     }
 }
+
+#[test]
+fn tcp_flags_is_suricatas_newer_name_for_flags() {
+    let a = rule("flags:R,A;");
+    let b = rule("tcp.flags:R,A;");
+    assert_eq!(a.header, b.header);
+    assert!(!a.header.is_empty());
+}
