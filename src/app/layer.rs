@@ -158,11 +158,11 @@ impl AppLayer {
                 p.parse(dir, data, &mut |ev| tls_event(ev, sink));
             }
             State::Ssh(p) => {
+                // A banner or a KEXINIT completes buffers of this direction.
                 let mut banner = false;
-                p.parse(dir, data, &mut |ev| {
-                    if let SshEvent::Banner(d, _) = ev {
-                        banner |= d == dir;
-                    }
+                p.parse(dir, data, &mut |ev| match ev {
+                    SshEvent::Banner(d, _) | SshEvent::KexInit(d, _) => banner |= d == dir,
+                    _ => {}
                 });
                 if banner {
                     sink(TxReady {

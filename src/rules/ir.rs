@@ -193,6 +193,14 @@ pub enum BufferId {
     Ja3sHash,
     /// `ssh.software` / `ssh.softwareversion`.
     SshSoftware,
+    /// `ssh.hassh`: MD5 of the client's HASSH string.
+    SshHassh,
+    /// `ssh.hassh.string`: the client's KEXINIT algorithm lists.
+    SshHasshString,
+    /// `ssh.hassh.server`: MD5 of the server's HASSH string.
+    SshHasshServer,
+    /// `ssh.hassh.server.string`.
+    SshHasshServerString,
     /// `ssh.proto` / `ssh.protoversion`.
     SshProto,
 }
@@ -213,11 +221,10 @@ impl BufferId {
         match self {
             HttpUri | HttpUriRaw | HttpMethod | HttpRequestLine | HttpHost | HttpHostRaw
             | HttpUserAgent | HttpReferer | HttpAccept | HttpConnection | HttpRequestBody
-            | TlsSni | Ja3Hash | Ja3String => Some(true),
+            | TlsSni | Ja3Hash | Ja3String | SshHassh | SshHasshString => Some(true),
             HttpStatCode | HttpStatMsg | HttpResponseLine | HttpResponseBody | HttpServer
-            | HttpLocation | TlsCertSubject | TlsCertIssuer | TlsCertSerial | Ja3sHash => {
-                Some(false)
-            }
+            | HttpLocation | TlsCertSubject | TlsCertIssuer | TlsCertSerial | Ja3sHash
+            | SshHasshServer | SshHasshServerString => Some(false),
             Payload | HttpProtocol | HttpHeader | HttpHeaderRaw | HttpCookie | HttpContentType
             | HttpContentLen | HttpStart | DnsQuery | SshSoftware | SshProto => None,
         }

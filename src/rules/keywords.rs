@@ -42,6 +42,10 @@ pub(crate) fn sticky_buffer(name: &str) -> Option<BufferId> {
         "ja3s.hash" | "ja3s_hash" => Ja3sHash,
         "ssh.software" | "ssh_software" | "ssh.softwareversion" => SshSoftware,
         "ssh.proto" | "ssh_proto" | "ssh.protoversion" => SshProto,
+        "ssh.hassh" | "ssh_hassh" => SshHassh,
+        "ssh.hassh.string" | "ssh_hassh_string" => SshHasshString,
+        "ssh.hassh.server" | "ssh_hassh_server" => SshHasshServer,
+        "ssh.hassh.server.string" | "ssh_hassh_server_string" => SshHasshServerString,
         _ => return None,
     })
 }
@@ -107,6 +111,10 @@ pub(crate) fn buffer_name(b: BufferId) -> &'static str {
         Ja3sHash => "ja3s.hash",
         SshSoftware => "ssh.software",
         SshProto => "ssh.proto",
+        SshHassh => "ssh.hassh",
+        SshHasshString => "ssh.hassh.string",
+        SshHasshServer => "ssh.hassh.server",
+        SshHasshServerString => "ssh.hassh.server.string",
     }
 }
 
@@ -118,7 +126,8 @@ pub(crate) fn buffer_app_proto(b: BufferId) -> Option<&'static str> {
         DnsQuery => Some("dns"),
         TlsSni | TlsCertSubject | TlsCertIssuer | TlsCertSerial | Ja3Hash | Ja3String
         | Ja3sHash => Some("tls"),
-        SshSoftware | SshProto => Some("ssh"),
+        SshSoftware | SshProto | SshHassh | SshHasshString | SshHasshServer
+        | SshHasshServerString => Some("ssh"),
         _ => Some("http"),
     }
 }
@@ -402,6 +411,10 @@ mod tests {
             Ja3sHash,
             SshSoftware,
             SshProto,
+            SshHassh,
+            SshHasshString,
+            SshHasshServer,
+            SshHasshServerString,
         ];
         for b in all {
             assert_eq!(sticky_buffer(buffer_name(b)), Some(b), "{b:?}");

@@ -142,6 +142,9 @@ pub struct SshSide {
     clear: ClearStats,
     encrypted: EncryptedStats,
     gaps: u64,
+    /// This side is the client (its KEXINIT gives `ssh.hassh`, the server's
+    /// gives `ssh.hassh.server`).
+    client: bool,
 }
 
 impl SshSide {
@@ -181,6 +184,15 @@ impl TxBuffers for SshSide {
                 _ => {}
             }
         }
+        if let Some(k) = &self.kexinit {
+            match (id, self.client) {
+                (BufferId::SshHassh, true) => f(k.hassh(true).as_bytes()),
+                (BufferId::SshHasshString, true) => f(&k.hassh_string(true)),
+                (BufferId::SshHasshServer, false) => f(k.hassh(false).as_bytes()),
+                (BufferId::SshHasshServerString, false) => f(&k.hassh_string(false)),
+                _ => {}
+            }
+        }
     }
 }
 
@@ -204,7 +216,9 @@ impl TxBuffers for SshState {
 impl SshState {
     /// State at the start of a connection.
     pub fn new() -> SshState {
-        SshState::default()
+        let mut s = SshState::default();
+        s.sides[Direction::ToServer.index()].client = true;
+        s
     }
 
     /// One direction's state and buffers.

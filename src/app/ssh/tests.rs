@@ -105,6 +105,19 @@ fn openssh_session_banners_kex_and_encrypted_sizes() {
         s.kexinit().expect("server kex").hassh(false),
         "425d29fe50d8e4f5e37efb6e24bcf660"
     );
+    // ssh.hassh comes from the client only, ssh.hassh.server from the server.
+    assert_eq!(
+        values(&st, BufferId::SshHassh),
+        vec![b"472b5de333ad665af5cbf10ff892c4df".to_vec()]
+    );
+    assert_eq!(
+        values(&st, BufferId::SshHasshServer),
+        vec![b"425d29fe50d8e4f5e37efb6e24bcf660".to_vec()]
+    );
+    assert_eq!(
+        values(&st, BufferId::SshHasshString),
+        vec![kc.hassh_string(true)]
+    );
     // Buffers: both sides from the state, one side from `side`.
     assert_eq!(
         values(&st, BufferId::SshProto),
