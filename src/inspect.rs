@@ -9,8 +9,9 @@
 
 use std::sync::Arc;
 
+use crate::app::TxBuffers;
 use crate::app::http::HttpConfig;
-use crate::app::layer::{AppLayer, TxReady, udp_dns};
+use crate::app::layer::{AppLayer, AppProto, TxReady, udp_dns};
 use crate::decode::{DecodedPacket, Transport};
 use crate::detect::{
     Detector, FlowDetectState, FlowFacts, Hit, HitSource, PacketCtx, RuleSet, StreamCtx, TxCtx,
@@ -19,6 +20,7 @@ use crate::flow::{Direction, EndReason, Flow, FlowHandler, PacketMeta, StreamEve
 use crate::output::eve::{AlertEvent, AlertInfo, DeferredAlert, EveHeader, proto_name};
 use crate::output::{EveRecord, OutputSender};
 use crate::rules::ir::Action;
+use crate::rules::ir::BufferId;
 use crate::time::Timestamp;
 
 /// State kept per flow by the inspector.
@@ -37,6 +39,8 @@ pub struct Inspector {
     out: OutputSender,
     ifaces: Arc<Vec<String>>,
     hits: Vec<Hit>,
+    /// App-layer context for the hits `from..to` of `hits`.
+    app_meta: Vec<(usize, usize, serde_json::Map<String, serde_json::Value>)>,
     /// `pcap_cnt` of the packet being processed (0 between packets: stream
     /// data flushed by a timeout belongs to no packet).
     pcap_cnt: u64,
@@ -61,6 +65,7 @@ impl Inspector {
             out,
             ifaces,
             hits: Vec::new(),
+            app_meta: Vec::new(),
             pcap_cnt: 0,
             position: 0,
             last_key: (0, 0, 0),
@@ -85,11 +90,12 @@ impl Inspector {
 
     fn emit(&mut self, flow: &mut Flow, ts: Timestamp, pkt: Option<&DecodedPacket<'_>>) {
         if self.hits.is_empty() {
+            self.app_meta.clear();
             return;
         }
         flow.alerted = true;
         let hits = std::mem::take(&mut self.hits);
-        for hit in hits {
+        for (i, hit) in hits.into_iter().enumerate() {
             let dir = match hit.to_server {
                 Some(false) => Direction::ToClient,
                 _ => Direction::ToServer,
@@ -148,6 +154,12 @@ impl Inspector {
                     metadata,
                 },
                 anomaly: None,
+                app: self
+                    .app_meta
+                    .iter()
+                    .find(|(from, to, _)| (*from..*to).contains(&i))
+                    .map(|(_, _, m)| m.clone())
+                    .unwrap_or_default(),
             };
             match hit.deferred {
                 None => {
@@ -169,6 +181,7 @@ impl Inspector {
                 }
             }
         }
+        self.app_meta.clear();
     }
 }
 
@@ -206,8 +219,13 @@ impl FlowHandler for Inspector {
                     buffers: &tx,
                     payload: Some(pkt.payload),
                 };
+                let before = self.hits.len();
                 self.detector
                     .inspect_tx(&ctx, &mut st.detect, &mut self.hits);
+                if self.hits.len() > before {
+                    let meta = app_meta(AppProto::Dns, &tx);
+                    self.app_meta.push((before, self.hits.len(), meta));
+                }
             }
         }
         let ctx = PacketCtx {
@@ -228,6 +246,7 @@ impl FlowHandler for Inspector {
             let FlowState { app, detect, .. } = &mut *st;
             let detector = &mut self.detector;
             let hits = &mut self.hits;
+            let metas = &mut self.app_meta;
             let facts = FlowFacts::from_flow(flow, dir);
             let mut on_tx = |tx: TxReady<'_>| {
                 let mut f = facts;
@@ -240,7 +259,11 @@ impl FlowHandler for Inspector {
                     buffers: tx.buffers,
                     payload: None,
                 };
+                let before = hits.len();
                 detector.inspect_tx(&ctx, detect, hits);
+                if hits.len() > before {
+                    metas.push((before, hits.len(), app_meta(tx.proto, tx.buffers)));
+                }
             };
             match event {
                 StreamEvent::Data { data, .. } => {
@@ -269,4 +292,67 @@ impl FlowHandler for Inspector {
     }
 
     fn on_flow_end(&mut self, _flow: &Flow, _reason: EndReason) {}
+}
+
+/// The first value of buffer `id`, as text (lossy), if present.
+fn first(tx: &dyn TxBuffers, id: BufferId) -> Option<String> {
+    let mut v = None;
+    tx.visit(id, &mut |b| {
+        if v.is_none() {
+            v = Some(String::from_utf8_lossy(b).into_owned());
+        }
+    });
+    v
+}
+
+/// Suricata-style app-layer context for an alert on a transaction: what an
+/// analyst needs to see first (host and URL, SNI, query name).
+fn app_meta(proto: AppProto, tx: &dyn TxBuffers) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::{Map, Value, json};
+    let mut obj = Map::new();
+    let put = |obj: &mut Map<String, Value>, k: &str, id: BufferId| {
+        if let Some(v) = first(tx, id) {
+            obj.insert(k.to_string(), Value::from(v));
+        }
+    };
+    match proto {
+        AppProto::Http => {
+            put(&mut obj, "hostname", BufferId::HttpHost);
+            put(&mut obj, "url", BufferId::HttpUriRaw);
+            put(&mut obj, "http_user_agent", BufferId::HttpUserAgent);
+            put(&mut obj, "http_method", BufferId::HttpMethod);
+            put(&mut obj, "protocol", BufferId::HttpProtocol);
+            if let Some(code) =
+                first(tx, BufferId::HttpStatCode).and_then(|c| c.parse::<u16>().ok())
+            {
+                obj.insert("status".into(), Value::from(code));
+            }
+        }
+        AppProto::Tls => {
+            put(&mut obj, "sni", BufferId::TlsSni);
+            put(&mut obj, "subject", BufferId::TlsCertSubject);
+            put(&mut obj, "issuerdn", BufferId::TlsCertIssuer);
+            if let Some(h) = first(tx, BufferId::Ja3Hash) {
+                obj.insert("ja3".into(), json!({ "hash": h }));
+            }
+        }
+        AppProto::Dns => {
+            let mut names = Vec::new();
+            tx.visit(BufferId::DnsQuery, &mut |b| {
+                names.push(json!({ "rrname": String::from_utf8_lossy(b) }))
+            });
+            if !names.is_empty() {
+                obj.insert("query".into(), Value::Array(names));
+            }
+        }
+        AppProto::Ssh => {
+            put(&mut obj, "software_version", BufferId::SshSoftware);
+            put(&mut obj, "proto_version", BufferId::SshProto);
+        }
+    }
+    let mut out = Map::new();
+    if !obj.is_empty() {
+        out.insert(proto.as_str().to_string(), Value::Object(obj));
+    }
+    out
 }

@@ -525,6 +525,11 @@ fn alerts_carry_the_packet_number() {
         "Attempted Administrator Privilege Gain"
     );
     assert_eq!(alert["alert"]["severity"], 1);
+    // The transaction that matched, as Suricata's alert metadata.
+    assert_eq!(alert["http"]["hostname"], "gw");
+    assert_eq!(alert["http"]["url"], "/vpn/../vpns/cfg/smb.conf");
+    assert_eq!(alert["http"]["http_method"], "GET");
+    assert!(alert.get("tls").is_none());
 }
 
 /// A threshold tracked by source counts across flows that land on different

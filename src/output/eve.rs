@@ -246,6 +246,10 @@ pub struct AlertEvent {
     /// Behavioural detectors' evidence (`detector`, counts, window, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub anomaly: Option<serde_json::Value>,
+    /// Application-layer context of the transaction that matched, as
+    /// Suricata's alert metadata: an `http`, `tls`, `dns` or `ssh` object.
+    #[serde(flatten)]
+    pub app: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `alert` object.
@@ -430,6 +434,7 @@ mod tests {
                 metadata: None,
             },
             anomaly: None,
+            app: serde_json::Map::new(),
         }
     }
 
