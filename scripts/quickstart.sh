@@ -24,7 +24,7 @@ need_pkgs() {
 }
 
 if ! command -v cargo >/dev/null; then
-    echo "quickstart: no Rust toolchain; install it with:" >&2
+    echo "quickstart: no cargo on PATH (under sudo, ~/.cargo/bin is usually dropped: use a root shell). Install Rust with:" >&2
     echo "  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y && . ~/.cargo/env" >&2
     exit 1
 fi
