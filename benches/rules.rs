@@ -142,6 +142,7 @@ fn bench(c: &mut Criterion) {
                         alert: true,
                         flow: false,
                         stats: false,
+                        ..EveTypes::default()
                     },
                 );
                 let mut decoder = Decoder::new(DecoderConfig::default());

@@ -359,7 +359,7 @@ pub struct LiveOptions {
 }
 
 /// Which EVE event types are written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct EveTypes {
     /// `alert` events.
     pub alert: bool,
@@ -367,6 +367,14 @@ pub struct EveTypes {
     pub flow: bool,
     /// `stats` events.
     pub stats: bool,
+    /// `http` events: one per HTTP transaction, when its response is complete.
+    pub http: bool,
+    /// `dns` events: one per query and per response.
+    pub dns: bool,
+    /// `tls` events: one per handshake (ClientHello, then what the server sent).
+    pub tls: bool,
+    /// `ssh` events: the banners of each connection.
+    pub ssh: bool,
 }
 
 /// The validated configuration the pipeline runs with.
@@ -577,20 +585,22 @@ impl RawConfig {
         if !(1..=3600).contains(&d.timeout) {
             return Err(invalid("defrag.timeout", "use 1-3600 seconds"));
         }
-        let mut types = EveTypes {
-            alert: false,
-            flow: false,
-            stats: false,
-        };
+        let mut types = EveTypes::default();
         for (i, ty) in self.outputs.eve.types.iter().enumerate() {
             match ty.as_str() {
                 "alert" => types.alert = true,
                 "flow" => types.flow = true,
                 "stats" => types.stats = true,
+                "http" => types.http = true,
+                "dns" => types.dns = true,
+                "tls" => types.tls = true,
+                "ssh" => types.ssh = true,
                 other => {
                     return Err(invalid(
                         &format!("outputs.eve.types[{i}]"),
-                        format!("unknown event type `{other}`; use alert, flow or stats"),
+                        format!(
+                            "unknown event type `{other}`; use alert, flow, stats, http, dns, tls or ssh"
+                        ),
                     ));
                 }
             }
@@ -688,7 +698,7 @@ mod tests {
             .expect_err("zero")
             .to_string();
         assert!(msg.contains("flow.timeouts.tcp_new"), "{msg}");
-        let msg = parse("[outputs.eve]\ntypes = [\"flow\", \"dns\"]\n")
+        let msg = parse("[outputs.eve]\ntypes = [\"flow\", \"smb\"]\n")
             .expect_err("type")
             .to_string();
         assert!(

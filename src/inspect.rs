@@ -219,6 +219,18 @@ impl FlowHandler for Inspector {
                     buffers: &tx,
                     payload: Some(pkt.payload),
                 };
+                log_tx(
+                    &self.out,
+                    &self.ifaces,
+                    flow,
+                    meta.ts,
+                    &TxReady {
+                        dir,
+                        proto: AppProto::Dns,
+                        tx_id: st.datagrams,
+                        buffers: &tx,
+                    },
+                );
                 let before = self.hits.len();
                 self.detector
                     .inspect_tx(&ctx, &mut st.detect, &mut self.hits);
@@ -247,8 +259,11 @@ impl FlowHandler for Inspector {
             let detector = &mut self.detector;
             let hits = &mut self.hits;
             let metas = &mut self.app_meta;
-            let facts = FlowFacts::from_flow(flow, dir);
+            let (out, ifaces) = (&self.out, &self.ifaces);
+            let fl: &Flow = flow;
+            let facts = FlowFacts::from_flow(fl, dir);
             let mut on_tx = |tx: TxReady<'_>| {
+                log_tx(out, ifaces, fl, ts, &tx);
                 let mut f = facts;
                 f.dir = tx.dir;
                 f.app_proto = Some(tx.proto.as_str());
@@ -355,4 +370,70 @@ fn app_meta(proto: AppProto, tx: &dyn TxBuffers) -> serde_json::Map<String, serd
         out.insert(proto.as_str().to_string(), Value::Object(obj));
     }
     out
+}
+
+/// Writes the EVE app-layer record of a transaction half when its type is on:
+/// `http` once the response is complete (request and response fields), `dns`
+/// per query name, `tls` at the ClientHello, `ssh` per banner.
+fn log_tx(out: &OutputSender, ifaces: &[String], flow: &Flow, ts: Timestamp, tx: &TxReady<'_>) {
+    use serde_json::{Map, Value, json};
+    let types = out.types();
+    let on = match tx.proto {
+        AppProto::Http => types.http && tx.dir == Direction::ToClient,
+        AppProto::Dns => types.dns,
+        AppProto::Tls => types.tls && tx.dir == Direction::ToServer,
+        AppProto::Ssh => types.ssh,
+    };
+    if !on {
+        return;
+    }
+    let event_type = tx.proto.as_str();
+    let mut bodies: Vec<Map<String, Value>> = Vec::new();
+    match tx.proto {
+        AppProto::Dns => {
+            // One record per query name, as Suricata's `dns` query records.
+            tx.buffers.visit(BufferId::DnsQuery, &mut |name| {
+                let mut m = Map::new();
+                m.insert(
+                    "dns".into(),
+                    json!({"type": "query", "tx_id": tx.tx_id, "rrname": String::from_utf8_lossy(name)}),
+                );
+                bodies.push(m);
+            });
+        }
+        AppProto::Ssh => {
+            let side = if tx.dir == Direction::ToServer {
+                "client"
+            } else {
+                "server"
+            };
+            let mut inner = app_meta(AppProto::Ssh, tx.buffers)
+                .remove("ssh")
+                .unwrap_or_else(|| json!({}));
+            let mut m = Map::new();
+            if let Some(o) = inner.as_object_mut() {
+                m.insert("ssh".into(), json!({ side: o.clone() }));
+            }
+            bodies.push(m);
+        }
+        AppProto::Http | AppProto::Tls => {
+            let mut m = app_meta(tx.proto, tx.buffers);
+            if let Some(Value::Object(o)) = m.get_mut(event_type) {
+                o.insert("tx_id".into(), Value::from(tx.tx_id));
+            }
+            bodies.push(m);
+        }
+    }
+    for body in bodies {
+        let mut header = crate::output::eve::EveHeader::for_flow(flow, ts, event_type, ifaces);
+        if tx.dir == Direction::ToClient && tx.proto == AppProto::Dns {
+            std::mem::swap(&mut header.src_ip, &mut header.dest_ip);
+            std::mem::swap(&mut header.src_port, &mut header.dest_port);
+        }
+        header.app_proto = Some(event_type);
+        out.send(EveRecord::App(Box::new(crate::output::eve::AppEvent {
+            header,
+            body,
+        })));
+    }
 }

@@ -185,3 +185,52 @@ fn the_example_config_is_valid() {
     assert_eq!(cfg.interfaces, vec!["eth1".to_string()]);
     assert_eq!(cfg.flow.stream.depth, 1 << 20);
 }
+
+#[test]
+fn app_layer_records_when_enabled() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut s = TcpSession::new(client4(), 40100, server4(), 8080, 1, 2);
+    let mut frames = s.handshake();
+    frames.push(s.send(
+        Dir::ToServer,
+        b"GET /ehr/patients?id=7 HTTP/1.1\r\nHost: EHR.hospital.example:8080\r\nUser-Agent: curl/8.0\r\n\r\n",
+    ));
+    frames.push(s.send(
+        Dir::ToClient,
+        b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
+    ));
+    frames.extend(s.close());
+    let q = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07malware\x07example\x00\x00\x01\x00\x01";
+    frames.push(Frame::new(
+        T0_MICROS + 50_000,
+        udp(client4(), 33333, server4(), 53, q),
+    ));
+    write_pcap(dir.path().join("a.pcap"), 1, &frames).expect("write");
+    std::fs::write(
+        dir.path().join("c.toml"),
+        "[outputs.eve]\npath = \"e.json\"\ntypes = [\"http\", \"dns\"]\n",
+    )
+    .expect("write");
+    let out = wardwatch(&["replay", "-c", "c.toml", "a.pcap"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let events = read_eve(dir.path().join("e.json"));
+    // Only the types asked for.
+    assert!(
+        events
+            .iter()
+            .all(|e| e["event_type"] == "http" || e["event_type"] == "dns")
+    );
+    let http = events_of_type(&events, "http");
+    assert_eq!(http.len(), 1, "{http:?}");
+    let h = &http[0]["http"];
+    assert_eq!(h["hostname"], "ehr.hospital.example");
+    assert_eq!(h["url"], "/ehr/patients?id=7");
+    assert_eq!(h["http_method"], "GET");
+    assert_eq!(h["status"], 403);
+    assert_eq!(http[0]["dest_port"], 8080);
+    assert_eq!(http[0]["app_proto"], "http");
+    let dns = events_of_type(&events, "dns");
+    assert_eq!(dns.len(), 1, "{dns:?}");
+    assert_eq!(dns[0]["dns"]["rrname"], "malware.example");
+    assert_eq!(dns[0]["dns"]["type"], "query");
+}

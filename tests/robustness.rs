@@ -122,6 +122,7 @@ fn mutated_sessions_never_panic_and_state_is_freed() {
             alert: true,
             flow: true,
             stats: false,
+            ..EveTypes::default()
         },
     );
     for round in 0..3000u64 {

@@ -285,9 +285,23 @@ pub struct StatsEvent {
     pub stats: serde_json::Value,
 }
 
+/// `event_type: "http" | "dns" | "tls" | "ssh"`: one application-layer
+/// transaction, the common header plus an object named after the protocol.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct AppEvent {
+    /// Common fields.
+    #[serde(flatten)]
+    pub header: EveHeader,
+    /// The protocol object (`http`, `dns`, ...).
+    #[serde(flatten)]
+    pub body: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Any EVE event, plus the two messages of the threshold arbiter.
 #[derive(Clone, Debug, PartialEq)]
 pub enum EveRecord {
+    /// An application-layer transaction.
+    App(Box<AppEvent>),
     /// A flow ended.
     Flow(Box<FlowEvent>),
     /// An alert.
@@ -325,6 +339,7 @@ impl EveRecord {
             EveRecord::Flow(e) => serde_json::to_string(e),
             EveRecord::Alert(e) => serde_json::to_string(e),
             EveRecord::Stats(e) => serde_json::to_string(e),
+            EveRecord::App(e) => serde_json::to_string(e),
             EveRecord::Deferred(d) => serde_json::to_string(&d.event),
             EveRecord::Watermark { .. } => Ok(String::new()),
         }
