@@ -133,7 +133,7 @@ impl Inspector {
                 }
                 m
             });
-            let event = AlertEvent {
+            let mut event = AlertEvent {
                 header,
                 direction: Some(match dir {
                     Direction::ToServer => "to_server",
@@ -161,6 +161,17 @@ impl Inspector {
                     .map(|(_, _, m)| m.clone())
                     .unwrap_or_default(),
             };
+            // Suricata's `flow` object in alerts: the flow so far.
+            event.app.insert(
+                "flow".into(),
+                serde_json::json!({
+                    "pkts_toserver": flow.pkts_toserver,
+                    "pkts_toclient": flow.pkts_toclient,
+                    "bytes_toserver": flow.bytes_toserver,
+                    "bytes_toclient": flow.bytes_toclient,
+                    "start": flow.start.rfc3339(),
+                }),
+            );
             match hit.deferred {
                 None => {
                     self.alerts += 1;

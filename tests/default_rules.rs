@@ -530,6 +530,10 @@ fn alerts_carry_the_packet_number() {
     assert_eq!(alert["http"]["url"], "/vpn/../vpns/cfg/smb.conf");
     assert_eq!(alert["http"]["http_method"], "GET");
     assert!(alert.get("tls").is_none());
+    // And the flow so far: handshake + request from the client, SYN-ACK back.
+    assert_eq!(alert["flow"]["pkts_toserver"], 3);
+    assert_eq!(alert["flow"]["pkts_toclient"], 1);
+    assert_eq!(alert["flow"]["start"], "2024-04-01T09:30:00.000000+00:00");
 }
 
 /// A threshold tracked by source counts across flows that land on different
