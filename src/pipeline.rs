@@ -622,7 +622,7 @@ impl CaptureLoop {
             }
             if let Some(t) = tick_due {
                 self.flush_all(&mut pending);
-                self.broadcast(WorkerMsg::Tick(t, records), n);
+                self.broadcast_tick(t, records, n);
             }
             self.shared.latest.fetch_max(latest.0, Ordering::Relaxed);
             match status {
@@ -634,7 +634,7 @@ impl CaptureLoop {
                     if last_idle_tick.elapsed() >= Duration::from_secs(TICK_SECS) {
                         last_idle_tick = Instant::now();
                         let now = Timestamp::now().max(latest);
-                        self.broadcast(WorkerMsg::Tick(now, records), n);
+                        self.broadcast_tick(now, records, n);
                     }
                 }
                 Ok(ReadStatus::End) => break,
@@ -655,7 +655,7 @@ impl CaptureLoop {
             Mode::Replay => latest,
             Mode::Live => Timestamp::now().max(latest),
         };
-        self.broadcast(WorkerMsg::Tick(end, records), n);
+        self.broadcast_tick(end, records, n);
         warnings.extend(self.source.take_warnings());
         self.publish_kernel_stats();
         warnings
@@ -716,10 +716,7 @@ impl CaptureLoop {
         }
     }
 
-    fn broadcast(&self, msg: WorkerMsg, n: usize) {
-        let WorkerMsg::Tick(t, records) = msg else {
-            return;
-        };
+    fn broadcast_tick(&self, t: Timestamp, records: u64, n: usize) {
         for tx in self.workers.iter().take(n) {
             match self.mode {
                 Mode::Replay => {
