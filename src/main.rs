@@ -175,14 +175,7 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 
 fn rules_check(config: Option<PathBuf>, files: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
     let config = Config::load(config.as_deref())?;
-    let vars = wardwatch::rules::Vars::with_overrides(config.vars.clone())
-        .map_err(|e| anyhow::anyhow!("vars: {e}"))?;
-    let classes = match &config.classification_file {
-        Some(p) => {
-            wardwatch::rules::Classifications::load(p).map_err(|e| anyhow::anyhow!("{e}"))?
-        }
-        None => wardwatch::rules::Classifications::builtin(),
-    };
+    let (vars, classes) = wardwatch::signatures::vars_and_classes(&config)?;
     let started = std::time::Instant::now();
     let summary = wardwatch::rules::check_files_with(&files, &vars, &classes);
     let mut out = std::io::stdout().lock();

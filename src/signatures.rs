@@ -121,16 +121,24 @@ fn fnv1a(hash: &mut u64, bytes: &[u8]) {
     }
 }
 
-/// Loads the rules the config names (or the built-in ones), with the config's
-/// variables, classification and threshold files, and compiles them.
-pub fn load(config: &Config) -> Result<LoadedRules, RulesError> {
-    let started = Instant::now();
+/// The config's variables (`[vars]` over Suricata's defaults) and class types
+/// (`rules.classification_file`, else the built-in table): what every rule is
+/// parsed with, by the sensor and by `rules check` alike.
+pub fn vars_and_classes(config: &Config) -> Result<(Vars, Classifications), RulesError> {
     let vars =
         Vars::with_overrides(config.vars.clone()).map_err(|e| RulesError(format!("vars: {e}")))?;
     let classes = match &config.classification_file {
         Some(p) => Classifications::load(p).map_err(|e| RulesError(e.to_string()))?,
         None => Classifications::builtin(),
     };
+    Ok((vars, classes))
+}
+
+/// Loads the rules the config names (or the built-in ones), with the config's
+/// variables, classification and threshold files, and compiles them.
+pub fn load(config: &Config) -> Result<LoadedRules, RulesError> {
+    let started = Instant::now();
+    let (vars, classes) = vars_and_classes(config)?;
     let mut hash = 0xcbf2_9ce4_8422_2325u64;
     let report: LoadReport = if config.rule_files.is_empty() {
         fnv1a(&mut hash, BUILTIN_RULES.as_bytes());
