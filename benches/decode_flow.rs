@@ -5,6 +5,9 @@
 //! and syslog-sized), 5% IPv4 fragments (datagrams of 3 fragments). Frames are
 //! 64-1514 bytes. Figures are in the README ("Performance").
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::hint::black_box;
 use std::net::Ipv4Addr;
 
@@ -72,43 +75,17 @@ fn udp_frame(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, len: usize) -> 
     out
 }
 
-/// Splits an Ethernet+IPv4 frame's IP payload into `n` fragments.
-fn fragments(frame: &[u8], id: u16, n: usize) -> Vec<Vec<u8>> {
-    let ip = &frame[14..];
-    let ihl = usize::from(ip[0] & 0x0f) * 4;
-    let payload = &ip[ihl..];
-    let chunk = payload.len().div_ceil(n).div_ceil(8) * 8;
-    let mut out = Vec::new();
-    for (i, part) in payload.chunks(chunk).enumerate() {
-        let mut f = frame[..14 + ihl].to_vec();
-        let total = (ihl + part.len()) as u16;
-        f[16..18].copy_from_slice(&total.to_be_bytes());
-        f[18..20].copy_from_slice(&id.to_be_bytes());
-        let off = (i * chunk / 8) as u16;
-        let mf = if (i + 1) * chunk < payload.len() {
-            0x2000
-        } else {
-            0
-        };
-        f[20..22].copy_from_slice(&(off | mf).to_be_bytes());
-        f[24..26].copy_from_slice(&[0, 0]);
-        let sum = checksum(&f[14..14 + ihl]);
-        f[24..26].copy_from_slice(&sum.to_be_bytes());
-        f.extend_from_slice(part);
-        out.push(f);
-    }
-    out
-}
-
-fn checksum(h: &[u8]) -> u16 {
-    let mut s: u32 = h
-        .chunks(2)
-        .map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])))
-        .sum();
-    while s > 0xffff {
-        s = (s & 0xffff) + (s >> 16);
-    }
-    !(s as u16)
+/// Splits an Ethernet+IPv4 frame into 3 fragments of datagram `id`, with
+/// the test fixtures' fragmenter.
+fn fragments(frame: &[u8], id: u16) -> Vec<Vec<u8>> {
+    let (eth, ip) = frame.split_at(14);
+    let mut ip = ip.to_vec();
+    common::set_ipv4_id(&mut ip, id);
+    let payload = ip.len() - common::ipv4_header_len(&ip);
+    common::fragment_ipv4(&ip, payload.div_ceil(3).div_ceil(8) * 8)
+        .into_iter()
+        .map(|f| [eth, &f[..]].concat())
+        .collect()
 }
 
 fn traffic() -> Vec<Vec<u8>> {
@@ -150,7 +127,7 @@ fn traffic() -> Vec<Vec<u8>> {
             ));
         } else {
             let f = udp_frame(host(7), 5000, host(8), 2049, 3000);
-            frames.extend(fragments(&f, frag_id, 3));
+            frames.extend(fragments(&f, frag_id));
             frag_id = frag_id.wrapping_add(1);
         }
     }
