@@ -367,14 +367,37 @@ pub struct EveTypes {
     pub flow: bool,
     /// `stats` events.
     pub stats: bool,
-    /// `http` events: one per HTTP transaction, when its response is complete.
-    pub http: bool,
-    /// `dns` events: one per query and per response.
-    pub dns: bool,
-    /// `tls` events: one per handshake (ClientHello, then what the server sent).
-    pub tls: bool,
-    /// `ssh` events: the banners of each connection.
-    pub ssh: bool,
+    /// Application-layer and `login` events, one bit per name of
+    /// [`EveTypes::APP_TYPES`].
+    pub apps: u32,
+}
+
+impl EveTypes {
+    /// The app-layer event types (one per parsed protocol, named as its
+    /// `app_proto`) and `login` (one per login attempt a parser saw).
+    pub const APP_TYPES: [&'static str; 20] = [
+        "http", "dns", "tls", "ssh", "ftp", "telnet", "smtp", "pop3", "imap", "radius", "ldap",
+        "krb5", "smb", "rdp", "mysql", "pgsql", "tds", "dicom", "hl7", "login",
+    ];
+
+    /// True when events of app-layer type `name` (or `login`) are written.
+    pub fn app(&self, name: &str) -> bool {
+        Self::APP_TYPES
+            .iter()
+            .position(|t| *t == name)
+            .is_some_and(|i| self.apps & (1 << i) != 0)
+    }
+
+    /// Switches app-layer type `name` on; false when there is no such type.
+    pub fn enable_app(&mut self, name: &str) -> bool {
+        match Self::APP_TYPES.iter().position(|t| *t == name) {
+            Some(i) => {
+                self.apps |= 1 << i;
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 /// The validated configuration the pipeline runs with.
@@ -591,15 +614,13 @@ impl RawConfig {
                 "alert" => types.alert = true,
                 "flow" => types.flow = true,
                 "stats" => types.stats = true,
-                "http" => types.http = true,
-                "dns" => types.dns = true,
-                "tls" => types.tls = true,
-                "ssh" => types.ssh = true,
+                other if types.enable_app(other) => {}
                 other => {
                     return Err(invalid(
                         &format!("outputs.eve.types[{i}]"),
                         format!(
-                            "unknown event type `{other}`; use alert, flow, stats, http, dns, tls or ssh"
+                            "unknown event type `{other}`; use alert, flow, stats, login or a protocol: {}",
+                            EveTypes::APP_TYPES[..EveTypes::APP_TYPES.len() - 1].join(", ")
                         ),
                     ));
                 }
@@ -698,7 +719,7 @@ mod tests {
             .expect_err("zero")
             .to_string();
         assert!(msg.contains("flow.timeouts.tcp_new"), "{msg}");
-        let msg = parse("[outputs.eve]\ntypes = [\"flow\", \"smb\"]\n")
+        let msg = parse("[outputs.eve]\ntypes = [\"flow\", \"smbv9\"]\n")
             .expect_err("type")
             .to_string();
         assert!(

@@ -9,9 +9,9 @@
 
 use std::sync::Arc;
 
-use crate::app::TxBuffers;
 use crate::app::http::HttpConfig;
-use crate::app::layer::{AppLayer, AppProto, TxReady, udp_dns};
+use crate::app::layer::{AppLayer, AppProto, LayerSink, Tagged, TxReady, udp_dns, udp_parser};
+use crate::app::{DatagramParser, LoginAttempt, TxBuffers};
 use crate::decode::{DecodedPacket, Transport};
 use crate::detect::{
     Detector, FlowDetectState, FlowFacts, Hit, HitSource, PacketCtx, RuleSet, StreamCtx, TxCtx,
@@ -30,7 +30,14 @@ struct FlowState {
     detect: FlowDetectState,
     /// Transaction counter for datagram protocols (DNS over UDP).
     datagrams: u64,
+    /// The parser of a UDP flow's protocol (other than DNS), once known.
+    udp: Option<(AppProto, Box<dyn DatagramParser>)>,
+    /// Datagrams no UDP probe recognised (detection stops after a few).
+    udp_unknown: u8,
 }
+
+/// Datagrams a UDP flow may send before detection gives up on it.
+const UDP_PROBE_DATAGRAMS: u8 = 4;
 
 /// Application-layer parsing and signature matching for one worker.
 pub struct Inspector {
@@ -249,6 +256,37 @@ impl FlowHandler for Inspector {
                     let meta = app_meta(AppProto::Dns, &tx);
                     self.app_meta.push((before, self.hits.len(), meta));
                 }
+            } else if !pkt.payload.is_empty() {
+                if st.udp.is_none() && st.udp_unknown < UDP_PROBE_DATAGRAMS {
+                    st.udp = udp_parser(src_port, dst_port, pkt.payload);
+                    if st.udp.is_none() {
+                        st.udp_unknown += 1;
+                    }
+                }
+                let FlowState { udp, detect, .. } = &mut *st;
+                if let Some((proto, parser)) = udp {
+                    flow.app_proto = Some(proto.as_str());
+                    let mut sink = TxSink {
+                        detector: &mut self.detector,
+                        hits: &mut self.hits,
+                        metas: &mut self.app_meta,
+                        out: &self.out,
+                        ifaces: &self.ifaces,
+                        flow,
+                        ts: meta.ts,
+                        dir,
+                        detect,
+                        payload: Some(pkt.payload),
+                    };
+                    parser.datagram(
+                        dir,
+                        pkt.payload,
+                        &mut Tagged {
+                            proto: *proto,
+                            sink: &mut sink,
+                        },
+                    );
+                }
             }
         }
         let ctx = PacketCtx {
@@ -267,36 +305,24 @@ impl FlowHandler for Inspector {
         let ts = flow.last_seen;
         {
             let FlowState { app, detect, .. } = &mut *st;
-            let detector = &mut self.detector;
-            let hits = &mut self.hits;
-            let metas = &mut self.app_meta;
-            let (out, ifaces) = (&self.out, &self.ifaces);
-            let fl: &Flow = flow;
-            let facts = FlowFacts::from_flow(fl, dir);
-            let mut on_tx = |tx: TxReady<'_>| {
-                log_tx(out, ifaces, fl, ts, &tx);
-                let mut f = facts;
-                f.dir = tx.dir;
-                f.app_proto = Some(tx.proto.as_str());
-                let ctx = TxCtx {
-                    flow: f,
-                    ts,
-                    tx_id: tx.tx_id,
-                    buffers: tx.buffers,
-                    payload: None,
-                };
-                let before = hits.len();
-                detector.inspect_tx(&ctx, detect, hits);
-                if hits.len() > before {
-                    metas.push((before, hits.len(), app_meta(tx.proto, tx.buffers)));
-                }
+            let mut sink = TxSink {
+                detector: &mut self.detector,
+                hits: &mut self.hits,
+                metas: &mut self.app_meta,
+                out: &self.out,
+                ifaces: &self.ifaces,
+                flow,
+                ts,
+                dir,
+                detect,
+                payload: None,
             };
             match event {
                 StreamEvent::Data { data, .. } => {
-                    app.stream_data(dir, flow.server_port, data, &self.http, &mut on_tx)
+                    app.stream_data(dir, flow.server_port, data, &self.http, &mut sink)
                 }
-                StreamEvent::Gap { len, .. } => app.gap(dir, len, &mut on_tx),
-                StreamEvent::Closed => app.close(dir, &mut on_tx),
+                StreamEvent::Gap { len, .. } => app.gap(dir, len, &mut sink),
+                StreamEvent::Closed => app.close(dir, &mut sink),
                 StreamEvent::DepthReached { .. } => {}
             }
         }
@@ -318,6 +344,89 @@ impl FlowHandler for Inspector {
     }
 
     fn on_flow_end(&mut self, _flow: &Flow, _reason: EndReason) {}
+}
+
+/// Hands a flow's transaction halves to detection and its login attempts and
+/// app-layer records to the outputs.
+struct TxSink<'a> {
+    detector: &'a mut Detector,
+    hits: &'a mut Vec<Hit>,
+    metas: &'a mut Vec<(usize, usize, serde_json::Map<String, serde_json::Value>)>,
+    out: &'a OutputSender,
+    ifaces: &'a [String],
+    flow: &'a Flow,
+    ts: Timestamp,
+    /// Direction of the packet or stream data being parsed.
+    dir: Direction,
+    detect: &'a mut FlowDetectState,
+    /// The datagram's payload, for datagram protocols.
+    payload: Option<&'a [u8]>,
+}
+
+impl LayerSink for TxSink<'_> {
+    fn tx(&mut self, tx: TxReady<'_>) {
+        log_tx(self.out, self.ifaces, self.flow, self.ts, &tx);
+        let mut f = FlowFacts::from_flow(self.flow, self.dir);
+        f.dir = tx.dir;
+        f.app_proto = Some(tx.proto.as_str());
+        let ctx = TxCtx {
+            flow: f,
+            ts: self.ts,
+            tx_id: tx.tx_id,
+            buffers: tx.buffers,
+            payload: self.payload,
+        };
+        let before = self.hits.len();
+        self.detector.inspect_tx(&ctx, self.detect, self.hits);
+        if self.hits.len() > before {
+            self.metas
+                .push((before, self.hits.len(), app_meta(tx.proto, tx.buffers)));
+        }
+    }
+
+    fn login(&mut self, login: LoginAttempt) {
+        if !self.out.types().app("login") {
+            return;
+        }
+        let mut header = EveHeader::for_flow(self.flow, self.ts, "login", self.ifaces);
+        header.app_proto = Some(login.protocol.as_str());
+        let mut body = serde_json::Map::new();
+        body.insert(
+            "login".into(),
+            serde_json::to_value(&login).unwrap_or_default(),
+        );
+        self.out
+            .send(EveRecord::App(Box::new(crate::output::eve::AppEvent {
+                header,
+                body,
+            })));
+    }
+
+    fn record(
+        &mut self,
+        proto: AppProto,
+        dir: Direction,
+        body: serde_json::Map<String, serde_json::Value>,
+    ) {
+        let event_type = proto.as_str();
+        if !self.out.types().app(event_type) {
+            return;
+        }
+        let mut header = EveHeader::for_flow(self.flow, self.ts, event_type, self.ifaces);
+        header.app_proto = Some(event_type);
+        if dir == Direction::ToClient && self.flow.ip_proto == 17 {
+            // A datagram protocol's answer: from the server.
+            std::mem::swap(&mut header.src_ip, &mut header.dest_ip);
+            std::mem::swap(&mut header.src_port, &mut header.dest_port);
+        }
+        let mut outer = serde_json::Map::new();
+        outer.insert(event_type.into(), serde_json::Value::Object(body));
+        self.out
+            .send(EveRecord::App(Box::new(crate::output::eve::AppEvent {
+                header,
+                body: outer,
+            })));
+    }
 }
 
 /// The first value of buffer `id`, as text (lossy), if present.
@@ -375,6 +484,8 @@ fn app_meta(proto: AppProto, tx: &dyn TxBuffers) -> serde_json::Map<String, serd
             put(&mut obj, "software_version", BufferId::SshSoftware);
             put(&mut obj, "proto_version", BufferId::SshProto);
         }
+        // Parsers plugged in through the registry write their own records.
+        _ => {}
     }
     let mut out = Map::new();
     if !obj.is_empty() {
@@ -390,10 +501,12 @@ fn log_tx(out: &OutputSender, ifaces: &[String], flow: &Flow, ts: Timestamp, tx:
     use serde_json::{Map, Value, json};
     let types = out.types();
     let on = match tx.proto {
-        AppProto::Http => types.http && tx.dir == Direction::ToClient,
-        AppProto::Dns => types.dns,
-        AppProto::Tls => types.tls && tx.dir == Direction::ToServer,
-        AppProto::Ssh => types.ssh,
+        AppProto::Http => types.app("http") && tx.dir == Direction::ToClient,
+        AppProto::Dns => types.app("dns"),
+        AppProto::Tls => types.app("tls") && tx.dir == Direction::ToServer,
+        AppProto::Ssh => types.app("ssh"),
+        // Parsers plugged in through the registry write their own records.
+        _ => false,
     };
     if !on {
         return;
@@ -427,7 +540,7 @@ fn log_tx(out: &OutputSender, ifaces: &[String], flow: &Flow, ts: Timestamp, tx:
             }
             bodies.push(m);
         }
-        AppProto::Http | AppProto::Tls => {
+        _ => {
             let mut m = app_meta(tx.proto, tx.buffers);
             if let Some(Value::Object(o)) = m.get_mut(event_type) {
                 o.insert("tx_id".into(), Value::from(tx.tx_id));

@@ -6,11 +6,13 @@ use crate::app::dns::{self, DnsTcpParser};
 use crate::app::http::{self, HttpConfig, HttpEvent, HttpParser};
 use crate::app::ssh::{self, SshEvent, SshState};
 use crate::app::tls::{self, TlsEvent, TlsParser};
-use crate::app::{Probe, TxBuffers};
+use crate::app::{DatagramParser, LoginAttempt, ParseSink, Probe, StreamParser, TxBuffers};
 use crate::flow::Direction;
 
-/// Application protocols wardwatch parses.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+/// Application protocols wardwatch knows. Names are Suricata's where it has
+/// one (EVE `app_proto`, rule headers), ours otherwise (`dicom`, `hl7`,
+/// `radius`, `tds`, `telnet`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AppProto {
     /// HTTP/1.x.
     Http,
@@ -20,9 +22,62 @@ pub enum AppProto {
     Ssh,
     /// DNS (UDP or TCP).
     Dns,
+    /// FTP control channel.
+    Ftp,
+    /// Telnet.
+    Telnet,
+    /// SMTP (and submission).
+    Smtp,
+    /// POP3.
+    Pop3,
+    /// IMAP.
+    Imap,
+    /// RADIUS authentication.
+    Radius,
+    /// LDAP.
+    Ldap,
+    /// Kerberos 5 (UDP or TCP).
+    Krb5,
+    /// SMB 1/2/3 (NetBIOS session service or direct TCP).
+    Smb,
+    /// RDP (X.224 connection phase).
+    Rdp,
+    /// MySQL / MariaDB client protocol.
+    Mysql,
+    /// PostgreSQL frontend/backend protocol.
+    Pgsql,
+    /// Microsoft SQL Server TDS.
+    Tds,
+    /// DICOM upper layer.
+    Dicom,
+    /// HL7 v2 over MLLP.
+    Hl7,
 }
 
 impl AppProto {
+    /// Every protocol, in declaration order.
+    pub const ALL: [AppProto; 19] = [
+        AppProto::Http,
+        AppProto::Tls,
+        AppProto::Ssh,
+        AppProto::Dns,
+        AppProto::Ftp,
+        AppProto::Telnet,
+        AppProto::Smtp,
+        AppProto::Pop3,
+        AppProto::Imap,
+        AppProto::Radius,
+        AppProto::Ldap,
+        AppProto::Krb5,
+        AppProto::Smb,
+        AppProto::Rdp,
+        AppProto::Mysql,
+        AppProto::Pgsql,
+        AppProto::Tds,
+        AppProto::Dicom,
+        AppProto::Hl7,
+    ];
+
     /// Suricata's name (EVE `app_proto`, rule headers).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -30,7 +85,117 @@ impl AppProto {
             AppProto::Tls => "tls",
             AppProto::Ssh => "ssh",
             AppProto::Dns => "dns",
+            AppProto::Ftp => "ftp",
+            AppProto::Telnet => "telnet",
+            AppProto::Smtp => "smtp",
+            AppProto::Pop3 => "pop3",
+            AppProto::Imap => "imap",
+            AppProto::Radius => "radius",
+            AppProto::Ldap => "ldap",
+            AppProto::Krb5 => "krb5",
+            AppProto::Smb => "smb",
+            AppProto::Rdp => "rdp",
+            AppProto::Mysql => "mysql",
+            AppProto::Pgsql => "pgsql",
+            AppProto::Tds => "tds",
+            AppProto::Dicom => "dicom",
+            AppProto::Hl7 => "hl7",
         }
+    }
+
+    /// The protocol called `name` (Suricata's spelling).
+    pub fn from_name(name: &str) -> Option<AppProto> {
+        AppProto::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+
+    /// True when wardwatch has a parser for it (rules naming it in their
+    /// header can match; others are skipped as unsupported).
+    pub fn parsed(self) -> bool {
+        matches!(
+            self,
+            AppProto::Http | AppProto::Tls | AppProto::Ssh | AppProto::Dns
+        ) || STREAM_PROTOS.iter().any(|p| p.proto == self)
+            || DATAGRAM_PROTOS.iter().any(|p| p.proto == self)
+    }
+}
+
+/// A TCP protocol plugged into detection.
+pub struct StreamProto {
+    /// Which protocol.
+    pub proto: AppProto,
+    /// Looks at the first bytes `dir` sent (at most [`PROBE_BUFFER`]);
+    /// `server_port` is a hint for protocols whose first bytes are not
+    /// distinctive enough alone. Must not say `Yes` to another protocol's
+    /// opening: probes run in the order of [`STREAM_PROTOS`], after HTTP,
+    /// TLS, SSH and DNS.
+    pub probe: fn(dir: Direction, server_port: u16, data: &[u8]) -> Probe,
+    /// A fresh parser for a flow.
+    pub new: fn() -> Box<dyn StreamParser>,
+}
+
+/// A UDP protocol plugged into detection.
+pub struct DatagramProto {
+    /// Which protocol.
+    pub proto: AppProto,
+    /// True when a datagram between these ports with this payload is the
+    /// protocol.
+    pub probe: fn(src_port: u16, dst_port: u16, payload: &[u8]) -> bool,
+    /// A fresh parser for a flow.
+    pub new: fn() -> Box<dyn DatagramParser>,
+}
+
+/// TCP protocols beyond HTTP, TLS, SSH and DNS, probed in this order.
+pub static STREAM_PROTOS: &[StreamProto] = &[];
+
+/// UDP protocols beyond DNS, probed in this order.
+pub static DATAGRAM_PROTOS: &[DatagramProto] = &[];
+
+/// Where the application layer delivers what its parsers found.
+pub trait LayerSink {
+    /// A transaction half ready for inspection.
+    fn tx(&mut self, tx: TxReady<'_>);
+    /// A login attempt.
+    fn login(&mut self, _login: LoginAttempt) {}
+    /// An EVE app-layer record body for `proto`.
+    fn record(
+        &mut self,
+        _proto: AppProto,
+        _dir: Direction,
+        _body: serde_json::Map<String, serde_json::Value>,
+    ) {
+    }
+}
+
+impl<F: FnMut(TxReady<'_>)> LayerSink for F {
+    fn tx(&mut self, tx: TxReady<'_>) {
+        self(tx)
+    }
+}
+
+/// A [`ParseSink`] for one protocol's parser, tagging what it reports.
+pub struct Tagged<'s> {
+    /// The parser's protocol.
+    pub proto: AppProto,
+    /// Where it goes.
+    pub sink: &'s mut dyn LayerSink,
+}
+
+impl ParseSink for Tagged<'_> {
+    fn tx(&mut self, dir: Direction, tx_id: u64, buffers: &dyn TxBuffers) {
+        self.sink.tx(TxReady {
+            dir,
+            proto: self.proto,
+            tx_id,
+            buffers,
+        });
+    }
+
+    fn login(&mut self, login: LoginAttempt) {
+        self.sink.login(login);
+    }
+
+    fn record(&mut self, dir: Direction, body: serde_json::Map<String, serde_json::Value>) {
+        self.sink.record(self.proto, dir, body);
     }
 }
 
@@ -49,7 +214,7 @@ pub struct TxReady<'a> {
 /// Bytes kept per direction while the protocol is still unknown. Probes need
 /// a few bytes at most (a method and a space, a TLS record header, `SSH-`);
 /// an attacker trickling one byte per segment must not grow this.
-const PROBE_BUFFER: usize = 64;
+pub const PROBE_BUFFER: usize = 64;
 
 /// The application layer of one flow.
 pub struct AppLayer {
@@ -68,6 +233,8 @@ enum State {
     Tls(Box<TlsParser>),
     Ssh(Box<SshState>),
     DnsTcp(Box<DnsTcpParser>),
+    /// A protocol plugged in through [`STREAM_PROTOS`].
+    Other(AppProto, Box<dyn StreamParser>),
     /// Not a protocol we parse (or the parser gave up): ignore the payload.
     Unknown,
 }
@@ -96,6 +263,7 @@ impl AppLayer {
             State::Tls(_) => Some(AppProto::Tls),
             State::Ssh(_) => Some(AppProto::Ssh),
             State::DnsTcp(_) => Some(AppProto::Dns),
+            State::Other(p, _) => Some(p),
             State::Detecting | State::Unknown => None,
         }
     }
@@ -108,7 +276,7 @@ impl AppLayer {
         server_port: u16,
         data: &[u8],
         http_cfg: &HttpConfig,
-        sink: &mut dyn FnMut(TxReady<'_>),
+        sink: &mut dyn LayerSink,
     ) {
         if let State::Detecting = self.state {
             let i = dir.index();
@@ -129,6 +297,10 @@ impl AppLayer {
                     AppProto::Tls => State::Tls(Box::new(TlsParser::new())),
                     AppProto::Ssh => State::Ssh(Box::new(SshState::new())),
                     AppProto::Dns => State::DnsTcp(Box::new(DnsTcpParser::new())),
+                    other => match STREAM_PROTOS.iter().find(|p| p.proto == other) {
+                        Some(p) => State::Other(other, (p.new)()),
+                        None => State::Unknown,
+                    },
                 };
                 self.pending = [Vec::new(), Vec::new()];
                 self.feed(dir, &owned, sink);
@@ -147,7 +319,7 @@ impl AppLayer {
         self.feed(dir, data, sink);
     }
 
-    fn feed(&mut self, dir: Direction, data: &[u8], sink: &mut dyn FnMut(TxReady<'_>)) {
+    fn feed(&mut self, dir: Direction, data: &[u8], sink: &mut dyn LayerSink) {
         match &mut self.state {
             State::Http(p) => {
                 // A direction that is not HTTP after all puts the parser in a
@@ -165,7 +337,7 @@ impl AppLayer {
                     _ => {}
                 });
                 if banner {
-                    sink(TxReady {
+                    sink.tx(TxReady {
                         dir,
                         proto: AppProto::Ssh,
                         tx_id: 0,
@@ -173,12 +345,20 @@ impl AppLayer {
                     });
                 }
             }
+            State::Other(proto, p) => p.parse(
+                dir,
+                data,
+                &mut Tagged {
+                    proto: *proto,
+                    sink,
+                },
+            ),
             State::DnsTcp(p) => {
                 let next_tx = &mut self.next_tx;
                 p.parse(dir, data, &mut |d, tx| {
                     if let Ok(tx) = tx {
                         *next_tx += 1;
-                        sink(TxReady {
+                        sink.tx(TxReady {
                             dir: d,
                             proto: AppProto::Dns,
                             tx_id: *next_tx,
@@ -192,7 +372,7 @@ impl AppLayer {
     }
 
     /// `len` bytes of `dir` were never seen (a TCP gap).
-    pub fn gap(&mut self, dir: Direction, len: u64, sink: &mut dyn FnMut(TxReady<'_>)) {
+    pub fn gap(&mut self, dir: Direction, len: u64, sink: &mut dyn LayerSink) {
         match &mut self.state {
             State::Detecting => {
                 // Detection on data after a hole would guess; give up on it.
@@ -206,25 +386,44 @@ impl AppLayer {
             State::Tls(p) => p.gap(dir),
             State::Ssh(p) => p.gap(dir),
             State::DnsTcp(p) => p.gap(dir),
+            State::Other(_, p) => p.gap(dir, len),
             State::Unknown => {}
         }
     }
 
     /// `dir` ended: complete what can be completed.
-    pub fn close(&mut self, dir: Direction, sink: &mut dyn FnMut(TxReady<'_>)) {
-        if let State::Http(p) = &mut self.state {
-            p.close(dir, &mut |ev| http_event(ev, sink));
+    pub fn close(&mut self, dir: Direction, sink: &mut dyn LayerSink) {
+        match &mut self.state {
+            State::Http(p) => p.close(dir, &mut |ev| http_event(ev, sink)),
+            State::Other(proto, p) => p.close(
+                dir,
+                &mut Tagged {
+                    proto: *proto,
+                    sink,
+                },
+            ),
+            _ => {}
         }
+    }
+
+    /// Bytes held by the flow's parser (and the detection buffers).
+    pub fn memory(&self) -> usize {
+        let pending = self.pending[0].capacity() + self.pending[1].capacity();
+        pending
+            + match &self.state {
+                State::Other(_, p) => p.memory(),
+                _ => 0,
+            }
     }
 }
 
-fn http_event(ev: HttpEvent<'_>, sink: &mut dyn FnMut(TxReady<'_>)) {
+fn http_event(ev: HttpEvent<'_>, sink: &mut dyn LayerSink) {
     let (dir, tx) = match ev {
         HttpEvent::Request(tx) => (Direction::ToServer, tx),
         HttpEvent::Response(tx) => (Direction::ToClient, tx),
         HttpEvent::Anomaly(_) => return,
     };
-    sink(TxReady {
+    sink.tx(TxReady {
         dir,
         proto: AppProto::Http,
         tx_id: tx.id,
@@ -235,14 +434,14 @@ fn http_event(ev: HttpEvent<'_>, sink: &mut dyn FnMut(TxReady<'_>)) {
 /// TLS has one transaction per session, as in Suricata: every handshake
 /// message (a second ClientHello after a HelloRetryRequest included) is
 /// inspected as transaction 0, so a rule alerts at most once per direction.
-fn tls_event(ev: TlsEvent<'_>, sink: &mut dyn FnMut(TxReady<'_>)) {
+fn tls_event(ev: TlsEvent<'_>, sink: &mut dyn LayerSink) {
     let (dir, buffers): (Direction, &dyn TxBuffers) = match ev {
         TlsEvent::ClientHello(ch) => (Direction::ToServer, ch),
         TlsEvent::ServerHello(sh) => (Direction::ToClient, sh),
         TlsEvent::Certificate(c) => (Direction::ToClient, c),
         _ => return,
     };
-    sink(TxReady {
+    sink.tx(TxReady {
         dir,
         proto: AppProto::Tls,
         tx_id: 0,
@@ -256,6 +455,9 @@ fn wants_more(dir: Direction, server_port: u16, data: &[u8]) -> bool {
         || tls::probe(data) == Probe::NeedMore
         || ssh::probe(data) == Probe::NeedMore
         || (server_port == 53 && dns::probe_tcp(data) == Probe::NeedMore)
+        || STREAM_PROTOS
+            .iter()
+            .any(|p| (p.probe)(dir, server_port, data) == Probe::NeedMore)
 }
 
 /// The protocol some probe recognises, HTTP first.
@@ -269,8 +471,25 @@ fn detect_proto(dir: Direction, server_port: u16, data: &[u8]) -> Option<AppProt
     } else if server_port == 53 && dns::probe_tcp(data) == Probe::Yes {
         Some(AppProto::Dns)
     } else {
-        None
+        STREAM_PROTOS
+            .iter()
+            .find(|p| (p.probe)(dir, server_port, data) == Probe::Yes)
+            .map(|p| p.proto)
     }
+}
+
+/// The parser for a UDP flow whose datagram between these ports carries
+/// `payload`, when a [`DATAGRAM_PROTOS`] entry recognises it (DNS has its
+/// own path, [`udp_dns`]).
+pub fn udp_parser(
+    src_port: u16,
+    dst_port: u16,
+    payload: &[u8],
+) -> Option<(AppProto, Box<dyn DatagramParser>)> {
+    DATAGRAM_PROTOS
+        .iter()
+        .find(|p| (p.probe)(src_port, dst_port, payload))
+        .map(|p| (p.proto, (p.new)()))
 }
 
 /// DNS over UDP: the parsed message when the datagram is DNS (port 53 or
@@ -294,9 +513,13 @@ mod tests {
         data: &[u8],
     ) -> Vec<(Direction, AppProto, u64)> {
         let mut seen = Vec::new();
-        layer.stream_data(dir, port, data, &HttpConfig::default(), &mut |tx| {
-            seen.push((tx.dir, tx.proto, tx.tx_id))
-        });
+        layer.stream_data(
+            dir,
+            port,
+            data,
+            &HttpConfig::default(),
+            &mut |tx: TxReady<'_>| seen.push((tx.dir, tx.proto, tx.tx_id)),
+        );
         seen
     }
 

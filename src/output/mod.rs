@@ -120,13 +120,7 @@ impl OutputSender {
             EveRecord::Flow(_) => self.types.flow,
             EveRecord::Alert(_) => self.types.alert,
             EveRecord::Stats(_) => self.types.stats,
-            EveRecord::App(e) => match e.header.event_type {
-                "http" => self.types.http,
-                "dns" => self.types.dns,
-                "tls" => self.types.tls,
-                "ssh" => self.types.ssh,
-                _ => false,
-            },
+            EveRecord::App(e) => self.types.app(e.header.event_type),
             // The arbiter counts deferred alerts even when they are not
             // written, and needs every watermark.
             EveRecord::Deferred(_) | EveRecord::Watermark { .. } => true,

@@ -203,6 +203,26 @@ pub enum BufferId {
     SshHasshServerString,
     /// `ssh.proto` / `ssh.protoversion`.
     SshProto,
+    /// `dicom.calling_ae`: the calling AE title of an A-ASSOCIATE-RQ/AC (trimmed).
+    DicomCallingAe,
+    /// `dicom.called_ae`: the called AE title of an A-ASSOCIATE-RQ/AC (trimmed).
+    DicomCalledAe,
+    /// `dicom.command`: a DIMSE command name (`C-ECHO-RQ`, `C-STORE-RSP`, ...).
+    DicomCommand,
+    /// `hl7.msh`: the MSH segment of an HL7 v2 message, as sent.
+    Hl7Msh,
+    /// `hl7.message_type`: MSH-9 (`ADT^A01`, `ORU^R01^ORU_R01`, ...).
+    Hl7MessageType,
+    /// `hl7.sending_app`: MSH-3, the sending application.
+    Hl7SendingApp,
+    /// `krb5.cname` / `krb5_cname`: the client principal name(s).
+    Krb5Cname,
+    /// `krb5.sname` / `krb5_sname`: the service principal name(s).
+    Krb5Sname,
+    /// `smb.share` / `smb_share`: the share of a TREE_CONNECT.
+    SmbShare,
+    /// `smb.named_pipe` / `smb_named_pipe`: a named pipe opened.
+    SmbNamedPipe,
 }
 
 impl BufferId {
@@ -227,6 +247,9 @@ impl BufferId {
             | SshHasshServer | SshHasshServerString => Some(false),
             Payload | HttpProtocol | HttpHeader | HttpHeaderRaw | HttpCookie | HttpContentType
             | HttpContentLen | HttpStart | DnsQuery | SshSoftware | SshProto => None,
+            DicomCallingAe | DicomCalledAe | DicomCommand | Hl7Msh | Hl7MessageType
+            | Hl7SendingApp | Krb5Cname | Krb5Sname | SmbNamedPipe => None,
+            SmbShare => Some(true),
         }
     }
 }

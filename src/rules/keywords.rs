@@ -46,6 +46,16 @@ pub(crate) fn sticky_buffer(name: &str) -> Option<BufferId> {
         "ssh.hassh.string" | "ssh_hassh_string" => SshHasshString,
         "ssh.hassh.server" | "ssh_hassh_server" => SshHasshServer,
         "ssh.hassh.server.string" | "ssh_hassh_server_string" => SshHasshServerString,
+        "dicom.calling_ae" => DicomCallingAe,
+        "dicom.called_ae" => DicomCalledAe,
+        "dicom.command" => DicomCommand,
+        "hl7.msh" => Hl7Msh,
+        "hl7.message_type" => Hl7MessageType,
+        "hl7.sending_app" => Hl7SendingApp,
+        "krb5.cname" | "krb5_cname" => Krb5Cname,
+        "krb5.sname" | "krb5_sname" => Krb5Sname,
+        "smb.share" | "smb_share" => SmbShare,
+        "smb.named_pipe" | "smb_named_pipe" => SmbNamedPipe,
         _ => return None,
     })
 }
@@ -115,6 +125,16 @@ pub(crate) fn buffer_name(b: BufferId) -> &'static str {
         SshHasshString => "ssh.hassh.string",
         SshHasshServer => "ssh.hassh.server",
         SshHasshServerString => "ssh.hassh.server.string",
+        DicomCallingAe => "dicom.calling_ae",
+        DicomCalledAe => "dicom.called_ae",
+        DicomCommand => "dicom.command",
+        Hl7Msh => "hl7.msh",
+        Hl7MessageType => "hl7.message_type",
+        Hl7SendingApp => "hl7.sending_app",
+        Krb5Cname => "krb5.cname",
+        Krb5Sname => "krb5.sname",
+        SmbShare => "smb.share",
+        SmbNamedPipe => "smb.named_pipe",
     }
 }
 
@@ -128,6 +148,10 @@ pub(crate) fn buffer_app_proto(b: BufferId) -> Option<&'static str> {
         | Ja3sHash => Some("tls"),
         SshSoftware | SshProto | SshHassh | SshHasshString | SshHasshServer
         | SshHasshServerString => Some("ssh"),
+        DicomCallingAe | DicomCalledAe | DicomCommand => Some("dicom"),
+        Hl7Msh | Hl7MessageType | Hl7SendingApp => Some("hl7"),
+        Krb5Cname | Krb5Sname => Some("krb5"),
+        SmbShare | SmbNamedPipe => Some("smb"),
         _ => Some("http"),
     }
 }
@@ -415,6 +439,16 @@ mod tests {
             SshHasshString,
             SshHasshServer,
             SshHasshServerString,
+            DicomCallingAe,
+            DicomCalledAe,
+            DicomCommand,
+            Hl7Msh,
+            Hl7MessageType,
+            Hl7SendingApp,
+            Krb5Cname,
+            Krb5Sname,
+            SmbShare,
+            SmbNamedPipe,
         ];
         for b in all {
             assert_eq!(sticky_buffer(buffer_name(b)), Some(b), "{b:?}");

@@ -48,9 +48,11 @@ pub use parse::parse_rule;
 pub use threshold::{ThresholdConfig, ThresholdEntry, ThresholdRule, parse_threshold_config};
 pub use vars::Vars;
 
-/// Application-layer protocols whose parsers and buffers wardwatch has, by
-/// Suricata's name. A rule on another one is skipped, not failed.
-pub const SUPPORTED_APP_PROTOS: &[&str] = &["http", "dns", "tls", "ssh"];
+/// True when wardwatch parses the application-layer protocol `name`
+/// (Suricata's spelling). A rule on another one is skipped, not failed.
+pub fn supported_app_proto(name: &str) -> bool {
+    crate::app::layer::AppProto::from_name(name).is_some_and(|p| p.parsed())
+}
 
 /// Why a rule was not loaded.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]

@@ -537,6 +537,12 @@ impl<'a> OptionsBuilder<'a> {
 
     /// Records that an app-layer buffer (or keyword) needs `proto`.
     fn require_app(&mut self, proto: &'static str, why: &str) -> Res<()> {
+        if !super::supported_app_proto(proto) {
+            return Err(RuleProblem::unsupported(
+                why,
+                format!("{why} needs the {proto} parser, which is not available yet"),
+            ));
+        }
         if let Some(h) = &self.header_app {
             if h != proto {
                 return Err(fail(
@@ -1852,7 +1858,7 @@ impl<'a> OptionsBuilder<'a> {
         } else {
             name
         };
-        if super::SUPPORTED_APP_PROTOS.contains(&name.as_str()) {
+        if super::supported_app_proto(&name) {
             self.out.app_layer_protocol = Some((name, negated));
             Ok(())
         } else if SURICATA_APP_PROTOS.contains(&name.as_str()) {

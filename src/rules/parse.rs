@@ -11,7 +11,7 @@ use super::keywords::SURICATA_APP_PROTOS;
 use super::lexer::split_rule;
 use super::options::OptionsBuilder;
 use super::vars::Vars;
-use super::{RuleProblem, SUPPORTED_APP_PROTOS};
+use super::{RuleProblem, supported_app_proto};
 
 /// Parses one rule (continuation lines already joined). `file` and `line`
 /// are recorded in the [`Rule`]; on failure the [`RuleProblem`] says
@@ -164,7 +164,7 @@ fn parse_proto(s: &str) -> Result<RuleProto, RuleProblem> {
         "icmpv4" => RuleProto::Icmpv4,
         "icmpv6" => RuleProto::Icmpv6,
         "http1" => RuleProto::App("http".to_owned()),
-        _ if SUPPORTED_APP_PROTOS.contains(&p.as_str()) => RuleProto::App(p),
+        _ if supported_app_proto(&p) => RuleProto::App(p),
         _ if SURICATA_APP_PROTOS.contains(&p.as_str()) => {
             return Err(RuleProblem::unsupported(
                 &format!("protocol {p}"),
