@@ -1861,7 +1861,9 @@ impl<'a> OptionsBuilder<'a> {
         if super::supported_app_proto(&name) {
             self.out.app_layer_protocol = Some((name, negated));
             Ok(())
-        } else if SURICATA_APP_PROTOS.contains(&name.as_str()) {
+        } else if SURICATA_APP_PROTOS.contains(&name.as_str())
+            || crate::app::layer::AppProto::from_name(&name).is_some()
+        {
             Err(RuleProblem::unsupported(
                 kw,
                 format!("app-layer protocol {name} is not supported yet"),

@@ -165,7 +165,9 @@ fn parse_proto(s: &str) -> Result<RuleProto, RuleProblem> {
         "icmpv6" => RuleProto::Icmpv6,
         "http1" => RuleProto::App("http".to_owned()),
         _ if supported_app_proto(&p) => RuleProto::App(p),
-        _ if SURICATA_APP_PROTOS.contains(&p.as_str()) => {
+        _ if SURICATA_APP_PROTOS.contains(&p.as_str())
+            || crate::app::layer::AppProto::from_name(&p).is_some() =>
+        {
             return Err(RuleProblem::unsupported(
                 &format!("protocol {p}"),
                 format!("app-layer protocol {p} is not supported yet"),
