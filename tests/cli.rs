@@ -234,3 +234,54 @@ fn app_layer_records_when_enabled() {
     assert_eq!(dns[0]["dns"]["rrname"], "malware.example");
     assert_eq!(dns[0]["dns"]["type"], "query");
 }
+
+#[test]
+fn http_login_attempts_are_login_records() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut s = TcpSession::new(client4(), 40200, server4(), 443, 1, 2);
+    let mut frames = s.handshake();
+    // Two guesses with Basic credentials (mallory:a, mallory:b), then a
+    // request without credentials: two failures, no third event.
+    for cred in ["bWFsbG9yeTph", "bWFsbG9yeTpi"] {
+        frames.push(
+            s.send(
+                Dir::ToServer,
+                format!(
+                    "GET /remote/admin HTTP/1.1\r\nHost: vpn\r\nAuthorization: Basic {cred}\r\n\r\n"
+                )
+                .as_bytes(),
+            ),
+        );
+        frames.push(s.send(
+            Dir::ToClient,
+            b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"vpn\"\r\nContent-Length: 0\r\n\r\n",
+        ));
+    }
+    frames.push(s.send(Dir::ToServer, b"GET / HTTP/1.1\r\nHost: vpn\r\n\r\n"));
+    frames.push(s.send(
+        Dir::ToClient,
+        b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n",
+    ));
+    frames.extend(s.close());
+    write_pcap(dir.path().join("a.pcap"), 1, &frames).expect("write");
+    std::fs::write(
+        dir.path().join("c.toml"),
+        "[outputs.eve]\npath = \"e.json\"\ntypes = [\"login\"]\n",
+    )
+    .expect("write");
+    let out = wardwatch(&["replay", "-c", "c.toml", "a.pcap"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let events = read_eve(dir.path().join("e.json"));
+    let logins = events_of_type(&events, "login");
+    assert_eq!(logins.len(), 2, "{events:?}");
+    for l in &logins {
+        assert_eq!(l["login"]["protocol"], "http");
+        assert_eq!(l["login"]["account"], "mallory");
+        assert_eq!(l["login"]["outcome"], "failure");
+        assert_eq!(l["login"]["reason"], "basic: 401 Unauthorized");
+        assert_eq!(l["app_proto"], "http");
+        // The client is the source.
+        assert_eq!(l["src_port"], 40200);
+        assert_eq!(l["dest_port"], 443);
+    }
+}

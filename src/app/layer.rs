@@ -420,7 +420,12 @@ impl AppLayer {
 fn http_event(ev: HttpEvent<'_>, sink: &mut dyn LayerSink) {
     let (dir, tx) = match ev {
         HttpEvent::Request(tx) => (Direction::ToServer, tx),
-        HttpEvent::Response(tx) => (Direction::ToClient, tx),
+        HttpEvent::Response(tx) => {
+            if let Some(login) = http::login::login_attempt(tx) {
+                sink.login(login);
+            }
+            (Direction::ToClient, tx)
+        }
         HttpEvent::Anomaly(_) => return,
     };
     sink.tx(TxReady {

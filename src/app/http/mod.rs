@@ -30,6 +30,7 @@
 //! - `multipart/byteranges` responses without a length are read to close.
 
 mod decompress;
+pub mod login;
 pub mod parser;
 mod state;
 pub mod tx;
