@@ -100,7 +100,11 @@ impl Inspector {
             self.app_meta.clear();
             return;
         }
-        flow.alerted = true;
+        // A thresholded hit counted across workers is decided later by the
+        // output thread, which marks the flow record itself.
+        if self.hits.iter().any(|h| h.deferred.is_none()) {
+            flow.alerted = true;
+        }
         let hits = std::mem::take(&mut self.hits);
         for (i, hit) in hits.into_iter().enumerate() {
             let dir = match hit.to_server {

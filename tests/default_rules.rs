@@ -574,5 +574,13 @@ fn cross_flow_thresholds_do_not_depend_on_the_worker_count() {
         let stats = events_of_type(&events, "stats");
         let last = stats.last().expect("stats");
         assert_eq!(last["stats"]["detect"]["alert"], 1, "{workers} workers");
+        // Only the reported flow's record says alerted: the nine candidates
+        // the threshold quieted do not.
+        let alerted: Vec<_> = events_of_type(&events, "flow")
+            .into_iter()
+            .filter(|f| f["flow"]["alerted"] == true)
+            .map(|f| f["dest_ip"].clone())
+            .collect();
+        assert_eq!(alerted, ["10.20.0.10"], "{workers} workers");
     }
 }

@@ -15,11 +15,11 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 pub use eve::{EveRecord, EveWriter};
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use crate::config::EveTypes;
 use crate::detect::ThresholdArbiter;
-use eve::DeferredAlert;
+use eve::{DeferredAlert, FlowEvent};
 
 /// Records queued towards the output thread before senders wait.
 const QUEUE: usize = 16 * 1024;
@@ -66,6 +66,9 @@ impl Outputs {
             arbiter,
             pending: BinaryHeap::new(),
             watermarks: vec![0; workers],
+            pending_flows: HashMap::new(),
+            alerted_flows: HashSet::new(),
+            held: Vec::new(),
         };
         let thread = std::thread::Builder::new()
             .name("ww-output".into())
@@ -158,7 +161,20 @@ struct Sink {
     arbiter: Option<ThresholdArbiter>,
     pending: BinaryHeap<Reverse<Pending>>,
     watermarks: Vec<u64>,
+    /// Undecided deferred alerts per flow id: the flow's own record waits
+    /// for them, so its `alerted` says whether one was written.
+    pending_flows: HashMap<u64, u32>,
+    /// Flows with a deferred alert written, until their flow record is.
+    alerted_flows: HashSet<u64>,
+    /// Flow records waiting for their flow's deferred alerts.
+    held: Vec<Box<FlowEvent>>,
 }
+
+/// Flows remembered as alerted by a deferred alert before their flow record
+/// arrives. Each entry is one written alert, so this is reached only by an
+/// alert storm; past it the oldest knowledge is dropped (a flow record may
+/// then say `alerted: false` for a thresholded alert), never memory.
+const MAX_ALERTED_FLOWS: usize = 100_000;
 
 impl Sink {
     fn run(mut self, rx: Receiver<EveRecord>) -> OutputCounters {
@@ -205,7 +221,20 @@ impl Sink {
 
     fn handle(&mut self, record: EveRecord) {
         match record {
-            EveRecord::Deferred(d) => self.pending.push(Reverse(Pending(d))),
+            EveRecord::Deferred(d) => {
+                *self.pending_flows.entry(d.key.1).or_default() += 1;
+                self.pending.push(Reverse(Pending(d)));
+            }
+            EveRecord::Flow(e) => {
+                if self
+                    .pending_flows
+                    .contains_key(&e.header.flow_id.unwrap_or_default())
+                {
+                    self.held.push(e);
+                } else {
+                    self.write_flow(e);
+                }
+            }
             EveRecord::Watermark { worker, seq } => {
                 if let Some(w) = self.watermarks.get_mut(worker) {
                     *w = (*w).max(seq);
@@ -241,10 +270,49 @@ impl Sink {
                 Some(a) => a.allow(&d.rate),
                 None => true,
             };
-            if allowed && self.types.alert {
-                self.write(&EveRecord::Alert(Box::new(d.event)));
+            let flow_id = d.key.1;
+            if let Some(n) = self.pending_flows.get_mut(&flow_id) {
+                *n -= 1;
+                if *n == 0 {
+                    self.pending_flows.remove(&flow_id);
+                }
+            }
+            if allowed {
+                if self.types.flow {
+                    if self.alerted_flows.len() >= MAX_ALERTED_FLOWS {
+                        self.alerted_flows.clear();
+                    }
+                    self.alerted_flows.insert(flow_id);
+                }
+                if self.types.alert {
+                    self.write(&EveRecord::Alert(Box::new(d.event)));
+                }
             }
         }
+        if !self.held.is_empty() {
+            let held = std::mem::take(&mut self.held);
+            for e in held {
+                if self
+                    .pending_flows
+                    .contains_key(&e.header.flow_id.unwrap_or_default())
+                {
+                    self.held.push(e);
+                } else {
+                    self.write_flow(e);
+                }
+            }
+        }
+    }
+
+    /// Writes a flow record, marked alerted when a deferred alert on it was.
+    fn write_flow(&mut self, mut e: Box<FlowEvent>) {
+        if self
+            .alerted_flows
+            .remove(&e.header.flow_id.unwrap_or_default())
+        {
+            e.flow.alerted = true;
+        }
+        self.write(&EveRecord::Flow(e));
     }
 
     fn write(&mut self, record: &EveRecord) {
