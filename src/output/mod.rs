@@ -167,7 +167,7 @@ struct Sink {
     /// Flows with a deferred alert written, until their flow record is.
     alerted_flows: HashSet<u64>,
     /// Flow records waiting for their flow's deferred alerts.
-    held: Vec<Box<FlowEvent>>,
+    held: Vec<FlowEvent>,
 }
 
 /// Flows remembered as alerted by a deferred alert before their flow record
@@ -230,7 +230,7 @@ impl Sink {
                     .pending_flows
                     .contains_key(&e.header.flow_id.unwrap_or_default())
                 {
-                    self.held.push(e);
+                    self.held.push(*e);
                 } else {
                     self.write_flow(e);
                 }
@@ -298,7 +298,7 @@ impl Sink {
                 {
                     self.held.push(e);
                 } else {
-                    self.write_flow(e);
+                    self.write_flow(Box::new(e));
                 }
             }
         }
