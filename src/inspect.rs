@@ -517,7 +517,17 @@ fn log_tx(out: &OutputSender, ifaces: &[String], flow: &Flow, ts: Timestamp, tx:
     }
     let event_type = tx.proto.as_str();
     let mut bodies: Vec<Map<String, Value>> = Vec::new();
+    let own = tx.buffers.eve();
+    if !own.is_empty() {
+        for mut o in own {
+            o.entry("tx_id").or_insert_with(|| Value::from(tx.tx_id));
+            let mut m = Map::new();
+            m.insert(event_type.to_string(), Value::Object(o));
+            bodies.push(m);
+        }
+    }
     match tx.proto {
+        _ if !bodies.is_empty() => {}
         AppProto::Dns => {
             // One record per query name, as Suricata's `dns` query records.
             tx.buffers.visit(BufferId::DnsQuery, &mut |name| {

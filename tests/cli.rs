@@ -205,6 +205,19 @@ fn app_layer_records_when_enabled() {
         T0_MICROS + 50_000,
         udp(client4(), 33333, server4(), 53, q),
     ));
+    let mut r = q.to_vec();
+    r[2..4].copy_from_slice(&[0x81, 0x83]); // response, NXDOMAIN
+    frames.push(Frame::new(
+        T0_MICROS + 60_000,
+        udp(server4(), 53, client4(), 33333, &r),
+    ));
+    let mut r = q.to_vec();
+    r[2..8].copy_from_slice(&[0x81, 0x80, 0, 1, 0, 1]); // response, one answer
+    r.extend_from_slice(b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x0a\x00\x00\x09");
+    frames.push(Frame::new(
+        T0_MICROS + 70_000,
+        udp(server4(), 53, client4(), 33333, &r),
+    ));
     write_pcap(dir.path().join("a.pcap"), 1, &frames).expect("write");
     std::fs::write(
         dir.path().join("c.toml"),
@@ -230,9 +243,21 @@ fn app_layer_records_when_enabled() {
     assert_eq!(http[0]["dest_port"], 8080);
     assert_eq!(http[0]["app_proto"], "http");
     let dns = events_of_type(&events, "dns");
-    assert_eq!(dns.len(), 1, "{dns:?}");
+    assert_eq!(dns.len(), 3, "{dns:?}");
     assert_eq!(dns[0]["dns"]["rrname"], "malware.example");
     assert_eq!(dns[0]["dns"]["type"], "query");
+    assert_eq!(dns[0]["dns"]["rrtype"], "A");
+    assert_eq!(dns[0]["dns"]["id"], 0x1234);
+    assert_eq!(dns[1]["dns"]["type"], "answer");
+    assert_eq!(dns[1]["dns"]["rcode"], "NXDOMAIN");
+    assert_eq!(dns[1]["src_ip"], "10.20.1.10", "{dns:?}");
+    assert!(dns[1]["dns"].get("answers").is_none());
+    let answers = &dns[2]["dns"]["answers"];
+    assert_eq!(answers[0]["rrname"], "malware.example");
+    assert_eq!(answers[0]["rrtype"], "A");
+    assert_eq!(answers[0]["ttl"], 60);
+    assert_eq!(answers[0]["rdata"], "10.0.0.9");
+    assert_eq!(dns[2]["dns"]["rcode"], "NOERROR");
 }
 
 #[test]

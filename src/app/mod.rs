@@ -17,6 +17,13 @@ use crate::rules::ir::BufferId;
 pub trait TxBuffers {
     /// Calls `f` with each value of buffer `id`.
     fn visit(&self, id: BufferId, f: &mut dyn FnMut(&[u8]));
+
+    /// The EVE app-layer record bodies of this transaction half, when the
+    /// parser writes its own (the object under the protocol's name, one
+    /// record each). Empty: the inspector builds the record from buffers.
+    fn eve(&self) -> Vec<serde_json::Map<String, serde_json::Value>> {
+        Vec::new()
+    }
 }
 
 /// A transaction half without buffers (a protocol with no rule keywords yet

@@ -59,6 +59,102 @@ impl TxBuffers for DnsTx {
             }
         }
     }
+
+    /// Suricata's `dns` records (EVE format version 2): one `query` record
+    /// per question of a query; one `answer` record per response, with the
+    /// answers (rdata of the common types) and the rcode.
+    fn eve(&self) -> Vec<serde_json::Map<String, serde_json::Value>> {
+        use serde_json::{Map, Value, json};
+        let m = &self.message;
+        let h = &m.header;
+        let text = |b: &[u8]| Value::from(String::from_utf8_lossy(b).into_owned());
+        let rrtype = |t: RrType| match t.name() {
+            Some(n) => Value::from(n),
+            None => Value::from(t.0.to_string()),
+        };
+        if !self.is_response() {
+            return m
+                .questions
+                .iter()
+                .map(|q| {
+                    let mut o = Map::new();
+                    o.insert("type".into(), "query".into());
+                    o.insert("id".into(), h.id.into());
+                    o.insert("rrname".into(), text(&q.name));
+                    o.insert("rrtype".into(), rrtype(q.rtype));
+                    o.insert("opcode".into(), h.opcode().into());
+                    o
+                })
+                .collect();
+        }
+        let mut o = Map::new();
+        o.insert("version".into(), 2.into());
+        o.insert("type".into(), "answer".into());
+        o.insert("id".into(), h.id.into());
+        o.insert("flags".into(), format!("{:x}", h.flags).into());
+        o.insert("qr".into(), true.into());
+        for (k, on) in [
+            ("aa", h.aa()),
+            ("tc", h.tc()),
+            ("rd", h.rd()),
+            ("ra", h.ra()),
+        ] {
+            if on {
+                o.insert(k.into(), true.into());
+            }
+        }
+        o.insert("opcode".into(), h.opcode().into());
+        if let Some(q) = m.questions.first() {
+            o.insert("rrname".into(), text(&q.name));
+            o.insert("rrtype".into(), rrtype(q.rtype));
+        }
+        o.insert("rcode".into(), rcode_name(h.rcode()).into());
+        let answers: Vec<Value> = m
+            .answers
+            .iter()
+            .map(|r| {
+                let mut a = json!({
+                    "rrname": text(&r.name),
+                    "rrtype": rrtype(r.rtype),
+                    "ttl": r.ttl,
+                });
+                let rdata = match &r.rdata {
+                    RData::A(ip) => Some(Value::from(ip.to_string())),
+                    RData::Aaaa(ip) => Some(Value::from(ip.to_string())),
+                    RData::Cname(n) | RData::Ns(n) | RData::Ptr(n) => Some(text(n)),
+                    RData::Mx { exchange, .. } => Some(text(exchange)),
+                    RData::Txt(parts) => Some(text(&parts.concat())),
+                    RData::Raw(_) => None,
+                };
+                if let (Some(v), Some(obj)) = (rdata, a.as_object_mut()) {
+                    obj.insert("rdata".into(), v);
+                }
+                a
+            })
+            .collect();
+        if !answers.is_empty() {
+            o.insert("answers".into(), Value::Array(answers));
+        }
+        vec![o]
+    }
+}
+
+/// The rcode's name as Suricata logs it (RFC 1035, 2136, 6895).
+fn rcode_name(rcode: u8) -> String {
+    match rcode {
+        0 => "NOERROR".into(),
+        1 => "FORMERR".into(),
+        2 => "SERVFAIL".into(),
+        3 => "NXDOMAIN".into(),
+        4 => "NOTIMP".into(),
+        5 => "REFUSED".into(),
+        6 => "YXDOMAIN".into(),
+        7 => "YXRRSET".into(),
+        8 => "NXRRSET".into(),
+        9 => "NOTAUTH".into(),
+        10 => "NOTZONE".into(),
+        n => n.to_string(),
+    }
 }
 
 /// Decodes one UDP datagram's payload.
