@@ -9,6 +9,7 @@
 //! - [`frag`]: IPv4/IPv6 fragmentation and overlapping fragment sets.
 //! - [`session`]: `TcpSession`, a TCP conversation with consistent seq/ack.
 //! - [`util`]: seeded shuffle, EVE JSON-lines readers.
+//! - [`conversations`]: the payloads of each connection of a capture file.
 //!
 //! Everything is re-exported here, so a test writes `use common::*;`.
 
@@ -16,6 +17,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod capture;
+pub mod conversations;
 pub mod frag;
 pub mod link;
 pub mod packet;
@@ -23,6 +25,7 @@ pub mod session;
 pub mod util;
 
 pub use capture::*;
+pub use conversations::*;
 pub use frag::*;
 pub use link::*;
 pub use packet::*;
