@@ -93,7 +93,9 @@ fn client_hello(sni: &str) -> Vec<u8> {
     let mut hello = vec![3, 3];
     hello.extend_from_slice(&[9u8; 32]);
     hello.push(0);
-    let suites: [u16; 8] = [0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0x009c];
+    let suites: [u16; 8] = [
+        0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0x009c,
+    ];
     hello.extend_from_slice(&((suites.len() * 2) as u16).to_be_bytes());
     for s in suites {
         hello.extend_from_slice(&s.to_be_bytes());

@@ -507,7 +507,8 @@ fn log_tx(out: &OutputSender, ifaces: &[String], flow: &Flow, ts: Timestamp, tx:
     let on = match tx.proto {
         AppProto::Http => types.app("http") && tx.dir == Direction::ToClient,
         AppProto::Dns => types.app("dns"),
-        AppProto::Tls => types.app("tls") && tx.dir == Direction::ToServer,
+        // TLS writes one record per handshake through LayerSink::record.
+        AppProto::Tls => false,
         AppProto::Ssh => types.app("ssh"),
         // Parsers plugged in through the registry write their own records.
         _ => false,

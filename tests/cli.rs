@@ -310,3 +310,38 @@ fn http_login_attempts_are_login_records() {
         assert_eq!(l["dest_port"], 443);
     }
 }
+
+/// A real handshake (openssl s_client against s_server on loopback, TLS 1.2,
+/// a self-signed certificate for ehr.hospital.example): one `tls` record
+/// with the certificate and both fingerprints, written when the server's
+/// side went encrypted.
+#[test]
+fn tls_record_of_a_real_handshake() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let pcap = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls/openssl-tls12.pcap");
+    std::fs::write(
+        dir.path().join("c.toml"),
+        "[outputs.eve]\npath = \"e.json\"\ntypes = [\"tls\"]\n",
+    )
+    .expect("write");
+    let out = wardwatch(
+        &["replay", "-c", "c.toml", pcap.to_str().expect("utf-8 path")],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let events = read_eve(dir.path().join("e.json"));
+    let tls = events_of_type(&events, "tls");
+    assert_eq!(tls.len(), 1, "{tls:?}");
+    let t = &tls[0]["tls"];
+    assert_eq!(t["sni"], "ehr.hospital.example");
+    assert_eq!(t["subject"], "CN=ehr.hospital.example, O=Ward Test");
+    assert_eq!(t["issuerdn"], "CN=ehr.hospital.example, O=Ward Test");
+    assert_eq!(t["version"], "TLS 1.2");
+    assert_eq!(t["ja3"]["hash"], "871a754af286dfb70c1b53c6887c62e0");
+    assert_eq!(t["ja3s"]["hash"], "ec74a5c51106f0419184d0dd08fb05bc");
+    assert_eq!(
+        t["serial"],
+        "33:FB:57:B9:80:7C:03:21:E5:83:32:AF:7B:8A:35:45:02:4B:86:7F"
+    );
+    assert_eq!(tls[0]["dest_port"], 18443);
+}

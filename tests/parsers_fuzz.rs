@@ -55,7 +55,8 @@ struct Counts {
 impl LayerSink for Counts {
     fn tx(&mut self, tx: TxReady<'_>) {
         // Touch every buffer, as detection would.
-        tx.buffers.visit(wardwatch::rules::ir::BufferId::Payload, &mut |_| {});
+        tx.buffers
+            .visit(wardwatch::rules::ir::BufferId::Payload, &mut |_| {});
         self.txs += 1;
     }
     fn login(&mut self, _l: LoginAttempt) {
@@ -147,7 +148,11 @@ fn every_fixture_directory_is_detected_as_its_protocol() {
         checked += 1;
     }
     // The parsers plugged in through the registry all have captures.
-    for p in STREAM_PROTOS.iter().map(|p| p.proto).chain(DATAGRAM_PROTOS.iter().map(|p| p.proto)) {
+    for p in STREAM_PROTOS
+        .iter()
+        .map(|p| p.proto)
+        .chain(DATAGRAM_PROTOS.iter().map(|p| p.proto))
+    {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures")
             .join(p.as_str());

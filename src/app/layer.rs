@@ -225,6 +225,8 @@ pub struct AppLayer {
     refused: [bool; 2],
     /// Transaction counter for protocols without their own ids.
     next_tx: u64,
+    /// The session's EVE record was written (TLS: once per handshake).
+    logged: bool,
 }
 
 enum State {
@@ -253,6 +255,7 @@ impl AppLayer {
             pending: [Vec::new(), Vec::new()],
             refused: [false; 2],
             next_tx: 0,
+            logged: false,
         }
     }
 
@@ -328,6 +331,12 @@ impl AppLayer {
             }
             State::Tls(p) => {
                 p.parse(dir, data, &mut |ev| tls_event(ev, sink));
+                // The handshake record, once the server's side is encrypted
+                // (everything loggable has been seen).
+                if !self.logged && p.is_encrypted(Direction::ToClient) {
+                    self.logged = true;
+                    tls_record(p, sink);
+                }
             }
             State::Ssh(p) => {
                 // A banner or a KEXINIT completes buffers of this direction.
@@ -395,6 +404,13 @@ impl AppLayer {
     pub fn close(&mut self, dir: Direction, sink: &mut dyn LayerSink) {
         match &mut self.state {
             State::Http(p) => p.close(dir, &mut |ev| http_event(ev, sink)),
+            State::Tls(p) => {
+                // A handshake that never finished is logged with what it had.
+                if !self.logged && p.tx().client_hello.is_some() {
+                    self.logged = true;
+                    tls_record(p, sink);
+                }
+            }
             State::Other(proto, p) => p.close(
                 dir,
                 &mut Tagged {
@@ -452,6 +468,12 @@ fn tls_event(ev: TlsEvent<'_>, sink: &mut dyn LayerSink) {
         tx_id: 0,
         buffers,
     });
+}
+
+fn tls_record(p: &TlsParser, sink: &mut dyn LayerSink) {
+    for body in p.tx().eve() {
+        sink.record(AppProto::Tls, Direction::ToClient, body);
+    }
 }
 
 /// True when no probe said yes but one needs more bytes to decide.

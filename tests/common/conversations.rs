@@ -64,9 +64,14 @@ pub fn pcap_conversations(path: &Path) -> Vec<Conversation> {
                 t.sequence_number(),
                 t.syn() && !t.ack(),
             ),
-            Some(etherparse::TransportSlice::Udp(u)) => {
-                (false, u.source_port(), u.destination_port(), u.payload(), 0, false)
-            }
+            Some(etherparse::TransportSlice::Udp(u)) => (
+                false,
+                u.source_port(),
+                u.destination_port(),
+                u.payload(),
+                0,
+                false,
+            ),
             _ => return,
         };
         let fwd: Key = (tcp, src, sp, dst, dp);
@@ -96,7 +101,12 @@ pub fn pcap_conversations(path: &Path) -> Vec<Conversation> {
         let (_, conv, seen) = &mut out[i];
         if tcp {
             // Tag by direction so the two sides' numbers never collide.
-            let tag = seq ^ if dir == Direction::ToServer { 0 } else { 0x8000_0000 };
+            let tag = seq
+                ^ if dir == Direction::ToServer {
+                    0
+                } else {
+                    0x8000_0000
+                };
             if seen.contains(&tag) {
                 return;
             }
@@ -137,10 +147,7 @@ pub fn capture_files(dir: &Path) -> Vec<PathBuf> {
         let p = e.path();
         if p.is_dir() {
             out.extend(capture_files(&p));
-        } else if p
-            .extension()
-            .is_some_and(|x| x == "pcap" || x == "pcapng")
-        {
+        } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
             out.push(p);
         }
     }

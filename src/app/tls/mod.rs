@@ -100,6 +100,42 @@ impl TxBuffers for TlsTx {
             c.visit(id, f);
         }
     }
+
+    /// Suricata's `tls` record of the handshake: server name, version,
+    /// certificate subject/issuer/serial (TLS <= 1.2), JA3/JA3S, JA4.
+    fn eve(&self) -> Vec<serde_json::Map<String, serde_json::Value>> {
+        use serde_json::{Map, Value, json};
+        let text = |b: &[u8]| Value::from(String::from_utf8_lossy(b).into_owned());
+        let mut o = Map::new();
+        if let Some(c) = &self.server_certificate {
+            o.insert("subject".into(), text(&c.subject));
+            o.insert("issuerdn".into(), text(&c.issuer));
+            o.insert("serial".into(), Value::from(c.serial.clone()));
+        }
+        if let Some(h) = &self.client_hello {
+            if let Some(sni) = &h.sni {
+                o.insert("sni".into(), text(sni));
+            }
+        }
+        let version = match &self.server_hello {
+            Some(s) => Some(s.negotiated_version()),
+            None => self.client_hello.as_ref().map(|c| c.max_version()),
+        };
+        if let Some(v) = version {
+            o.insert("version".into(), Value::from(version_name(v)));
+        }
+        if let Some(h) = &self.client_hello {
+            o.insert("ja3".into(), json!({"hash": h.ja3_hash, "string": h.ja3}));
+            o.insert("ja4".into(), Value::from(h.ja4.clone()));
+        }
+        if let Some(s) = &self.server_hello {
+            o.insert(
+                "ja3s".into(),
+                json!({"hash": s.ja3s_hash, "string": s.ja3s}),
+            );
+        }
+        vec![o]
+    }
 }
 
 impl TxBuffers for ClientHello {
