@@ -404,12 +404,10 @@ impl AppLayer {
     pub fn close(&mut self, dir: Direction, sink: &mut dyn LayerSink) {
         match &mut self.state {
             State::Http(p) => p.close(dir, &mut |ev| http_event(ev, sink)),
-            State::Tls(p) => {
-                // A handshake that never finished is logged with what it had.
-                if !self.logged && p.tx().client_hello.is_some() {
-                    self.logged = true;
-                    tls_record(p, sink);
-                }
+            // A handshake that never finished is logged with what it had.
+            State::Tls(p) if !self.logged && p.tx().client_hello.is_some() => {
+                self.logged = true;
+                tls_record(p, sink);
             }
             State::Other(proto, p) => p.close(
                 dir,
