@@ -90,6 +90,29 @@ impl Inspector {
         self.position = position;
     }
 
+    /// Where the app layer of `flow` delivers what it parsed from `dir`.
+    fn sink<'a>(
+        &'a mut self,
+        flow: &'a Flow,
+        ts: Timestamp,
+        dir: Direction,
+        detect: &'a mut FlowDetectState,
+        payload: Option<&'a [u8]>,
+    ) -> TxSink<'a> {
+        TxSink {
+            detector: &mut self.detector,
+            hits: &mut self.hits,
+            metas: &mut self.app_meta,
+            out: &self.out,
+            ifaces: &self.ifaces,
+            flow,
+            ts,
+            dir,
+            detect,
+            payload,
+        }
+    }
+
     /// The detector's work counters.
     pub fn detector(&self) -> &Detector {
         &self.detector
@@ -270,18 +293,7 @@ impl FlowHandler for Inspector {
                 let FlowState { udp, detect, .. } = &mut *st;
                 if let Some((proto, parser)) = udp {
                     flow.app_proto = Some(proto.as_str());
-                    let mut sink = TxSink {
-                        detector: &mut self.detector,
-                        hits: &mut self.hits,
-                        metas: &mut self.app_meta,
-                        out: &self.out,
-                        ifaces: &self.ifaces,
-                        flow,
-                        ts: meta.ts,
-                        dir,
-                        detect,
-                        payload: Some(pkt.payload),
-                    };
+                    let mut sink = self.sink(flow, meta.ts, dir, detect, Some(pkt.payload));
                     parser.datagram(
                         dir,
                         pkt.payload,
@@ -309,21 +321,11 @@ impl FlowHandler for Inspector {
         let ts = flow.last_seen;
         {
             let FlowState { app, detect, .. } = &mut *st;
-            let mut sink = TxSink {
-                detector: &mut self.detector,
-                hits: &mut self.hits,
-                metas: &mut self.app_meta,
-                out: &self.out,
-                ifaces: &self.ifaces,
-                flow,
-                ts,
-                dir,
-                detect,
-                payload: None,
-            };
+            let http = self.http;
+            let mut sink = self.sink(flow, ts, dir, detect, None);
             match event {
                 StreamEvent::Data { data, .. } => {
-                    app.stream_data(dir, flow.server_port, data, &self.http, &mut sink)
+                    app.stream_data(dir, flow.server_port, data, &http, &mut sink)
                 }
                 StreamEvent::Gap { len, .. } => app.gap(dir, len, &mut sink),
                 StreamEvent::Closed => app.close(dir, &mut sink),

@@ -16,7 +16,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{Conversation, capture_files, pcap_conversations};
+use common::{Conversation, SplitMix64 as Rng, capture_files, pcap_conversations};
 use wardwatch::app::http::HttpConfig;
 use wardwatch::app::layer::{
     AppLayer, AppProto, DATAGRAM_PROTOS, LayerSink, STREAM_PROTOS, Tagged, TxReady, udp_dns,
@@ -28,22 +28,6 @@ use wardwatch::flow::Direction;
 /// Per-flow memory a parser may hold, whatever it is fed (the largest cap
 /// of any parser: HTTP bodies and HL7 messages are bounded at 1 MiB).
 const MEMORY_CAP: usize = 2 << 20;
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
 
 #[derive(Default)]
 struct Counts {
@@ -178,7 +162,7 @@ fn mutate(rng: &mut Rng, c: &Conversation) -> Conversation {
                 for _ in 0..=rng.below(8) {
                     if !msg.is_empty() {
                         let k = rng.below(msg.len());
-                        msg[k] = rng.next() as u8;
+                        msg[k] = rng.next_u64() as u8;
                     }
                 }
             }
@@ -228,6 +212,15 @@ fn mutated_captures_never_panic_and_stay_bounded() {
     }
 }
 
+/// Directions taking turns.
+fn alternate(round: usize) -> Direction {
+    if round % 2 == 0 {
+        Direction::ToServer
+    } else {
+        Direction::ToClient
+    }
+}
+
 #[test]
 fn registered_parsers_survive_random_bytes() {
     let mut rng = Rng(0x5eed_0bad_f00d);
@@ -235,11 +228,7 @@ fn registered_parsers_survive_random_bytes() {
         let mut parser: Box<dyn StreamParser> = (p.new)();
         let mut counts = Counts::default();
         for round in 0..3000 {
-            let dir = if round % 2 == 0 {
-                Direction::ToServer
-            } else {
-                Direction::ToClient
-            };
+            let dir = alternate(round);
             let n = rng.below(2000);
             let data = rng.bytes(n);
             parser.parse(
@@ -260,11 +249,7 @@ fn registered_parsers_survive_random_bytes() {
         let mut parser = (p.new)();
         let mut counts = Counts::default();
         for round in 0..3000 {
-            let dir = if round % 2 == 0 {
-                Direction::ToServer
-            } else {
-                Direction::ToClient
-            };
+            let dir = alternate(round);
             let n = rng.below(1500);
             let data = rng.bytes(n);
             parser.datagram(

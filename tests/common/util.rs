@@ -22,6 +22,11 @@ impl SplitMix64 {
     pub fn below(&mut self, bound: usize) -> usize {
         (self.next_u64() % bound as u64) as usize
     }
+
+    /// `n` pseudo-random bytes.
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next_u64() as u8).collect()
+    }
 }
 
 /// Fisher-Yates shuffle driven by [`SplitMix64`]`(seed)`: the same seed gives the same order.

@@ -52,7 +52,7 @@ pub use tx::{HttpTx, HttpTxView};
 /// Limits of the HTTP parser. Every resource an attacker controls is
 /// bounded here; the defaults follow Suricata's libhtp defaults where one
 /// exists.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HttpConfig {
     /// Request body bytes kept per transaction (`http.request_body`).
     /// Suricata's `request-body-limit`, 100 KiB.

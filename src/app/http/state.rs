@@ -182,7 +182,7 @@ impl HttpParser {
     /// A parser for one flow.
     pub fn new(cfg: &HttpConfig) -> Self {
         Self {
-            cfg: cfg.clone(),
+            cfg: *cfg,
             txs: VecDeque::new(),
             next_id: 0,
             req_state: State::Idle,
