@@ -70,7 +70,9 @@ pub fn header(input: &[u8]) -> Result<(Class, bool, u32, usize, usize), BerError
         // High tag number form: base-128 digits, at most 4 (28 bits).
         tag = 0;
         loop {
-            let b = *input.get(pos).ok_or(BerError::Truncated { need: pos + 2 })?;
+            let b = *input
+                .get(pos)
+                .ok_or(BerError::Truncated { need: pos + 2 })?;
             pos += 1;
             tag = (tag << 7) | u32::from(b & 0x7f);
             if b & 0x80 == 0 {
@@ -81,7 +83,9 @@ pub fn header(input: &[u8]) -> Result<(Class, bool, u32, usize, usize), BerError
             }
         }
     }
-    let l = *input.get(pos).ok_or(BerError::Truncated { need: pos + 1 })?;
+    let l = *input
+        .get(pos)
+        .ok_or(BerError::Truncated { need: pos + 1 })?;
     pos += 1;
     let len = if l & 0x80 == 0 {
         usize::from(l)
@@ -96,7 +100,9 @@ pub fn header(input: &[u8]) -> Result<(Class, bool, u32, usize, usize), BerError
             .get(pos..pos + n)
             .ok_or(BerError::Truncated { need: pos + n })?;
         pos += n;
-        bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b))
+        bytes
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b))
     };
     Ok((class, constructed, tag, pos, len))
 }
@@ -249,7 +255,10 @@ mod tests {
         assert!(t.is(Class::Application, 30) && t.constructed);
         let (t, _) = read(&[0x9f, 0x81, 0x48, 0x00]).expect("ctx 200");
         assert!(t.is(Class::Context, 200));
-        assert_eq!(read(&[0x9f, 0x81, 0x81, 0x81, 0x81, 0x01, 0]), Err(BerError::Malformed));
+        assert_eq!(
+            read(&[0x9f, 0x81, 0x81, 0x81, 0x81, 0x01, 0]),
+            Err(BerError::Malformed)
+        );
     }
 
     #[test]

@@ -84,7 +84,7 @@ pub mod event;
 pub mod http;
 pub mod krb5;
 pub mod layer;
-// TMP pub mod ldap;
+pub mod ldap;
 pub mod radius;
 pub mod ssh;
 pub mod tls;

@@ -20,16 +20,17 @@ pub struct Segment {
 /// The segments of `pcap`, in capture order. Panics on anything but the
 /// format the fixtures are in.
 pub fn segments(pcap: &[u8]) -> Vec<Segment> {
-    assert_eq!(&pcap[..4], &[0xd4, 0xc3, 0xb2, 0xa1], "little-endian µs pcap");
+    assert_eq!(
+        &pcap[..4],
+        &[0xd4, 0xc3, 0xb2, 0xa1],
+        "little-endian µs pcap"
+    );
     let mut out = Vec::new();
     let mut pos = 24;
     while pos + 16 <= pcap.len() {
-        let incl = u32::from_le_bytes([
-            pcap[pos + 8],
-            pcap[pos + 9],
-            pcap[pos + 10],
-            pcap[pos + 11],
-        ]) as usize;
+        let incl =
+            u32::from_le_bytes([pcap[pos + 8], pcap[pos + 9], pcap[pos + 10], pcap[pos + 11]])
+                as usize;
         let frame = &pcap[pos + 16..pos + 16 + incl];
         pos += 16 + incl;
         assert_eq!(&frame[12..14], &[0x08, 0x00], "IPv4 over Ethernet");
@@ -95,7 +96,13 @@ impl Recorder {
     pub fn login_triples(&self) -> Vec<(String, crate::app::Outcome, String)> {
         self.logins
             .iter()
-            .map(|l| (l.account.clone().unwrap_or_default(), l.outcome, l.reason.clone()))
+            .map(|l| {
+                (
+                    l.account.clone().unwrap_or_default(),
+                    l.outcome,
+                    l.reason.clone(),
+                )
+            })
             .collect()
     }
 }

@@ -114,7 +114,11 @@ pub fn probe_tcp(_dir: Direction, _server_port: u16, data: &[u8]) -> Probe {
         Err(ber::BerError::Truncated { .. }) => return Probe::NeedMore,
         Err(_) => return Probe::No,
     };
-    let pvno_tag = if matches!(tag, 0x6a | 0x6c) { 0xa1 } else { 0xa0 };
+    let pvno_tag = if matches!(tag, 0x6a | 0x6c) {
+        0xa1
+    } else {
+        0xa0
+    };
     let want = [pvno_tag, 0x03, 0x02, 0x01, 0x05];
     let got = &seq[shlen.min(seq.len())..];
     let n = got.len().min(want.len());
@@ -251,7 +255,9 @@ fn finish(req: Option<&KrbMessage>, resp: Option<&KrbMessage>, sink: &mut dyn Pa
         );
         body.insert(
             "error_code".into(),
-            error_name(code).map_or_else(|| code.to_string(), str::to_string).into(),
+            error_name(code)
+                .map_or_else(|| code.to_string(), str::to_string)
+                .into(),
         );
     }
     // Suricata writes "<empty>" for an absent name.

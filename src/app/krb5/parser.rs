@@ -72,9 +72,8 @@ pub fn parse_message(msg: &[u8]) -> Result<KrbMessage, BerError> {
         AS_REQ | TGS_REQ => (1, 2),
         _ => (0, 1),
     };
-    let int = |n: u32| -> Result<i64, BerError> {
-        field(&seq, n).ok_or(BerError::Unexpected)?.int()
-    };
+    let int =
+        |n: u32| -> Result<i64, BerError> { field(&seq, n).ok_or(BerError::Unexpected)?.int() };
     if int(pvno_field)? != 5 || int(type_field)? != i64::from(app.tag) {
         return Err(BerError::Unexpected);
     }
@@ -113,9 +112,7 @@ pub fn parse_message(msg: &[u8]) -> Result<KrbMessage, BerError> {
             m.enc_etype = field(&seq, 6).and_then(|e| etype(&e));
         }
         _ => {
-            m.error_code = Some(
-                i32::try_from(int(6)?).map_err(|_| BerError::Unexpected)?,
-            );
+            m.error_code = Some(i32::try_from(int(6)?).map_err(|_| BerError::Unexpected)?);
             m.realm = field(&seq, 7)
                 .or_else(|| field(&seq, 9))
                 .and_then(|r| string(&r));
@@ -155,10 +152,7 @@ fn string(t: &Tlv<'_>) -> Option<String> {
 
 /// `EncryptedData ::= SEQUENCE { etype [0], kvno [1] OPTIONAL, cipher [2] }`.
 fn etype(e: &Tlv<'_>) -> Option<i32> {
-    field(e, 0)?
-        .int()
-        .ok()
-        .and_then(|v| i32::try_from(v).ok())
+    field(e, 0)?.int().ok().and_then(|v| i32::try_from(v).ok())
 }
 
 /// `SEQUENCE OF PA-DATA { padata-type [1], padata-value [2] }`.

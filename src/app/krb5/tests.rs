@@ -32,9 +32,12 @@ fn recorder() -> Recorder {
 }
 
 /// The TCP capture's connections: (client port, [(dir, payload)]).
-fn tcp_connections() -> Vec<(u16, Vec<(Direction, Vec<u8>)>)> {
-    let mut conns: Vec<(u16, Vec<(Direction, Vec<u8>)>)> = Vec::new();
+type Conn = Vec<(Direction, Vec<u8>)>;
+
+fn tcp_connections() -> Vec<(u16, Conn)> {
+    let mut conns: Vec<(u16, Conn)> = Vec::new();
     for s in segments(TCP).into_iter().filter(|s| !s.payload.is_empty()) {
+        assert!(!s.udp);
         let dir = dir_of(s.dst_port);
         let port = if dir == Direction::ToServer {
             s.src_port
@@ -58,6 +61,7 @@ fn kinit_over_udp() {
     let mut r = recorder();
     let mut p = Krb5UdpParser::new();
     for s in segments(UDP) {
+        assert!(s.udp);
         assert!(probe_udp(s.src_port, s.dst_port, &s.payload));
         p.datagram(dir_of(s.dst_port), &s.payload, &mut r);
     }
@@ -65,7 +69,11 @@ fn kinit_over_udp() {
         triples(&r),
         vec![
             ("alice".into(), Outcome::Success, "KRB_AS_REP".into()),
-            ("alice".into(), Outcome::Failure, "KDC_ERR_PREAUTH_FAILED".into()),
+            (
+                "alice".into(),
+                Outcome::Failure,
+                "KDC_ERR_PREAUTH_FAILED".into()
+            ),
             (
                 "nobody".into(),
                 Outcome::Failure,
@@ -78,7 +86,11 @@ fn kinit_over_udp() {
             ),
         ]
     );
-    assert!(r.logins.iter().all(|l| l.domain.as_deref() == Some("EXAMPLE.ORG")));
+    assert!(
+        r.logins
+            .iter()
+            .all(|l| l.domain.as_deref() == Some("EXAMPLE.ORG"))
+    );
     assert_eq!(p.memory(), 0);
     assert_eq!(r.txs.len(), 18);
     // Nine exchanges, nine records; TGS ones included, no login for them.
@@ -127,7 +139,11 @@ fn kinit_over_tcp_split_at_every_byte() {
         triples(&whole),
         vec![
             ("alice".into(), Outcome::Success, "KRB_AS_REP".into()),
-            ("alice".into(), Outcome::Failure, "KDC_ERR_PREAUTH_FAILED".into()),
+            (
+                "alice".into(),
+                Outcome::Failure,
+                "KDC_ERR_PREAUTH_FAILED".into()
+            ),
         ]
     );
     assert_eq!(whole.records.len(), 5);
@@ -204,7 +220,10 @@ fn error_outcomes() {
     assert_eq!(error_outcome(52), None);
     assert_eq!(
         error_outcome(37),
-        Some((Outcome::Failure, "KRB_AP_ERR_SKEW (clock skew too great)".into()))
+        Some((
+            Outcome::Failure,
+            "KRB_AP_ERR_SKEW (clock skew too great)".into()
+        ))
     );
     assert_eq!(
         error_outcome(200),
@@ -226,12 +245,20 @@ fn probes_are_strict() {
     let tcp = &tcp_connections()[0].1[0].1;
     // 4 (length) + 3 (0x6a 0x81 len) + 3 (0x30 0x81 len) + 5 (pvno).
     for n in 0..15 {
-        assert_eq!(probe_tcp(Direction::ToServer, 88, &tcp[..n]), Probe::NeedMore, "{n}");
+        assert_eq!(
+            probe_tcp(Direction::ToServer, 88, &tcp[..n]),
+            Probe::NeedMore,
+            "{n}"
+        );
     }
     assert_eq!(probe_tcp(Direction::ToServer, 88, &tcp[..15]), Probe::Yes);
     let mut bad = tcp.clone();
     bad[3] ^= 1;
-    assert_eq!(probe_tcp(Direction::ToServer, 88, &bad), Probe::No, "length");
+    assert_eq!(
+        probe_tcp(Direction::ToServer, 88, &bad),
+        Probe::No,
+        "length"
+    );
     for other in [
         &b"GET / HTTP/1.1\r\n"[..],
         b"\x00\x00\x00\x85\xffSMBr",

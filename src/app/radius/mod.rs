@@ -48,8 +48,7 @@ const MAX_TEXT: usize = 253;
 /// Protocol detection: a RADIUS port on either side and a packet that
 /// checks ([`RadiusPacket::parse`]).
 pub fn probe(src_port: u16, dst_port: u16, payload: &[u8]) -> bool {
-    (PORTS.contains(&src_port) || PORTS.contains(&dst_port))
-        && RadiusPacket::parse(payload).is_ok()
+    (PORTS.contains(&src_port) || PORTS.contains(&dst_port)) && RadiusPacket::parse(payload).is_ok()
 }
 
 /// A request waiting for its answer.

@@ -75,9 +75,7 @@ impl<'a> RadiusPacket<'a> {
     /// that the datagram holds (bytes beyond it are padding, RFC 2865 §3),
     /// and attributes that tile the rest exactly.
     pub fn parse(datagram: &'a [u8]) -> Result<Self, RadiusError> {
-        let h = datagram
-            .get(..HEADER_LEN)
-            .ok_or(RadiusError::Truncated)?;
+        let h = datagram.get(..HEADER_LEN).ok_or(RadiusError::Truncated)?;
         let code = h[0];
         if !matches!(code, 1..=5 | 11..=13) {
             return Err(RadiusError::BadCode(code));

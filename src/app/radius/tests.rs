@@ -74,8 +74,8 @@ fn radtest_capture() {
     assert_eq!(rec[4]["calling_station_id"], "02-00-00-00-00-01");
     assert_eq!(rec[4]["nas_ip_address"], "10.1.2.3");
     // Never the password, in any form.
-    let all = serde_json::to_string(&r.records.iter().map(|(_, v)| v).collect::<Vec<_>>())
-        .expect("json");
+    let all =
+        serde_json::to_string(&r.records.iter().map(|(_, v)| v).collect::<Vec<_>>()).expect("json");
     assert!(!all.contains("password"), "{all}");
 }
 
@@ -114,7 +114,10 @@ fn unanswered_requests_are_bounded_and_reported_unknown() {
     again[4] ^= 0xff;
     p.datagram(Direction::ToServer, req, &mut r);
     p.datagram(Direction::ToServer, &again, &mut r);
-    assert_eq!(r.login_triples(), vec![("bob".into(), Outcome::Unknown, "no answer".into())]);
+    assert_eq!(
+        r.login_triples(),
+        vec![("bob".into(), Outcome::Unknown, "no answer".into())]
+    );
     for id in 0..=255u8 {
         let mut q = req.clone();
         q[1] = id;
@@ -156,7 +159,10 @@ fn probe_is_strict() {
     assert!(!probe(40000, 1812, &bad), "length beyond the datagram");
     let mut padded = req.clone();
     padded.extend_from_slice(&[0, 0, 0]);
-    assert!(probe(40000, 1812, &padded), "padding after length is allowed");
+    assert!(
+        probe(40000, 1812, &padded),
+        "padding after length is allowed"
+    );
     let mut bad = req.clone();
     bad[21] = 1;
     assert!(!probe(40000, 1812, &bad), "attribute length below 2");
