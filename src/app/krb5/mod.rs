@@ -221,6 +221,9 @@ pub fn error_outcome(code: i32) -> Option<(Outcome, String)> {
         18 => " (client revoked: account disabled or locked out)",
         23 => " (password expired)",
         37 => " (clock skew too great)",
+        // Heimdal and older MIT KDCs answer a wrong password (a
+        // PA-ENC-TIMESTAMP that does not decrypt) with this.
+        31 => " (wrong password)",
         12 => " (policy rejects the client)",
         _ => "",
     };

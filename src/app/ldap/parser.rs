@@ -242,9 +242,12 @@ fn ldap_result(op: &Tlv<'_>) -> Result<LdapResult, BerError> {
     })
 }
 
-/// A protocol string as text (lossy), at most [`MAX_TEXT`] bytes.
+/// A protocol string as text (lossy), at most [`MAX_TEXT`] bytes. Active
+/// Directory ends its diagnostic messages with a NUL; it is dropped.
 fn text(v: &[u8]) -> String {
-    String::from_utf8_lossy(&v[..v.len().min(MAX_TEXT)]).into_owned()
+    let v = &v[..v.len().min(MAX_TEXT)];
+    let end = v.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+    String::from_utf8_lossy(&v[..end]).into_owned()
 }
 
 /// The domain and user of an NTLM AUTHENTICATE message (MS-NLMP §2.2.1.3)
