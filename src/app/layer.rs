@@ -145,10 +145,32 @@ pub struct DatagramProto {
 }
 
 /// TCP protocols beyond HTTP, TLS, SSH and DNS, probed in this order.
-pub static STREAM_PROTOS: &[StreamProto] = &[];
+pub static STREAM_PROTOS: &[StreamProto] = &[
+    StreamProto {
+        proto: AppProto::Ldap,
+        probe: crate::app::ldap::probe,
+        new: || Box::new(crate::app::ldap::LdapParser::new()),
+    },
+    StreamProto {
+        proto: AppProto::Krb5,
+        probe: crate::app::krb5::probe_tcp,
+        new: || Box::new(crate::app::krb5::Krb5TcpParser::new()),
+    },
+];
 
 /// UDP protocols beyond DNS, probed in this order.
-pub static DATAGRAM_PROTOS: &[DatagramProto] = &[];
+pub static DATAGRAM_PROTOS: &[DatagramProto] = &[
+    DatagramProto {
+        proto: AppProto::Radius,
+        probe: crate::app::radius::probe,
+        new: || Box::new(crate::app::radius::RadiusParser::new()),
+    },
+    DatagramProto {
+        proto: AppProto::Krb5,
+        probe: crate::app::krb5::probe_udp,
+        new: || Box::new(crate::app::krb5::Krb5UdpParser::new()),
+    },
+];
 
 /// Where the application layer delivers what its parsers found.
 pub trait LayerSink {

@@ -85,11 +85,18 @@ pub trait DatagramParser: Send {
     fn memory(&self) -> usize;
 }
 
+pub mod ber;
 pub mod dns;
 pub mod event;
 pub mod http;
+pub mod krb5;
 pub mod layer;
+pub mod ldap;
+pub mod radius;
 pub mod ssh;
 pub mod tls;
+
+#[cfg(test)]
+mod testkit;
 
 pub use event::{LoginAttempt, Outcome};

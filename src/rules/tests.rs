@@ -121,13 +121,16 @@ fn header_protocols() {
         ("dns", RuleProto::App("dns".into())),
         ("tls", RuleProto::App("tls".into())),
         ("ssh", RuleProto::App("ssh".into())),
+        ("krb5", RuleProto::App("krb5".into())),
+        ("ldap", RuleProto::App("ldap".into())),
+        ("radius", RuleProto::App("radius".into())),
     ] {
         let r = parse(&format!("alert {p} any any -> any any (sid:1;)")).unwrap();
         assert_eq!(r.proto, want, "{p}");
     }
     for p in [
-        "smb", "ftp", "krb5", "dcerpc", "smtp", "dnp3", "modbus", "nfs", "sip", "mqtt", "quic",
-        "ike", "rdp", "ldap", "http2",
+        "smb", "ftp", "dcerpc", "smtp", "dnp3", "modbus", "nfs", "sip", "mqtt", "quic", "ike",
+        "rdp", "http2",
     ] {
         let e = parse(&format!("alert {p} any any -> any any (sid:1;)")).unwrap_err();
         assert_eq!(e.kind, ProblemKind::Unsupported, "{p}");
