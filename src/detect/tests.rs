@@ -741,9 +741,66 @@ fn byte_jump_forms() {
     assert!(zero(-8));
     assert!(zero(-100));
     assert!(!zero(-1));
-    // Jumping to or past the end fails.
+    // Jumping past the end fails; exactly to the end is allowed (Suricata
+    // 7.0.3+, redmine 4623), and a relative content after it finds nothing.
     assert!(!matches(vec![Match::ByteJump(bj(1, 0))], b"\x03ab"));
     assert!(!matches(vec![Match::ByteJump(bj(1, 0))], b"\xffab"));
+    assert!(matches(vec![Match::ByteJump(bj(1, 0))], b"\x02ab"));
+    assert!(!then_x(bj(1, 0), b"\x02ab"));
+}
+
+#[test]
+fn byte_jump_zero_bytes_from_the_buffer_end() {
+    // suricata-verify bug-4623: the content ends the buffer, so the relative
+    // base is the end; a 0-byte jump with a negative post_offset still
+    // moves back into the buffer.
+    let rule = |post: i64, re: &str| {
+        vec![
+            c(b"\x01\xe8\xed\x0f\x54").into(),
+            Match::ByteJump(ByteJump {
+                relative: true,
+                post_offset: Some(post),
+                ..bj(0, 0)
+            }),
+            pcre(re).relative().into(),
+        ]
+    };
+    let payload = b"..\xe0\x3a\x01\xe8\xed\x0f\x54";
+    assert!(matches(rule(-7, "^\\xe0\\x3a"), payload));
+    assert!(!matches(rule(-6, "^\\xe0\\x3a"), payload));
+    // A 0-byte jump by 0 from the end lands on the end: allowed, and an
+    // anchored empty pcre matches there.
+    assert!(matches(rule(0, "^"), payload));
+    // A relative offset past the end is fine for 0 bytes if the jump
+    // comes back in; past the end after the jump is no match.
+    let far = |off: i64, post: i64| {
+        matches(
+            vec![
+                c(b"\x54").into(),
+                Match::ByteJump(ByteJump {
+                    relative: true,
+                    post_offset: Some(post),
+                    ..bj(0, off)
+                }),
+                pcre("^\\x0f").relative().into(),
+            ],
+            payload,
+        )
+    };
+    assert!(far(3, -5));
+    assert!(!far(3, -2));
+    // Reading 1 byte at the end is still no match.
+    assert!(!matches(
+        vec![
+            c(b"\x54").into(),
+            Match::ByteJump(ByteJump {
+                relative: true,
+                post_offset: Some(-3),
+                ..bj(1, 0)
+            }),
+        ],
+        payload
+    ));
 }
 
 #[test]

@@ -470,15 +470,73 @@ fn body_encodings() {
     let mut uc = b"HTTP/1.0 200 OK\r\nContent-Encoding: gzip\r\n\r\n".to_vec();
     uc.extend_from_slice(&gz);
     assert_eq!(body_of(&uc), text);
-    // Request bodies are dechunked, not decompressed (as Suricata).
+    // Request bodies are dechunked and decompressed too: Suricata turns on
+    // libhtp's request decompression (suricata-verify
+    // http-post-data-decompression).
     let mut req =
         b"POST / HTTP/1.1\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
     req.extend_from_slice(format!("{:x}\r\n", gz.len()).as_bytes());
     req.extend_from_slice(&gz);
     req.extend_from_slice(b"\r\n0\r\nX-T: 1\r\n\r\n");
     let seen = run(&req, b"");
-    assert_eq!(seen.requests[0].request_body, gz);
+    assert_eq!(seen.requests[0].request_body, text);
+    assert_eq!(seen.requests[0].request_body_len, gz.len() as u64);
     assert_eq!(seen.requests[0].request_header("x-t"), Some(&b"1"[..]));
+    let post = |ce: &str, body: &[u8]| {
+        let mut r = format!(
+            "POST /f HTTP/1.1\r\nContent-Encoding: {ce}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        r.extend_from_slice(body);
+        r
+    };
+    assert_eq!(
+        run(&post("deflate", &raw), b"").requests[0].request_body,
+        text
+    );
+    assert_eq!(
+        run(&post("deflate", &zl), b"").requests[0].request_body,
+        text
+    );
+    // Split anywhere, the same body.
+    let whole = post("gzip", &gz);
+    for cut in [20, 60, 70, whole.len() - 3] {
+        let seen = run_split(&whole, b"", cut, 0);
+        assert_eq!(seen.requests[0].request_body, text, "cut {cut}");
+    }
+    // A gzip label on plain text: the text, as browsers and libhtp pass it.
+    assert_eq!(
+        run(&post("gzip", b"name=value"), b"").requests[0].request_body,
+        b"name=value"
+    );
+    // No Content-Encoding: the bytes as sent.
+    let mut plain = format!("POST / HTTP/1.1\r\nContent-Length: {}\r\n\r\n", gz.len()).into_bytes();
+    plain.extend_from_slice(&gz);
+    assert_eq!(run(&plain, b"").requests[0].request_body, gz);
+}
+
+#[test]
+fn request_decompression_is_bounded() {
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+    let mut e = GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(&vec![b'A'; 8 << 20]).expect("compress");
+    let bomb = e.finish().expect("compress");
+    let mut req = format!(
+        "POST / HTTP/1.1\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+        bomb.len()
+    )
+    .into_bytes();
+    req.extend_from_slice(&bomb);
+    req.extend_from_slice(b"GET /next HTTP/1.1\r\n\r\n");
+    let seen = run(&req, b"");
+    let limit = HttpConfig::default().request_body_limit;
+    assert_eq!(seen.requests[0].request_body.len(), limit);
+    assert!(seen.requests[0].request_body_truncated);
+    // The parser stays in step: the next request is seen.
+    assert_eq!(seen.requests.len(), 2);
+    assert_eq!(seen.requests[1].uri_raw, b"/next");
 }
 
 #[test]

@@ -18,7 +18,7 @@
 //! | `http.cookie` | value of `Cookie` (request) / `Set-Cookie` (response) |
 //! | `http.user_agent`, `http.referer`, `http.accept`, `http.connection`, `http.server`, `http.location`, `http.content_type`, `http.content_len` | that header's value |
 //! | `http.stat_code`, `http.stat_msg` | status code and reason phrase tokens as sent |
-//! | `http.request_body` | request body, dechunked, up to the limit (not decompressed, as Suricata) |
+//! | `http.request_body` | request body, dechunked and decompressed (Suricata enables libhtp's request decompression), up to the limit |
 //! | `http.response_body` / `file_data` | response body, dechunked and decompressed, up to the limit |
 //!
 //! A buffer that is absent (no such header, no body) is not visited at all.
@@ -59,7 +59,8 @@ pub struct HttpTx {
     pub host: Option<Vec<u8>>,
     /// Host as sent (`http.host.raw`).
     pub host_raw: Option<Vec<u8>>,
-    /// Request body, dechunked, at most `request_body_limit` bytes.
+    /// Request body, dechunked and decompressed (gzip/deflate
+    /// `Content-Encoding`), at most `request_body_limit` bytes.
     pub request_body: Vec<u8>,
     /// Request body bytes seen on the wire (dechunked), limit or not.
     pub request_body_len: u64,
