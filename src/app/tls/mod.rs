@@ -22,6 +22,8 @@ pub use fingerprint::{Ja4Input, is_grease, ja3_string, ja3s_string, ja4, version
 pub use parser::{
     ClientHello, ServerCertificate, ServerHello, TlsError, content_type, extension, handshake_type,
 };
+/// SHA-256, shared with detection's `to_sha256` transform.
+pub(crate) use sha256::sha256;
 pub use state::{MAX_HANDSHAKE, MAX_RECORD, TlsAnomaly, TlsDirStats, TlsEvent, TlsParser};
 pub use x509::{CertificateFields, X509Error, format_serial, oid_to_dotted, parse_certificate};
 
