@@ -223,6 +223,17 @@ pub enum BufferId {
     SmbShare,
     /// `smb.named_pipe` / `smb_named_pipe`: a named pipe opened.
     SmbNamedPipe,
+    /// `http.header_names`: `\r\n`, then each header name and `\r\n`, then
+    /// `\r\n` (request or response, by direction).
+    HttpHeaderNames,
+    /// `tls.certs`: each certificate of the server's Certificate message,
+    /// DER (a multi-value buffer).
+    TlsCerts,
+    /// `http.request_header`: each request header as `Name: value` (a
+    /// multi-value buffer).
+    HttpRequestHeader,
+    /// `http.response_header`: each response header as `Name: value`.
+    HttpResponseHeader,
 }
 
 impl BufferId {
@@ -250,6 +261,9 @@ impl BufferId {
             DicomCallingAe | DicomCalledAe | DicomCommand | Hl7Msh | Hl7MessageType
             | Hl7SendingApp | Krb5Cname | Krb5Sname | SmbNamedPipe => None,
             SmbShare => Some(true),
+            HttpHeaderNames => None,
+            HttpRequestHeader => Some(true),
+            TlsCerts | HttpResponseHeader => Some(false),
         }
     }
 }

@@ -704,6 +704,32 @@ fn ssh_version_keywords_with_a_value() {
     assert_eq!(kw, "ssh.protoversion");
 }
 
+#[test]
+fn header_names_certs_and_header_lines_are_buffers() {
+    let r = rule_on(
+        "http",
+        r#"http.header_names; content:"|0d 0a|Host|0d 0a|"; http.request_header; content:"Host: a";"#,
+    );
+    assert_eq!(list(&r, BufferId::HttpHeaderNames).len(), 1);
+    assert_eq!(list(&r, BufferId::HttpRequestHeader).len(), 1);
+    let r = rule_on("http", r#"http_header_names; content:"X";"#);
+    assert_eq!(list(&r, BufferId::HttpHeaderNames).len(), 1);
+    let r = rule_on("http", r#"http.response_header; content:"Server: x";"#);
+    assert_eq!(list(&r, BufferId::HttpResponseHeader).len(), 1);
+    let r = rule_on("tls", r#"tls.certs; content:"|06 03 55 04 03|";"#);
+    assert_eq!(list(&r, BufferId::TlsCerts).len(), 1);
+    assert_eq!(
+        problem(r#"tls.certs; content:"a"; http.uri; content:"b";"#).message,
+        "http.uri (http) and tls.certs (tls) need different application protocols"
+    );
+    assert_eq!(
+        parse(r#"alert dns any any -> any any (tls.certs; content:"a"; sid:1;)"#)
+            .unwrap_err()
+            .message,
+        "tls.certs is a tls keyword but the rule's protocol is dns"
+    );
+}
+
 // --- transforms --------------------------------------------------------------------------
 
 fn transformed<'r>(r: &'r Rule, b: BufferId, t: &[Transform]) -> &'r [Match] {
@@ -1637,12 +1663,12 @@ fn unknown_and_unsupported_keywords_are_skipped() {
         (kw.as_str(), msg.as_str()),
         ("tag", "keyword \"tag\" is not supported yet")
     );
-    let (kw, msg) = skipped("http.header_names; content:\"a\";");
+    let (kw, msg) = skipped("http.accept_enc; content:\"a\";");
     assert_eq!(
         (kw.as_str(), msg.as_str()),
         (
-            "http.header_names",
-            "keyword \"http.header_names\" is not supported yet"
+            "http.accept_enc",
+            "keyword \"http.accept_enc\" is not supported yet"
         )
     );
     let (kw, msg) = skipped("cotnent:\"a\";");
@@ -1652,7 +1678,6 @@ fn unknown_and_unsupported_keywords_are_skipped() {
     );
     for kw in [
         "xbits:set,a,track ip_src",
-        "tls.certs",
         "base64_decode",
         "tls.store",
         "replace:\"x\"",

@@ -1431,3 +1431,40 @@ mod evader_pcaps {
         );
     }
 }
+
+#[test]
+fn header_names_and_header_lines() {
+    let seen = run(
+        b"GET / HTTP/1.1\r\nHost: a.b\r\nUser-Agent: x y\r\nCookie: c=1\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nServer: s\r\nContent-Length: 0\r\n\r\n",
+    );
+    let tx = &seen.responses[0];
+    // Suricata's format: "\r\n", each name and "\r\n", then "\r\n";
+    // names as sent, cookies included.
+    assert_eq!(
+        one(tx, Direction::ToServer, BufferId::HttpHeaderNames),
+        b"\r\nHost\r\nUser-Agent\r\nCookie\r\n\r\n"
+    );
+    assert_eq!(
+        one(tx, Direction::ToClient, BufferId::HttpHeaderNames),
+        b"\r\nServer\r\nContent-Length\r\n\r\n"
+    );
+    assert_eq!(
+        buf(tx, Direction::ToServer, BufferId::HttpRequestHeader),
+        [&b"Host: a.b"[..], b"User-Agent: x y", b"Cookie: c=1"]
+    );
+    assert_eq!(
+        buf(tx, Direction::ToClient, BufferId::HttpResponseHeader),
+        [&b"Server: s"[..], b"Content-Length: 0"]
+    );
+    // Request lines are there in both directions (the response's rules
+    // see the request too), response lines only with the response.
+    assert_eq!(
+        buf(tx, Direction::ToClient, BufferId::HttpRequestHeader).len(),
+        3
+    );
+    let req_only = &run(b"GET / HTTP/1.1\r\n\r\n", b"").requests[0];
+    assert!(buf(req_only, Direction::ToServer, BufferId::HttpHeaderNames).is_empty());
+    assert!(buf(req_only, Direction::ToServer, BufferId::HttpRequestHeader).is_empty());
+    assert!(buf(req_only, Direction::ToServer, BufferId::HttpResponseHeader).is_empty());
+}

@@ -130,12 +130,14 @@ impl TxBuffers for ServerHello {
 }
 
 impl TxBuffers for ServerCertificate {
-    /// `tls.cert_subject`, `tls.cert_issuer`, `tls.cert_serial`.
+    /// `tls.cert_subject`, `tls.cert_issuer`, `tls.cert_serial`, and
+    /// `tls.certs` (each certificate of the chain, DER).
     fn visit(&self, id: BufferId, f: &mut dyn FnMut(&[u8])) {
         match id {
             BufferId::TlsCertSubject => f(&self.subject),
             BufferId::TlsCertIssuer => f(&self.issuer),
             BufferId::TlsCertSerial => f(self.serial.as_bytes()),
+            BufferId::TlsCerts => self.certs.iter().for_each(|c| f(c)),
             _ => {}
         }
     }
