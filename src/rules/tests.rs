@@ -1860,14 +1860,26 @@ fn check_summary_render() {
     let s = check_files(std::slice::from_ref(&f));
     assert!(s.has_failures());
     let name = f.display();
+    // Each problem: `file:line: message`, then the rule and a caret line
+    // under the option (or header field) concerned.
     let expected = format!(
         "{name}:2: nocase is given twice for the same content\n\
+         \x20   alert tcp any any -> any any (content:\"a\"; nocase; nocase; sid:2;)\n\
+         \x20                                                      ^^^^^^\n\
          \n\
          Skipped (valid Suricata rules wardwatch cannot evaluate yet):\n\
          {name}:3: app-layer protocol smb is not supported yet\n\
+         \x20   alert smb any any -> any any (sid:3;)\n\
+         \x20         ^^^\n\
          {name}:4: app-layer protocol ftp is not supported yet\n\
+         \x20   alert ftp any any -> any any (sid:4;)\n\
+         \x20         ^^^\n\
          {name}:5: keyword \"tag\" is not supported yet\n\
+         \x20   alert tcp any any -> any any (tag:session,1,packets; sid:5;)\n\
+         \x20                                 ^^^^^^^^^^^^^^^^^^^^^\n\
          {name}:6: app-layer protocol smb is not supported yet\n\
+         \x20   alert smb any any -> any any (sid:6;)\n\
+         \x20         ^^^\n\
          \n\
          Skipped rules by keyword:\n\
          \x20 keyword        rules\n\
@@ -1889,6 +1901,59 @@ fn check_summary_render() {
         s.render(),
         "\n1 rules: 1 loaded, 0 failed, 0 skipped (0 disabled in comments) in 1 files\n"
     );
+}
+
+#[test]
+fn caret_lines_point_at_the_option_and_window_long_rules() {
+    use super::files::caret_lines;
+    let r = r#"alert tcp any any -> any any (content:"a"; nocase; nocase; sid:2;)"#;
+    let p = problem_in(r);
+    assert_eq!(&r[p.span.clone().unwrap()], "nocase");
+    assert_eq!(
+        caret_lines(r, p.span.unwrap()).unwrap(),
+        format!("    {r}\n{}^^^^^^", " ".repeat(4 + 51))
+    );
+    // A problem found at the end points at its keyword's option.
+    let r = r#"alert tcp any any -> any any (http.uri; sid:2;)"#;
+    assert_eq!(&r[problem_in(r).span.unwrap()], "http.uri");
+    let r = r#"alert tcp any any -> any any (content:"a"; sid:1; sid:2;)"#;
+    assert_eq!(&r[problem_in(r).span.unwrap()], "sid:2");
+    let r = r#"alert tcp any any -> 10.0.0.300 any (sid:2;)"#;
+    assert_eq!(&r[problem_in(r).span.unwrap()], "10.0.0.300");
+    let r = r#"alert tcp any any -> any any (content:"a"; pcre:"/(?=x)/"; sid:2;)"#;
+    assert_eq!(&r[problem_in(r).span.unwrap()], r#"pcre:"/(?=x)/""#);
+    // A long rule: a window of 100 characters around the span, cut with
+    // "...", the caret still under the option.
+    let long = format!(
+        r#"alert tcp any any -> any any (msg:"{}"; content:"abc"; depth:2; reference:url,{}; sid:3;)"#,
+        "m".repeat(300),
+        "r".repeat(300)
+    );
+    let p = problem_in(&long);
+    let out = caret_lines(&long, p.span.unwrap()).unwrap();
+    let (text, caret) = out.split_once('\n').unwrap();
+    assert!(
+        text.starts_with("    ...") && text.ends_with("..."),
+        "{text}"
+    );
+    assert_eq!(text.chars().count(), 4 + 3 + 100 + 3);
+    let col = caret.find('^').unwrap();
+    assert_eq!(&text[col..col + 7], "depth:2");
+    assert_eq!(caret.trim(), "^^^^^^^");
+    // Multi-byte text before the span, a tab, a span at the very end, and
+    // bad spans.
+    let t = "é\tabc";
+    assert_eq!(caret_lines(t, 3..6).unwrap(), "    é abc\n      ^^^");
+    assert_eq!(caret_lines(t, 6..6).unwrap(), "    é abc\n         ^");
+    assert!(caret_lines(t, 1..2).is_none());
+    assert!(caret_lines(t, 4..9).is_none());
+}
+
+fn problem_in(text: &str) -> RuleProblem {
+    match parse(text) {
+        Ok(r) => panic!("{text}: parsed {r:?}"),
+        Err(e) => e,
+    }
 }
 
 /// Mangled rules (characters replaced, inserted, cut) never panic the
