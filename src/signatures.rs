@@ -30,9 +30,11 @@ pub struct LoadedRules {
     pub failed: usize,
     /// Valid rules wardwatch cannot evaluate (each in `skipped_messages`).
     pub skipped: usize,
-    /// `file:line: message` of every failed rule (and threshold line).
+    /// `file:line: message` of every failed rule (and threshold line); a
+    /// rule's message goes on with the rule text and a caret line under the
+    /// offending option (`rules::Problem::render`).
     pub failed_messages: Vec<String>,
-    /// `file:line: message` of every skipped rule.
+    /// `file:line: message` of every skipped rule, with the caret lines.
     pub skipped_messages: Vec<String>,
     /// Skipped rules by keyword, most frequent first.
     pub skipped_by_keyword: Vec<(String, usize)>,
@@ -158,7 +160,7 @@ pub fn load(config: &Config) -> Result<LoadedRules, RulesError> {
         }
         crate::rules::load_rules(&files, &vars, &classes)
     };
-    let mut failed_messages: Vec<String> = report.failed.iter().map(|p| p.to_string()).collect();
+    let mut failed_messages: Vec<String> = report.failed.iter().map(|p| p.render()).collect();
     let thresholds = match &config.threshold_file {
         Some(p) => {
             let tc = ThresholdConfig::load(p, &vars).map_err(|e| RulesError(e.to_string()))?;
@@ -167,7 +169,7 @@ pub fn load(config: &Config) -> Result<LoadedRules, RulesError> {
         }
         None => None,
     };
-    let skipped_messages: Vec<String> = report.skipped.iter().map(|p| p.to_string()).collect();
+    let skipped_messages: Vec<String> = report.skipped.iter().map(|p| p.render()).collect();
     let skipped_by_keyword = report.skipped_by_keyword();
     let mut failed = report.failed.len();
     let files = if config.rule_files.is_empty() {

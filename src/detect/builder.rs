@@ -18,6 +18,7 @@ use std::net::IpAddr;
 use crate::rules::ir::{
     Action, AddrSet, BufferId, Content, DetectionFilter, FastPattern, FlowMatch, Flowbits, Flowint,
     HeaderCheck, IpNet, Match, MatchList, Num, Pcre, PortSet, Rule, RuleProto, Threshold,
+    Transform,
 };
 
 /// A [`Rule`] under construction; [`RuleBuilder::new`] starts from
@@ -140,12 +141,30 @@ impl RuleBuilder {
 
     /// Appends a detection option to the list of `buffer` (created at the
     /// end of the lists if the rule has none for it yet).
-    pub fn on(mut self, buffer: BufferId, m: impl Into<Match>) -> Self {
+    pub fn on(self, buffer: BufferId, m: impl Into<Match>) -> Self {
+        self.on_transformed(buffer, &[], m)
+    }
+
+    /// Appends a detection option to the list of `buffer` with
+    /// `transforms` applied (`http.uri; to_lowercase; content:..`); a list
+    /// with other transforms is another list.
+    pub fn on_transformed(
+        mut self,
+        buffer: BufferId,
+        transforms: &[Transform],
+        m: impl Into<Match>,
+    ) -> Self {
         let m = m.into();
-        match self.rule.lists.iter_mut().find(|l| l.buffer == buffer) {
+        match self
+            .rule
+            .lists
+            .iter_mut()
+            .find(|l| l.buffer == buffer && l.transforms == transforms)
+        {
             Some(l) => l.items.push(m),
             None => self.rule.lists.push(MatchList {
                 buffer,
+                transforms: transforms.to_vec(),
                 items: vec![m],
             }),
         }

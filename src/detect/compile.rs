@@ -15,7 +15,7 @@ use regex::bytes::{Regex, RegexBuilder};
 
 use crate::rules::ir::{
     Action, BufferId, Endian, FastPattern, FlowMatch, Flowbits, Flowint, FlowintCmp, HeaderCheck,
-    Match, MatchList, Num, PortSet, Rule, RuleProto, Target,
+    Match, MatchList, Num, PortSet, Rule, RuleProto, Target, Transform,
 };
 
 use super::inspect::{
@@ -24,6 +24,7 @@ use super::inspect::{
 };
 use super::prefilter::{DFA_BUDGET, FastPattern as Fp, Prefilter};
 use super::threshold::{RuleRate, Suppression, ThresholdEntry, ThresholdTable, entry_applies};
+use super::transform::Chain;
 
 /// Longest `content` accepted. Longer patterns are refused (they would also
 /// make every stream window keep as much).
@@ -163,6 +164,9 @@ pub(crate) enum IntOp {
 #[derive(Debug)]
 pub(crate) struct CompiledList {
     pub buffer: BufferId,
+    /// Transform chain applied to the buffer first: an index into
+    /// [`RuleSet::chains`], 0 for none.
+    pub xform: u32,
     pub ops: Vec<Op>,
 }
 
@@ -204,8 +208,8 @@ pub(crate) struct CompiledRule {
     pub noalert: bool,
     pub rate: RuleRate,
     pub engines: Engines,
-    /// Fast pattern: buffer, bytes, nocase.
-    fast: Option<(BufferId, Vec<u8>, bool)>,
+    /// Fast pattern: buffer, transform chain, bytes, nocase.
+    fast: Option<(BufferId, u32, Vec<u8>, bool)>,
     /// Stream lookback its `Payload` lists need.
     stream_need: usize,
     sort_key: (u8, u8, u8, u8, u32),
@@ -249,11 +253,11 @@ impl CompiledRule {
     }
 }
 
-/// One rule group: per buffer a prefilter, plus the rules that are evaluated
-/// on every buffer.
+/// One rule group: per buffer (and transform chain) a prefilter, plus the
+/// rules that are evaluated on every buffer.
 #[derive(Debug, Default)]
 pub(crate) struct Group {
-    pub prefilters: Vec<(BufferId, Prefilter)>,
+    pub prefilters: Vec<(BufferId, u32, Prefilter)>,
     pub always: Vec<u32>,
     /// Content-less rules with a selective address list, found by address.
     pub by_addr: AddrIndex,
@@ -261,7 +265,7 @@ pub(crate) struct Group {
 
 #[derive(Default)]
 struct GroupBuilder {
-    fast: Vec<(BufferId, Fp)>,
+    fast: Vec<((BufferId, u32), Fp)>,
     always: Vec<u32>,
     by_addr: AddrIndex,
 }
@@ -269,8 +273,8 @@ struct GroupBuilder {
 impl GroupBuilder {
     fn add(&mut self, rule: &CompiledRule, eval_idx: u32) {
         match &rule.fast {
-            Some((buf, bytes, nocase)) => self.fast.push((
-                *buf,
+            Some((buf, xf, bytes, nocase)) => self.fast.push((
+                (*buf, *xf),
                 Fp {
                     rule: eval_idx,
                     bytes: bytes.clone(),
@@ -290,7 +294,7 @@ impl GroupBuilder {
     }
 
     fn build(mut self, pattern_count: &mut usize, dfa_budget: &mut usize) -> Group {
-        let mut by_buf: Vec<(BufferId, Vec<Fp>)> = Vec::new();
+        let mut by_buf: Vec<((BufferId, u32), Vec<Fp>)> = Vec::new();
         self.fast.sort_by_key(|(b, _)| *b);
         for (b, fp) in self.fast {
             match by_buf.last_mut() {
@@ -303,7 +307,7 @@ impl GroupBuilder {
             match Prefilter::build(&fps, *pattern_count as u32, dfa_budget) {
                 Ok(pf) => {
                     *pattern_count += pf.patterns();
-                    prefilters.push((buf, pf));
+                    prefilters.push((buf.0, buf.1, pf));
                 }
                 Err(e) => {
                     // Never lose a rule: without an automaton, evaluate them
@@ -338,6 +342,8 @@ pub struct RuleSet {
     pub(crate) tx: [Group; 2],
     flowbits: HashMap<String, u32>,
     flowints: HashMap<String, u32>,
+    /// Transform chains of the lists; `chains[0]` is the empty one.
+    pub(crate) chains: Vec<Chain>,
     pub(crate) patterns: usize,
     pub(crate) lookback: usize,
     pub(crate) limits: DetectLimits,
@@ -362,7 +368,10 @@ impl RuleSet {
         limits: DetectLimits,
     ) -> (RuleSet, Vec<CompileProblem>) {
         let mut problems = Vec::new();
-        let mut cx = Cx::default();
+        let mut cx = Cx {
+            chains: vec![Chain::default()],
+            ..Cx::default()
+        };
         let mut compiled = Vec::with_capacity(rules.len());
         let empty = ThresholdTable::new();
         let table = thresholds.unwrap_or(&empty);
@@ -464,6 +473,7 @@ impl RuleSet {
             tx,
             flowbits: cx.flowbits,
             flowints: cx.flowints,
+            chains: cx.chains,
             patterns,
             lookback,
             limits,
@@ -524,6 +534,9 @@ struct Cx {
     regexes: HashMap<String, Arc<Regex>>,
     flowbits: HashMap<String, u32>,
     flowints: HashMap<String, u32>,
+    /// Compiled transform chains (index 0: none) and their ids.
+    chains: Vec<Chain>,
+    chain_ids: HashMap<Vec<Transform>, u32>,
 }
 
 fn intern(map: &mut HashMap<String, u32>, name: &str) -> u32 {
@@ -663,7 +676,8 @@ impl Cx {
             .map(stream_need)
             .max()
             .unwrap_or(0);
-        let fast = choose_fast_pattern(&r.lists)?;
+        let fast = choose_fast_pattern(&r.lists)?
+            .map(|(li, bytes, nocase)| (lists[li].buffer, lists[li].xform, bytes, nocase));
 
         // Flowbits and flowints.
         let mut bit_conds = Vec::new();
@@ -773,7 +787,14 @@ impl Cx {
     }
 
     fn regex(&mut self, pattern: &str) -> Result<Arc<Regex>, String> {
-        if let Some(r) = self.regexes.get(pattern) {
+        Cx::cached_regex(&mut self.regexes, pattern)
+    }
+
+    fn cached_regex(
+        regexes: &mut HashMap<String, Arc<Regex>>,
+        pattern: &str,
+    ) -> Result<Arc<Regex>, String> {
+        if let Some(r) = regexes.get(pattern) {
             return Ok(Arc::clone(r));
         }
         let re = RegexBuilder::new(pattern)
@@ -786,11 +807,40 @@ impl Cx {
                 format!("pcre `{pattern}` does not compile: {msg}")
             })?;
         let re = Arc::new(re);
-        self.regexes.insert(pattern.to_owned(), Arc::clone(&re));
+        regexes.insert(pattern.to_owned(), Arc::clone(&re));
         Ok(re)
     }
 
+    /// The id of a transform chain, compiled on first use.
+    fn chain(&mut self, transforms: &[Transform]) -> Result<u32, String> {
+        if transforms.is_empty() {
+            return Ok(0);
+        }
+        if let Some(&id) = self.chain_ids.get(transforms) {
+            return Ok(id);
+        }
+        let mut regexes = std::mem::take(&mut self.regexes);
+        let chain = Chain::new(transforms, |p| {
+            Cx::cached_regex(&mut regexes, p).map_err(|e| e.replacen("pcre", "pcrexform", 1))
+        });
+        self.regexes = regexes;
+        if self.chains.is_empty() {
+            self.chains.push(Chain::default());
+        }
+        let id = self.chains.len() as u32;
+        self.chains.push(chain?);
+        self.chain_ids.insert(transforms.to_vec(), id);
+        Ok(id)
+    }
+
     fn list(&mut self, l: &MatchList) -> Result<CompiledList, String> {
+        if l.buffer == BufferId::Payload && !l.transforms.is_empty() {
+            return Err(format!(
+                "{} on the payload: transforms need a sticky buffer",
+                l.transforms[0].keyword()
+            ));
+        }
+        let xform = self.chain(&l.transforms)?;
         if l.items.len() > MAX_OPS_PER_LIST {
             return Err(format!(
                 "{} keywords on buffer {:?}: at most {MAX_OPS_PER_LIST} are accepted",
@@ -928,6 +978,7 @@ impl Cx {
         link_relative(&mut ops);
         Ok(CompiledList {
             buffer: l.buffer,
+            xform,
             ops,
         })
     }
@@ -999,12 +1050,15 @@ fn read_spec(
 
 /// Picks the fast pattern: the first content marked `fast_pattern` (chopped
 /// if asked), else the longest non-negated content of any list (the first of
-/// equal length). `None` when the rule has no positive content.
-fn choose_fast_pattern(lists: &[MatchList]) -> Result<Option<(BufferId, Vec<u8>, bool)>, String> {
+/// equal length). Returns the index of its list, the bytes and `nocase`;
+/// `None` when the rule has no positive content. A content of a transformed
+/// list is matched against the transformed bytes, so the prefilter scans
+/// those (see `transform`).
+fn choose_fast_pattern(lists: &[MatchList]) -> Result<Option<(usize, Vec<u8>, bool)>, String> {
     let contents = || {
-        lists.iter().flat_map(|l| {
+        lists.iter().enumerate().flat_map(|(li, l)| {
             l.items.iter().filter_map(move |m| match m {
-                Match::Content(c) if !c.negated && !c.pattern.is_empty() => Some((l.buffer, c)),
+                Match::Content(c) if !c.negated && !c.pattern.is_empty() => Some((li, c)),
                 _ => None,
             })
         })
@@ -1027,7 +1081,7 @@ fn choose_fast_pattern(lists: &[MatchList]) -> Result<Option<(BufferId, Vec<u8>,
         };
         return Ok(Some((buf, bytes, c.nocase)));
     }
-    let mut best: Option<(BufferId, &crate::rules::ir::Content)> = None;
+    let mut best: Option<(usize, &crate::rules::ir::Content)> = None;
     for (buf, c) in contents() {
         if best.is_none_or(|(_, b)| c.pattern.len() > b.pattern.len()) {
             best = Some((buf, c));

@@ -19,6 +19,7 @@ use super::inspect::{ListResult, inspect};
 use super::prefilter::Marks;
 use super::state::{FlowDetectState, FlowInner};
 use super::threshold::{Decision, ThresholdState};
+use super::transform::Scratch;
 use super::{FlowFacts, Hit, HitSource, PacketCtx, StreamCtx, TxCtx};
 
 /// New stream bytes inspected per window. Larger deliveries (a hole filled
@@ -68,6 +69,8 @@ pub struct Detector {
     marks: Marks,
     cands: Vec<u32>,
     window: Vec<u8>,
+    /// Where transformed buffers are built.
+    scratch: Scratch,
     thresholds: ThresholdState,
     /// Leave cross-flow thresholds to a `ThresholdArbiter` (multi-worker pipelines).
     defer_thresholds: bool,
@@ -107,6 +110,7 @@ impl Detector {
             marks,
             cands: Vec::new(),
             window: Vec::new(),
+            scratch: Scratch::default(),
             thresholds,
             defer_thresholds: false,
             counters: DetectCounters::default(),
@@ -168,7 +172,7 @@ impl Detector {
         }
         self.marks.next();
         self.cands.clear();
-        for (buf, pf) in &group.prefilters {
+        for (buf, _, pf) in &group.prefilters {
             if *buf == BufferId::Payload {
                 pf.scan(pkt.payload, &mut self.marks, &mut self.cands);
             }
@@ -227,7 +231,7 @@ impl Detector {
             if has_rules {
                 self.marks.next();
                 self.cands.clear();
-                for (buf, pf) in &group.prefilters {
+                for (buf, _, pf) in &group.prefilters {
                     if *buf == BufferId::Payload {
                         pf.scan(&self.window, &mut self.marks, &mut self.cands);
                     }
@@ -296,13 +300,23 @@ impl Detector {
         };
         self.marks.next();
         self.cands.clear();
-        for (buf, pf) in &group.prefilters {
+        for (buf, xf, pf) in &group.prefilters {
             if *buf == BufferId::Payload {
                 pf.scan(&window, &mut self.marks, &mut self.cands);
             } else {
                 let marks = &mut self.marks;
                 let cands = &mut self.cands;
-                ctx.buffers.visit(*buf, &mut |v| pf.scan(v, marks, cands));
+                // A transformed list's fast pattern is found in the
+                // transformed bytes, so those are scanned.
+                match rs.chains.get(*xf as usize).filter(|c| !c.is_empty()) {
+                    None => ctx.buffers.visit(*buf, &mut |v| pf.scan(v, marks, cands)),
+                    Some(chain) => {
+                        let scratch = &mut self.scratch;
+                        ctx.buffers.visit(*buf, &mut |v| {
+                            pf.scan(chain.apply(v, scratch), marks, cands)
+                        });
+                    }
+                }
             }
         }
         let (src, sport, dst, dport) = ctx.flow.endpoints();
@@ -503,7 +517,7 @@ impl Detector {
             }
         }
         for list in &rule.lists {
-            let r = self.list_ok(list, env);
+            let r = self.list_ok(rs, list, env);
             if r.limit_hit {
                 self.counters.recursion_limit += 1;
             }
@@ -522,7 +536,7 @@ impl Detector {
         true
     }
 
-    fn list_ok(&self, list: &CompiledList, env: &Env<'_>) -> ListResult {
+    fn list_ok(&mut self, rs: &RuleSet, list: &CompiledList, env: &Env<'_>) -> ListResult {
         if list.buffer == BufferId::Payload {
             return match env.payload {
                 Some((data, base)) => inspect(&list.ops, data, base),
@@ -533,8 +547,14 @@ impl Detector {
             return ListResult::default();
         };
         let mut res = ListResult::default();
+        let chain = rs.chains.get(list.xform as usize).filter(|c| !c.is_empty());
+        let scratch = &mut self.scratch;
         tx.visit(list.buffer, &mut |v| {
             if !res.matched {
+                let v = match chain {
+                    Some(c) => c.apply(v, scratch),
+                    None => v,
+                };
                 let r = inspect(&list.ops, v, 0);
                 res.matched = r.matched;
                 res.limit_hit |= r.limit_hit;

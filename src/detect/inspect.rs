@@ -459,10 +459,11 @@ impl<'a> Inspector<'a> {
                 } else {
                     pos.saturating_add(used as i64).saturating_add(jump)
                 };
-                // Suricata: before the buffer start clamps to it; at or past
-                // the end is no match.
+                // Suricata 7.0.3+ (redmine 4623/4624): before the buffer
+                // start clamps to it; exactly the end is allowed (a later
+                // relative keyword then sees no data), past it is no match.
                 let target = target.max(0);
-                if target >= self.end {
+                if target > self.end {
                     return Step::NoMatch;
                 }
                 self.step(i + 1, target)
@@ -693,22 +694,25 @@ impl<'a> Inspector<'a> {
         if n < 0 || n > if spec.string.is_some() { 23 } else { 8 } {
             return None;
         }
-        if self.data.is_empty() || pos < self.base || pos.saturating_add(n) > self.end {
+        if self.data.is_empty() || pos < self.base {
             return None;
         }
         if n == 0 {
-            if pos >= self.end {
-                return None;
-            }
             return match spec.string {
                 // `byte_test:0,...,string`: Suricata hands the bytes to
                 // `strtoull` unbounded, so all the digits there are count;
                 // here they stop at the end of the buffer.
-                Some(b) => parse_string_number(self.slice(pos, self.end), b),
-                // `byte_jump:0,...`: a jump by `post_offset` alone, from a
-                // position that must be inside the buffer (Suricata 7+).
+                Some(b) if pos < self.end => parse_string_number(self.slice(pos, self.end), b),
+                Some(_) => None,
+                // `byte_jump:0,...`: a jump by `post_offset` alone. Suricata
+                // (redmine 4623) skips its "data left" check when no bytes
+                // are read, so the base may be at or past the end; only
+                // the jump target is checked.
                 None => Some((0, 0)),
             };
+        }
+        if pos.saturating_add(n) > self.end {
+            return None;
         }
         let bytes = self.slice(pos, pos + n);
         match spec.string {

@@ -7,7 +7,9 @@
 //! A sensor runs tens of thousands of rules on every packet; evaluating each
 //! rule would cost far more than the traffic allows. As in Suricata, rules are
 //! **grouped** (by protocol class and flow direction, per inspection engine)
-//! and each group has, per buffer, one Aho-Corasick automaton over its rules'
+//! and each group has, per buffer (and per transform chain: a transformed
+//! buffer is scanned after its transforms, see `transform`), one
+//! Aho-Corasick automaton over its rules'
 //! **fast patterns** (the longest non-negated content, unless `fast_pattern`
 //! picks another, with `fast_pattern:offset,length` chopping it). One pass of
 //! the automaton over a buffer yields the *candidate* rules; only those are
@@ -110,6 +112,7 @@ mod inspect;
 mod prefilter;
 mod state;
 pub mod threshold;
+mod transform;
 
 #[cfg(test)]
 mod tests;

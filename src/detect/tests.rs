@@ -741,9 +741,66 @@ fn byte_jump_forms() {
     assert!(zero(-8));
     assert!(zero(-100));
     assert!(!zero(-1));
-    // Jumping to or past the end fails.
+    // Jumping past the end fails; exactly to the end is allowed (Suricata
+    // 7.0.3+, redmine 4623), and a relative content after it finds nothing.
     assert!(!matches(vec![Match::ByteJump(bj(1, 0))], b"\x03ab"));
     assert!(!matches(vec![Match::ByteJump(bj(1, 0))], b"\xffab"));
+    assert!(matches(vec![Match::ByteJump(bj(1, 0))], b"\x02ab"));
+    assert!(!then_x(bj(1, 0), b"\x02ab"));
+}
+
+#[test]
+fn byte_jump_zero_bytes_from_the_buffer_end() {
+    // suricata-verify bug-4623: the content ends the buffer, so the relative
+    // base is the end; a 0-byte jump with a negative post_offset still
+    // moves back into the buffer.
+    let rule = |post: i64, re: &str| {
+        vec![
+            c(b"\x01\xe8\xed\x0f\x54").into(),
+            Match::ByteJump(ByteJump {
+                relative: true,
+                post_offset: Some(post),
+                ..bj(0, 0)
+            }),
+            pcre(re).relative().into(),
+        ]
+    };
+    let payload = b"..\xe0\x3a\x01\xe8\xed\x0f\x54";
+    assert!(matches(rule(-7, "^\\xe0\\x3a"), payload));
+    assert!(!matches(rule(-6, "^\\xe0\\x3a"), payload));
+    // A 0-byte jump by 0 from the end lands on the end: allowed, and an
+    // anchored empty pcre matches there.
+    assert!(matches(rule(0, "^"), payload));
+    // A relative offset past the end is fine for 0 bytes if the jump
+    // comes back in; past the end after the jump is no match.
+    let far = |off: i64, post: i64| {
+        matches(
+            vec![
+                c(b"\x54").into(),
+                Match::ByteJump(ByteJump {
+                    relative: true,
+                    post_offset: Some(post),
+                    ..bj(0, off)
+                }),
+                pcre("^\\x0f").relative().into(),
+            ],
+            payload,
+        )
+    };
+    assert!(far(3, -5));
+    assert!(!far(3, -2));
+    // Reading 1 byte at the end is still no match.
+    assert!(!matches(
+        vec![
+            c(b"\x54").into(),
+            Match::ByteJump(ByteJump {
+                relative: true,
+                post_offset: Some(-3),
+                ..bj(1, 0)
+            }),
+        ],
+        payload
+    ));
 }
 
 #[test]
@@ -2501,4 +2558,138 @@ fn stream_chunking_never_changes_single_content_results() {
         got.sort_unstable();
         assert_eq!(got, want, "{data:?}");
     }
+}
+
+// ------------------------------------------------------------ transforms
+
+/// Sids of `rules` hit by one HTTP transaction with these buffers.
+fn http_tx_sids(rules: Vec<Rule>, bufs: Vec<(BufferId, &'static [u8])>) -> Vec<u32> {
+    let rs = compile(rules);
+    let mut det = Detector::new(rs);
+    let mut st = FlowDetectState::new();
+    let mut hits = tx_hits(&mut det, &mut st, "http", 0, &Bufs(bufs), None);
+    hits.sort_unstable();
+    hits
+}
+
+fn on_xf(sid: u32, b: BufferId, t: &[Transform], items: Vec<Match>) -> Rule {
+    let mut r = RuleBuilder::new(sid).proto(RuleProto::App("http".into()));
+    for m in items {
+        r = r.on_transformed(b, t, m);
+    }
+    r.build()
+}
+
+#[test]
+fn transformed_fast_patterns_are_found_in_the_transformed_bytes() {
+    use Transform::*;
+    let uri = BufferId::HttpUri;
+    let rules = || {
+        vec![
+            on_xf(1, uri, &[ToLowercase], vec![c(b"/admin").into()]),
+            // The same bytes on the plain buffer: another prefilter.
+            on_xf(2, uri, &[], vec![c(b"/admin").into()]),
+            on_xf(3, uri, &[UrlDecode], vec![c(b"/a b'").into()]),
+            on_xf(4, uri, &[StripWhitespace], vec![c(b"x=1").into()]),
+        ]
+    };
+    let (rs, _) = RuleSet::compile(rules(), None);
+    // Every rule is prefiltered (none is evaluated on every buffer).
+    assert_eq!(rs.summary().prefiltered, 4);
+    assert_eq!(http_tx_sids(rules(), vec![(uri, b"/ADMIN")]), [1]);
+    assert_eq!(http_tx_sids(rules(), vec![(uri, b"/admin")]), [1, 2]);
+    assert_eq!(http_tx_sids(rules(), vec![(uri, b"/a%20b%27")]), [3]);
+    assert_eq!(http_tx_sids(rules(), vec![(uri, b"/a+b%27")]), [3]);
+    assert!(http_tx_sids(rules(), vec![(uri, b"/a%2 b'")]).is_empty());
+    assert_eq!(http_tx_sids(rules(), vec![(uri, b"/?x =\t1")]), [4]);
+    // Empty and all-whitespace values: nothing to find, no panic.
+    assert!(http_tx_sids(rules(), vec![(uri, b"")]).is_empty());
+    assert!(http_tx_sids(rules(), vec![(uri, b" \t\r\n ")]).is_empty());
+}
+
+#[test]
+fn transforms_feed_positions_nocase_and_bsize() {
+    use Transform::*;
+    let ua = BufferId::HttpUserAgent;
+    // nocase after to_uppercase: the transformed bytes are upper case, the
+    // pattern matches either way.
+    let r = |items: Vec<Match>, t: &[Transform]| vec![on_xf(1, ua, t, items)];
+    assert_eq!(
+        http_tx_sids(
+            r(vec![c(b"ABC").nocase().into()], &[ToUppercase]),
+            vec![(ua, b"xabc")]
+        ),
+        [1]
+    );
+    // Positions and bsize count in the transformed bytes.
+    let startswith = c(b"ab").offset(0).depth(2);
+    assert_eq!(
+        http_tx_sids(
+            r(vec![startswith.into()], &[StripWhitespace]),
+            vec![(ua, b" a b")]
+        ),
+        [1]
+    );
+    assert_eq!(
+        http_tx_sids(
+            r(vec![Match::Bsize(Cmp::Eq(2))], &[StripWhitespace]),
+            vec![(ua, b" a b ")]
+        ),
+        [1]
+    );
+    // compress_whitespace keeps the first byte of a run.
+    assert_eq!(
+        http_tx_sids(
+            r(vec![c(b"a\tb").into()], &[CompressWhitespace]),
+            vec![(ua, b"a\t \r\nb")]
+        ),
+        [1]
+    );
+    // dotprefix: ".example.com" at the end matches the domain and its
+    // subdomains only.
+    let dot = || {
+        r(
+            vec![content(b".example.com").endswith().into()],
+            &[DotPrefix],
+        )
+    };
+    assert_eq!(http_tx_sids(dot(), vec![(ua, b"example.com")]), [1]);
+    assert_eq!(http_tx_sids(dot(), vec![(ua, b"www.example.com")]), [1]);
+    assert!(http_tx_sids(dot(), vec![(ua, b"badexample.com")]).is_empty());
+    // Digests: the raw bytes (sha256 of "abc").
+    let digest = b"\xba\x78\x16\xbf\x8f\x01\xcf\xea\x41\x41\x40\xde\x5d\xae\x22\x23\xb0\x03\x61\xa3\x96\x17\x7a\x9c\xb4\x10\xff\x61\xf2\x00\x15\xad";
+    assert_eq!(
+        http_tx_sids(
+            r(
+                vec![
+                    c(digest).offset(0).depth(32).into(),
+                    Match::Bsize(Cmp::Eq(32))
+                ],
+                &[ToSha256]
+            ),
+            vec![(ua, b"abc")]
+        ),
+        [1]
+    );
+    // A multi-value buffer: each value is transformed on its own.
+    assert_eq!(
+        http_tx_sids(
+            r(vec![c(b"ab").offset(0).depth(2).into()], &[StripWhitespace]),
+            vec![(ua, b"x y"), (ua, b" a b")]
+        ),
+        [1]
+    );
+}
+
+#[test]
+fn transforms_on_the_payload_are_refused() {
+    let r = RuleBuilder::new(1)
+        .on_transformed(BufferId::Payload, &[Transform::ToLowercase], c(b"a"))
+        .build();
+    let (_, problems) = RuleSet::compile(vec![r], None);
+    assert_eq!(problems.len(), 1);
+    assert_eq!(
+        problems[0].message,
+        "to_lowercase on the payload: transforms need a sticky buffer"
+    );
 }

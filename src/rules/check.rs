@@ -21,14 +21,15 @@ impl CheckSummary {
     }
 
     /// The text `rules check` prints: each failed rule as
-    /// `file:line: message`, then each skipped rule the same way under a
+    /// `file:line: message` (followed by the rule and a caret line under the
+    /// offending option, see [`Problem::render`]), then each skipped rule the same way under a
     /// heading (both in file order), a table of skipped rules by keyword,
     /// and the totals.
     pub fn render(&self) -> String {
         let r = &self.report;
         let mut out = String::new();
         for p in in_file_order(&r.failed, &r.files) {
-            let _ = writeln!(out, "{p}");
+            let _ = writeln!(out, "{}", p.render());
         }
         if !r.skipped.is_empty() {
             if !r.failed.is_empty() {
@@ -39,7 +40,7 @@ impl CheckSummary {
                 "Skipped (valid Suricata rules wardwatch cannot evaluate yet):"
             );
             for p in in_file_order(&r.skipped, &r.files) {
-                let _ = writeln!(out, "{p}");
+                let _ = writeln!(out, "{}", p.render());
             }
         }
         let by_kw = r.skipped_by_keyword();

@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use super::classification::Classifications;
@@ -38,6 +39,74 @@ pub struct Problem {
     pub keyword: Option<String>,
     /// The rule's sid, when it could be read.
     pub sid: Option<u32>,
+    /// The rule's text (continuation lines joined), for rule problems.
+    pub rule: Option<String>,
+    /// Byte range in `rule` of the offending option or header field.
+    pub span: Option<Range<usize>>,
+}
+
+/// Widest excerpt of a rule shown above a caret line: longer rules are
+/// shown as a window around the span, with `...` where text is left out.
+const CARET_WINDOW: usize = 100;
+/// Characters shown before the span when the rule is cut.
+const CARET_CONTEXT: usize = 40;
+
+impl Problem {
+    /// The rule text and a caret line under the offending option, each
+    /// indented by four spaces (STYLE: errors rendered with the rule and a
+    /// caret); `None` without a rule or span.
+    pub fn caret(&self) -> Option<String> {
+        caret_lines(self.rule.as_deref()?, self.span.clone()?)
+    }
+
+    /// `file:line: message`, then [`Problem::caret`]'s lines when there are
+    /// any: what `rules check` and the load warnings print.
+    pub fn render(&self) -> String {
+        match self.caret() {
+            Some(c) => format!("{self}\n{c}"),
+            None => self.to_string(),
+        }
+    }
+}
+
+/// Renders `text` (or a window of it) and a caret line under `span`.
+pub fn caret_lines(text: &str, span: Range<usize>) -> Option<String> {
+    if span.start > span.end
+        || span.end > text.len()
+        || !text.is_char_boundary(span.start)
+        || !text.is_char_boundary(span.end)
+    {
+        return None;
+    }
+    // One column per char; control characters (a tab) shown as a space so
+    // the caret stays under its text.
+    let chars: Vec<char> = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let n = chars.len();
+    let s = text[..span.start].chars().count();
+    let e = (s + text[span.start..span.end].chars().count()).max(s + 1);
+    let (lo, hi) = if n <= CARET_WINDOW {
+        (0, n)
+    } else {
+        let lo = s.saturating_sub(CARET_CONTEXT).min(n - CARET_WINDOW);
+        (lo, lo + CARET_WINDOW)
+    };
+    let mut line = String::from("    ");
+    let mut pad = 4;
+    if lo > 0 {
+        line.push_str("...");
+        pad += 3;
+    }
+    line.extend(&chars[lo..hi]);
+    if hi < n {
+        line.push_str("...");
+    }
+    let from = pad + (s - lo);
+    let width = e.min(hi.max(s + 1)) - s;
+    let caret = format!("{}{}", " ".repeat(from), "^".repeat(width.max(1)));
+    Some(format!("{}\n{}", line.trim_end(), caret))
 }
 
 impl fmt::Display for Problem {
@@ -160,6 +229,8 @@ impl<'a> RuleLoader<'a> {
             message: message.to_owned(),
             keyword: None,
             sid: None,
+            rule: None,
+            span: None,
         });
     }
 
@@ -193,24 +264,36 @@ impl<'a> RuleLoader<'a> {
                             ),
                             keyword: Some("sid".to_owned()),
                             sid: Some(r.sid),
+                            rule: Some(trimmed.to_owned()),
+                            span: None,
                         });
                     } else {
                         self.seen.insert(key, (file.to_owned(), line));
                         self.report.rules.push(r);
                     }
                 }
-                Err(p) => self.push_problem(file, line, p),
+                Err(p) => self.push_rule_problem(file, line, trimmed, p),
             }
         }
     }
 
+    fn push_rule_problem(&mut self, file: &str, line: u32, rule: &str, p: RuleProblem) {
+        self.push_with_rule(file, line, p, Some(rule));
+    }
+
     fn push_problem(&mut self, file: &str, line: u32, p: RuleProblem) {
+        self.push_with_rule(file, line, p, None);
+    }
+
+    fn push_with_rule(&mut self, file: &str, line: u32, p: RuleProblem, rule: Option<&str>) {
         let problem = Problem {
             file: file.to_owned(),
             line,
             message: p.message,
             keyword: p.keyword,
             sid: p.sid,
+            rule: rule.map(str::to_owned),
+            span: p.span,
         };
         match p.kind {
             ProblemKind::Failed => self.report.failed.push(problem),
@@ -340,8 +423,21 @@ mod tests {
             message: "rule has no sid".into(),
             keyword: Some("sid".into()),
             sid: None,
+            rule: Some("alert tcp any any -> any any (msg:\"x\";)".into()),
+            span: None,
         };
         assert_eq!(p.to_string(), "a.rules:3: rule has no sid");
+        // Without a span: the one line; with one, the rule and a caret.
+        assert_eq!(p.render(), "a.rules:3: rule has no sid");
+        let at = Problem {
+            span: Some(30..37),
+            ..p.clone()
+        };
+        assert_eq!(
+            at.render(),
+            "a.rules:3: rule has no sid\n    alert tcp any any -> any any (msg:\"x\";)\n                                  ^^^^^^^"
+        );
+        assert_eq!(at.to_string(), "a.rules:3: rule has no sid");
         let f = Problem { line: 0, ..p };
         assert_eq!(f.to_string(), "a.rules: rule has no sid");
     }

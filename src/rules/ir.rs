@@ -223,6 +223,17 @@ pub enum BufferId {
     SmbShare,
     /// `smb.named_pipe` / `smb_named_pipe`: a named pipe opened.
     SmbNamedPipe,
+    /// `http.header_names`: `\r\n`, then each header name and `\r\n`, then
+    /// `\r\n` (request or response, by direction).
+    HttpHeaderNames,
+    /// `tls.certs`: each certificate of the server's Certificate message,
+    /// DER (a multi-value buffer).
+    TlsCerts,
+    /// `http.request_header`: each request header as `Name: value` (a
+    /// multi-value buffer).
+    HttpRequestHeader,
+    /// `http.response_header`: each response header as `Name: value`.
+    HttpResponseHeader,
 }
 
 impl BufferId {
@@ -250,6 +261,9 @@ impl BufferId {
             DicomCallingAe | DicomCalledAe | DicomCommand | Hl7Msh | Hl7MessageType
             | Hl7SendingApp | Krb5Cname | Krb5Sname | SmbNamedPipe => None,
             SmbShare => Some(true),
+            HttpHeaderNames => None,
+            HttpRequestHeader => Some(true),
+            TlsCerts | HttpResponseHeader => Some(false),
         }
     }
 }
@@ -553,8 +567,68 @@ pub enum Match {
 pub struct MatchList {
     /// The buffer.
     pub buffer: BufferId,
+    /// Transforms applied to the buffer, in order, before its options are
+    /// evaluated (`http.uri; to_lowercase; content:...`). A buffer with
+    /// other transforms is another list, as in Suricata.
+    pub transforms: Vec<Transform>,
     /// Its options.
     pub items: Vec<Match>,
+}
+
+/// A Suricata transform: the sticky buffer is rewritten before inspection.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Transform {
+    /// `strip_whitespace`: every C `isspace` byte removed.
+    StripWhitespace,
+    /// `compress_whitespace`: each run of `isspace` bytes reduced to its
+    /// first byte.
+    CompressWhitespace,
+    /// `to_lowercase` (ASCII).
+    ToLowercase,
+    /// `to_uppercase` (ASCII).
+    ToUppercase,
+    /// `url_decode`: `%HH` decoded, `+` to space; invalid escapes kept.
+    UrlDecode,
+    /// `dotprefix`: a `.` put in front of a non-empty buffer.
+    DotPrefix,
+    /// `to_md5`: the raw 16-byte MD5 digest of the buffer.
+    ToMd5,
+    /// `to_sha1`: the raw 20-byte SHA-1 digest.
+    ToSha1,
+    /// `to_sha256`: the raw 32-byte SHA-256 digest.
+    ToSha256,
+    /// `header_lowercase`: header names (up to the `:` of each line)
+    /// lower-cased.
+    HeaderLowercase,
+    /// `strip_pseudo_headers`: lines starting with `:` removed.
+    StripPseudoHeaders,
+    /// `xor:"key"`: each byte XORed with the key, repeated.
+    Xor(Vec<u8>),
+    /// `pcrexform:"regex"`: the first capture group of the first match
+    /// (the buffer is unchanged when the regex does not match). The regex
+    /// is in `regex::bytes` syntax, translated from PCRE.
+    PcreXform(String),
+}
+
+impl Transform {
+    /// The keyword that writes it.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Transform::StripWhitespace => "strip_whitespace",
+            Transform::CompressWhitespace => "compress_whitespace",
+            Transform::ToLowercase => "to_lowercase",
+            Transform::ToUppercase => "to_uppercase",
+            Transform::UrlDecode => "url_decode",
+            Transform::DotPrefix => "dotprefix",
+            Transform::ToMd5 => "to_md5",
+            Transform::ToSha1 => "to_sha1",
+            Transform::ToSha256 => "to_sha256",
+            Transform::HeaderLowercase => "header_lowercase",
+            Transform::StripPseudoHeaders => "strip_pseudo_headers",
+            Transform::Xor(_) => "xor",
+            Transform::PcreXform(_) => "pcrexform",
+        }
+    }
 }
 
 /// `flow:` options.

@@ -56,6 +56,10 @@ pub(crate) fn sticky_buffer(name: &str) -> Option<BufferId> {
         "krb5.sname" | "krb5_sname" => Krb5Sname,
         "smb.share" | "smb_share" => SmbShare,
         "smb.named_pipe" | "smb_named_pipe" => SmbNamedPipe,
+        "http.header_names" | "http_header_names" => HttpHeaderNames,
+        "tls.certs" => TlsCerts,
+        "http.request_header" => HttpRequestHeader,
+        "http.response_header" => HttpResponseHeader,
         _ => return None,
     })
 }
@@ -135,6 +139,10 @@ pub(crate) fn buffer_name(b: BufferId) -> &'static str {
         Krb5Sname => "krb5.sname",
         SmbShare => "smb.share",
         SmbNamedPipe => "smb.named_pipe",
+        HttpHeaderNames => "http.header_names",
+        TlsCerts => "tls.certs",
+        HttpRequestHeader => "http.request_header",
+        HttpResponseHeader => "http.response_header",
     }
 }
 
@@ -152,6 +160,7 @@ pub(crate) fn buffer_app_proto(b: BufferId) -> Option<&'static str> {
         Hl7Msh | Hl7MessageType | Hl7SendingApp => Some("hl7"),
         Krb5Cname | Krb5Sname => Some("krb5"),
         SmbShare | SmbNamedPipe => Some("smb"),
+        TlsCerts => Some("tls"),
         _ => Some("http"),
     }
 }

@@ -79,6 +79,9 @@ pub struct RuleProblem {
     pub keyword: Option<String>,
     /// The rule's `sid`, when it could be read.
     pub sid: Option<u32>,
+    /// Byte range of the offending option (or header field) in the rule
+    /// text given to [`parse_rule`], for the caret under it.
+    pub span: Option<std::ops::Range<usize>>,
 }
 
 impl RuleProblem {
@@ -89,6 +92,7 @@ impl RuleProblem {
             message: message.into(),
             keyword: keyword.map(str::to_owned),
             sid: None,
+            span: None,
         }
     }
 
@@ -99,7 +103,16 @@ impl RuleProblem {
             message: message.into(),
             keyword: Some(keyword.to_owned()),
             sid: None,
+            span: None,
         }
+    }
+
+    /// The problem, pointing at `span` unless it already points somewhere.
+    pub fn at(mut self, span: Option<std::ops::Range<usize>>) -> Self {
+        if self.span.is_none() {
+            self.span = span;
+        }
+        self
     }
 
     /// True for [`ProblemKind::Unsupported`].

@@ -24,8 +24,8 @@ use super::classification::{ClassType, Classifications};
 use super::ir::{
     BufferId, ByteExtract, ByteJump, ByteMath, ByteOp, ByteTest, Cmp, Content, DetectionFilter,
     Endian, FastPattern, FlagsModifier, FlowMatch, Flowbits, Flowint, FlowintCmp, HeaderCheck,
-    Match, MatchList, MathOp, Num, Pcre, StreamSide, StringBase, Target, Threshold, ThresholdKind,
-    Track,
+    Match, MatchList, MathOp, Num, StreamSide, StringBase, Target, Threshold, ThresholdKind, Track,
+    Transform,
 };
 use super::keywords::{
     SURICATA_APP_PROTOS, buffer_app_proto, buffer_name, ip_proto_number, is_suricata_keyword,
@@ -35,7 +35,7 @@ use super::lexer::{
     RawOption, comma_list, decode_content, optional_quotes, quoted_inner, strip_negation,
     unescape_text,
 };
-use super::pcre::{parse_pcre, push_literal};
+use super::pcre::{PcreOptions, parse_pcre, translate};
 
 type Res<T> = Result<T, RuleProblem>;
 
@@ -70,8 +70,26 @@ pub(crate) struct RuleOptions {
     pub app_layer_protocol: Option<(String, bool)>,
 }
 
-struct ListBuild {
+/// Which list an option goes to: a buffer and the transforms applied to it
+/// (an index into [`OptionsBuilder::xforms`]; 0 is none).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+struct ListKey {
     buffer: BufferId,
+    xf: usize,
+}
+
+impl ListKey {
+    /// The buffer without transforms.
+    fn plain(buffer: BufferId) -> Self {
+        ListKey { buffer, xf: 0 }
+    }
+}
+
+/// Most transforms on one buffer (Suricata's `DETECT_TRANSFORMS_MAX`).
+const MAX_TRANSFORMS: usize = 16;
+
+struct ListBuild {
+    key: ListKey,
     /// Items with a rule-wide id, so a content can be found after a legacy
     /// modifier moved it.
     items: Vec<(u32, Match)>,
@@ -91,8 +109,9 @@ pub(crate) struct OptionsBuilder<'a> {
     priority: Option<u8>,
     lists: Vec<ListBuild>,
     next_id: u32,
-    /// The sticky buffer in effect and the keyword that set it.
-    sticky: Option<(BufferId, String)>,
+    /// The sticky buffer in effect (with its transforms so far) and the
+    /// keyword that set it.
+    sticky: Option<(ListKey, String)>,
     /// Whether a match was added since the sticky buffer was set.
     sticky_has_match: bool,
     last_content: Option<u32>,
@@ -104,17 +123,8 @@ pub(crate) struct OptionsBuilder<'a> {
     /// `file_data`/`file.data` was used.
     file_data: bool,
     dsize_set: bool,
-    /// An open `dotprefix` on the current sticky buffer.
-    dotprefix: Option<DotPrefix>,
-    /// Buffers whose list was produced by a `dotprefix` rewrite, with the
-    /// number of items it has; nothing may be added to them afterwards.
-    sealed: Vec<(BufferId, usize)>,
-}
-
-/// A `dotprefix` transform waiting for its content.
-struct DotPrefix {
-    buffer: BufferId,
-    content: Option<u32>,
+    /// Transform chains used by [`ListKey`]s; `xforms[0]` is empty.
+    xforms: Vec<Vec<Transform>>,
 }
 
 impl<'a> OptionsBuilder<'a> {
@@ -140,8 +150,7 @@ impl<'a> OptionsBuilder<'a> {
             app: None,
             file_data: false,
             dsize_set: false,
-            dotprefix: None,
-            sealed: Vec::new(),
+            xforms: vec![Vec::new()],
         }
     }
 
@@ -150,9 +159,6 @@ impl<'a> OptionsBuilder<'a> {
         let lower = opt.name.to_ascii_lowercase();
         let kw = lower.as_str();
         let v = opt.value;
-        if self.dotprefix.is_some() {
-            self.dotprefix_guard(kw)?;
-        }
         match kw {
             "msg" => {
                 let v = need(kw, v)?;
@@ -383,13 +389,43 @@ impl<'a> OptionsBuilder<'a> {
             "prefilter" => no_value(kw, v)?,
             "pkt_data" => {
                 no_value(kw, v)?;
-                self.close_dotprefix()?;
                 self.end_sticky()?;
                 self.sticky = None;
             }
-            "dotprefix" => {
+            "strip_whitespace"
+            | "compress_whitespace"
+            | "to_lowercase"
+            | "to_uppercase"
+            | "url_decode"
+            | "dotprefix"
+            | "to_md5"
+            | "to_sha1"
+            | "to_sha256"
+            | "header_lowercase"
+            | "strip_pseudo_headers" => {
                 no_value(kw, v)?;
-                self.open_dotprefix()?;
+                let t = match kw {
+                    "strip_whitespace" => Transform::StripWhitespace,
+                    "compress_whitespace" => Transform::CompressWhitespace,
+                    "to_lowercase" => Transform::ToLowercase,
+                    "to_uppercase" => Transform::ToUppercase,
+                    "url_decode" => Transform::UrlDecode,
+                    "dotprefix" => Transform::DotPrefix,
+                    "to_md5" => Transform::ToMd5,
+                    "to_sha1" => Transform::ToSha1,
+                    "to_sha256" => Transform::ToSha256,
+                    "header_lowercase" => Transform::HeaderLowercase,
+                    _ => Transform::StripPseudoHeaders,
+                };
+                self.transform(kw, t)?;
+            }
+            "xor" => {
+                let key = parse_xor_key(need(kw, v)?)?;
+                self.transform(kw, Transform::Xor(key))?;
+            }
+            "pcrexform" => {
+                let re = parse_pcrexform(need(kw, v)?)?;
+                self.transform(kw, Transform::PcreXform(re))?;
             }
             // The old forms with a value: a prefix match on the version
             // string (Suricata compares the first strlen(value) bytes).
@@ -421,18 +457,7 @@ impl<'a> OptionsBuilder<'a> {
 
     /// Checks what can only be checked at the end and returns the options.
     pub(crate) fn finish(mut self) -> Res<RuleOptions> {
-        self.close_dotprefix()?;
         self.end_sticky()?;
-        for (b, n) in &self.sealed {
-            let len = self
-                .lists
-                .iter()
-                .find(|l| l.buffer == *b)
-                .map_or(0, |l| l.items.len());
-            if len != *n {
-                return Err(dotprefix_unsupported());
-            }
-        }
         let sid = self
             .sid
             .ok_or_else(|| RuleProblem::failed(Some("sid"), "rule has no sid"))?;
@@ -467,11 +492,13 @@ impl<'a> OptionsBuilder<'a> {
         if out.flowbits.contains(&Flowbits::NoAlert) {
             out.noalert = true;
         }
+        let xforms = self.xforms;
         out.lists = self
             .lists
             .into_iter()
             .map(|l| MatchList {
-                buffer: l.buffer,
+                buffer: l.key.buffer,
+                transforms: xforms.get(l.key.xf).cloned().unwrap_or_default(),
                 items: l.items.into_iter().map(|(_, m)| m).collect(),
             })
             .collect();
@@ -480,19 +507,19 @@ impl<'a> OptionsBuilder<'a> {
 
     // --- buffers -----------------------------------------------------------
 
-    fn list_index(&mut self, b: BufferId) -> usize {
-        if let Some(i) = self.lists.iter().position(|l| l.buffer == b) {
+    fn list_index(&mut self, b: ListKey) -> usize {
+        if let Some(i) = self.lists.iter().position(|l| l.key == b) {
             return i;
         }
         self.lists.push(ListBuild {
-            buffer: b,
+            key: b,
             items: Vec::new(),
         });
         self.lists.len() - 1
     }
 
-    /// Appends a match to buffer `b`'s list and returns its id.
-    fn push(&mut self, b: BufferId, m: Match) -> u32 {
+    /// Appends a match to list `b` and returns its id.
+    fn push(&mut self, b: ListKey, m: Match) -> u32 {
         let id = self.next_id;
         self.next_id += 1;
         let is_content = matches!(m, Match::Content(_));
@@ -501,9 +528,6 @@ impl<'a> OptionsBuilder<'a> {
         self.lists[i].items.push((id, m));
         if is_content {
             self.last_content = Some(id);
-            if let Some(d) = &mut self.dotprefix {
-                d.content = Some(id);
-            }
         }
         if is_match {
             self.last_match = Some(id);
@@ -523,8 +547,8 @@ impl<'a> OptionsBuilder<'a> {
         })
     }
 
-    fn buffer_of(&self, id: u32) -> Option<BufferId> {
-        self.locate(id).map(|(li, _)| self.lists[li].buffer)
+    fn buffer_of(&self, id: u32) -> Option<ListKey> {
+        self.locate(id).map(|(li, _)| self.lists[li].key)
     }
 
     fn content_mut(&mut self, id: u32) -> Option<&mut Content> {
@@ -578,14 +602,13 @@ impl<'a> OptionsBuilder<'a> {
     }
 
     fn set_sticky(&mut self, kw: &str, b: BufferId) -> Res<()> {
-        self.close_dotprefix()?;
         if let Some(p) = buffer_app_proto(b) {
             self.require_app(p, kw)?;
         }
         if kw == "file_data" || kw == "file.data" {
             self.file_data = true;
         }
-        self.sticky = Some((b, kw.to_owned()));
+        self.sticky = Some((ListKey::plain(b), kw.to_owned()));
         self.sticky_has_match = false;
         Ok(())
     }
@@ -603,7 +626,7 @@ impl<'a> OptionsBuilder<'a> {
         let li = self
             .lists
             .iter()
-            .position(|l| l.buffer == BufferId::Payload);
+            .position(|l| l.key == ListKey::plain(BufferId::Payload));
         let pos = li.and_then(|li| {
             self.lists[li]
                 .items
@@ -626,136 +649,101 @@ impl<'a> OptionsBuilder<'a> {
         if self.lists[li].items.is_empty() {
             self.lists.remove(li);
         }
-        let ti = self.list_index(b);
+        let ti = self.list_index(ListKey::plain(b));
         self.lists[ti].items.push(item);
         Ok(())
     }
 
-    // --- dotprefix ----------------------------------------------------------------
+    // --- transforms -----------------------------------------------------------------
     //
-    // `dotprefix` is a transform: the buffer is inspected with a '.' put in
-    // front, so `dns.query; dotprefix; content:".example.com"; endswith;`
-    // matches "example.com" and any name under it. The IR has no
-    // transforms, so the one shape rule writers use is rewritten into an
-    // exact equivalent on the plain buffer: with B the buffer and ".X" the
-    // content, "." + B ends with ".X" exactly when B ends with "X" (a
-    // necessary condition: a content the prefilter can use) and B is "X" or
-    // ends with ".X" (a pcre that confirms it). Any other use of dotprefix
-    // is reported unsupported.
+    // A transform rewrites the sticky buffer before its options are
+    // evaluated (`http.uri; to_lowercase; content:"/admin";`). As in
+    // Suricata, transforms directly follow the sticky buffer keyword (or
+    // its plain matches, which then stay on the plain buffer), and a buffer
+    // with a different transform chain is a different list.
 
-    fn open_dotprefix(&mut self) -> Res<()> {
-        let kw = "dotprefix";
-        let Some((b, _)) = &self.sticky else {
+    fn transform(&mut self, kw: &str, t: Transform) -> Res<()> {
+        let Some((key, name)) = self.sticky.clone() else {
             return Err(fail(
                 kw,
-                "dotprefix needs a sticky buffer (such as dns.query) before it",
+                format!("{kw} needs a sticky buffer (such as http.uri) before it"),
             ));
         };
-        let b = *b;
-        if self.sticky_has_match
-            || self.dotprefix.is_some()
-            || self.lists.iter().any(|l| l.buffer == b)
-        {
-            return Err(dotprefix_unsupported());
+        if self.sticky_has_match {
+            if key.xf != 0 {
+                return Err(fail(
+                    kw,
+                    format!(
+                        "{kw} must directly follow the sticky buffer {name} (transforms come before its content and other matches)"
+                    ),
+                ));
+            }
+            // Suricata: the first transform after plain matches starts a
+            // transformed instance of the buffer (as if the sticky buffer
+            // were named again); the matches so far stay on the plain one.
+            self.sticky_has_match = false;
         }
-        self.dotprefix = Some(DotPrefix {
-            buffer: b,
-            content: None,
-        });
+        let mut chain = self.xforms.get(key.xf).cloned().unwrap_or_default();
+        if chain.len() >= MAX_TRANSFORMS {
+            return Err(fail(
+                kw,
+                format!("more than {MAX_TRANSFORMS} transforms on {name}"),
+            ));
+        }
+        chain.push(t);
+        let xf = match self.xforms.iter().position(|c| *c == chain) {
+            Some(i) => i,
+            None => {
+                self.xforms.push(chain);
+                self.xforms.len() - 1
+            }
+        };
+        self.sticky = Some((
+            ListKey {
+                buffer: key.buffer,
+                xf,
+            },
+            name,
+        ));
         Ok(())
     }
 
-    /// While a dotprefix is open, only its one content and the modifiers
-    /// the rewrite keeps may touch the buffer.
-    fn dotprefix_guard(&self, kw: &str) -> Res<()> {
-        let has_content = self.dotprefix.as_ref().is_some_and(|d| d.content.is_some());
-        let allowed = match kw {
-            "content" => !has_content,
-            "nocase" | "endswith" | "fast_pattern" => true,
-            "pcre"
-            | "isdataat"
-            | "byte_test"
-            | "byte_jump"
-            | "byte_extract"
-            | "byte_math"
-            | "bsize"
-            | "depth"
-            | "offset"
-            | "distance"
-            | "within"
-            | "startswith"
-            | "rawbytes"
-            | "uricontent"
-            | "dotprefix"
-            | "ssh.softwareversion"
-            | "ssh.protoversion" => false,
-            // Anything else either does not touch this buffer, or is
-            // refused by its own rules with a more precise message.
-            _ => true,
-        };
-        if allowed {
-            Ok(())
-        } else {
-            Err(dotprefix_unsupported())
-        }
-    }
-
-    fn close_dotprefix(&mut self) -> Res<()> {
-        let Some(d) = self.dotprefix.take() else {
+    /// Suricata refuses a content that the buffer's transforms make
+    /// impossible to match (`TransformValidate`), e.g. upper case after
+    /// `to_lowercase`; checked when the content is set, so `nocase` after
+    /// it does not help.
+    fn check_transforms(&self, key: ListKey, pattern: &[u8], shown: &str) -> Res<()> {
+        let Some(chain) = self.xforms.get(key.xf) else {
             return Ok(());
         };
-        let Some(id) = d.content else {
-            return Err(fail("dotprefix", "dotprefix is not followed by a content"));
-        };
-        let Some((li, ii)) = self.locate(id) else {
-            return Err(dotprefix_unsupported());
-        };
-        let Match::Content(c) = &self.lists[li].items[ii].1 else {
-            return Err(dotprefix_unsupported());
-        };
-        if c.negated
-            || !c.endswith
-            || matches!(c.fast_pattern, FastPattern::Chop { .. })
-            || self.lists[li].items.len() != 1
-        {
-            return Err(dotprefix_unsupported());
-        }
-        let c = c.clone();
-        let mut items = Vec::with_capacity(2);
-        if c.pattern.first() != Some(&b'.') {
-            // "." + B ends with X, X not starting with '.', exactly when
-            // B does.
-            items.push((id, Match::Content(c)));
-        } else {
-            let tail = c.pattern[1..].to_vec();
-            let mut regex = String::from("(?-u)");
-            if c.nocase {
-                regex.push_str("(?i)");
-            }
-            regex.push_str(r"(?:\A|\.)");
-            for &byte in &tail {
-                push_literal(&mut regex, byte);
-            }
-            regex.push_str(r"\z");
-            if !tail.is_empty() {
-                items.push((id, Match::Content(Content { pattern: tail, ..c })));
-            }
-            let pid = self.next_id;
-            self.next_id += 1;
-            items.push((
-                pid,
-                Match::Pcre(Pcre {
-                    regex,
-                    negated: false,
-                    relative: false,
-                    anchored: false,
-                    dollar_endonly: false,
-                    ungreedy: false,
-                }),
+        for t in chain {
+            let why = match t {
+                Transform::StripWhitespace if pattern.iter().any(|&b| is_c_space(b)) => {
+                    "it contains white space, which the transform removes"
+                }
+                Transform::CompressWhitespace
+                    if pattern
+                        .windows(2)
+                        .any(|w| is_c_space(w[0]) && is_c_space(w[1])) =>
+                {
+                    "it contains consecutive white space, which the transform compresses"
+                }
+                Transform::ToLowercase if pattern.iter().any(u8::is_ascii_uppercase) => {
+                    "it contains upper case letters"
+                }
+                Transform::ToUppercase if pattern.iter().any(u8::is_ascii_lowercase) => {
+                    "it contains lower case letters"
+                }
+                _ => continue,
+            };
+            return Err(fail(
+                "content",
+                format!(
+                    "content \"{shown}\" is incompatible with the {} transform: {why}",
+                    t.keyword()
+                ),
             ));
         }
-        self.sealed.push((d.buffer, items.len()));
-        self.lists[li].items = items;
         Ok(())
     }
 
@@ -775,7 +763,13 @@ impl<'a> OptionsBuilder<'a> {
                 format!("content is longer than {MAX_CONTENT_LEN} bytes"),
             ));
         }
-        let b = self.sticky.as_ref().map_or(BufferId::Payload, |(b, _)| *b);
+        let b = self
+            .sticky
+            .as_ref()
+            .map_or(ListKey::plain(BufferId::Payload), |(b, _)| *b);
+        if !negated {
+            self.check_transforms(b, &pattern, inner)?;
+        }
         self.push(
             b,
             Match::Content(Content {
@@ -801,7 +795,7 @@ impl<'a> OptionsBuilder<'a> {
             Some((b, _)) => self
                 .lists
                 .iter()
-                .find(|l| l.buffer == *b)
+                .find(|l| l.key == *b)
                 .and_then(|l| {
                     l.items
                         .iter()
@@ -1014,15 +1008,15 @@ impl<'a> OptionsBuilder<'a> {
     }
 
     /// The buffer of a payload keyword that is not a content/pcre.
-    fn keyword_buffer(&self, relative: bool) -> BufferId {
+    fn keyword_buffer(&self, relative: bool) -> ListKey {
         if let Some((b, _)) = &self.sticky {
             *b
         } else if relative {
             self.last_match
                 .and_then(|id| self.buffer_of(id))
-                .unwrap_or(BufferId::Payload)
+                .unwrap_or(ListKey::plain(BufferId::Payload))
         } else {
-            BufferId::Payload
+            ListKey::plain(BufferId::Payload)
         }
     }
 
@@ -1063,7 +1057,7 @@ impl<'a> OptionsBuilder<'a> {
             // A flag naming the sticky buffer itself is redundant, and
             // Suricata accepts it; another buffer is a contradiction.
             (Some((b, name)), Some((fb, flag))) => {
-                if *b != fb {
+                if b.buffer != fb {
                     return Err(fail(
                         kw,
                         format!(
@@ -1079,9 +1073,9 @@ impl<'a> OptionsBuilder<'a> {
                 if let Some(p) = buffer_app_proto(b) {
                     self.require_app(p, &format!("pcre flag '{flag}'"))?;
                 }
-                b
+                ListKey::plain(b)
             }
-            (None, None) => BufferId::Payload,
+            (None, None) => ListKey::plain(BufferId::Payload),
         };
         if k.pcre.relative && self.sticky.is_none() && self.last_match.is_none() {
             return Err(fail(
@@ -1111,7 +1105,7 @@ impl<'a> OptionsBuilder<'a> {
         }
         let cmp = parse_cmp(kw, parts[0], u64::from(u16::MAX))?;
         self.require_app("http", kw)?;
-        self.push(b, Match::Bsize(cmp));
+        self.push(ListKey::plain(b), Match::Bsize(cmp));
         Ok(())
     }
 
@@ -1133,7 +1127,7 @@ impl<'a> OptionsBuilder<'a> {
         };
         self.require_app("ssh", kw)?;
         self.push(
-            b,
+            ListKey::plain(b),
             Match::Content(Content {
                 pattern: s.as_bytes().to_vec(),
                 negated: false,
@@ -1880,9 +1874,11 @@ fn validate_list<'h>(l: &ListBuild, mut header: impl Iterator<Item = &'h HeaderC
         Match::Content(c) => Some(c),
         _ => None,
     });
-    for c in contents.clone() {
+    // A transformed buffer no longer has the buffer's own shape.
+    let own_shape = l.key.xf == 0;
+    for c in contents.clone().filter(|_| own_shape) {
         let shown = String::from_utf8_lossy(&c.pattern);
-        match l.buffer {
+        match l.key.buffer {
             BufferId::HttpHost if !c.nocase && c.pattern.iter().any(u8::is_ascii_uppercase) => {
                 return Err(fail(
                     "http.host",
@@ -1909,10 +1905,10 @@ fn validate_list<'h>(l: &ListBuild, mut header: impl Iterator<Item = &'h HeaderC
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b));
                 if c.pattern.len() != 32 || !lower_hex {
                     return Err(fail(
-                        buffer_name(l.buffer),
+                        buffer_name(l.key.buffer),
                         format!(
                             "{} content \"{shown}\" is not an MD5 hash in lower case hex (32 characters)",
-                            buffer_name(l.buffer)
+                            buffer_name(l.key.buffer)
                         ),
                     ));
                 }
@@ -1922,7 +1918,7 @@ fn validate_list<'h>(l: &ListBuild, mut header: impl Iterator<Item = &'h HeaderC
     }
     // A size limit that no content can fit in makes the rule unmatchable;
     // Suricata refuses it.
-    let limit = if l.buffer == BufferId::Payload {
+    let limit = if l.key.buffer == BufferId::Payload {
         header.find_map(|h| match h {
             HeaderCheck::Dsize(c) => Some(("dsize", *c)),
             _ => None,
@@ -1947,7 +1943,7 @@ fn validate_list<'h>(l: &ListBuild, mut header: impl Iterator<Item = &'h HeaderC
                     kw,
                     format!(
                         "{kw} allows at most {max} bytes but the contents in {} need at least {need}",
-                        buffer_name(l.buffer)
+                        buffer_name(l.key.buffer)
                     ),
                 ));
             }
@@ -1985,11 +1981,78 @@ fn required_len(l: &ListBuild) -> u64 {
 
 // --- small parsers ---------------------------------------------------------------
 
-fn dotprefix_unsupported() -> RuleProblem {
-    RuleProblem::unsupported(
-        "dotprefix",
-        "dotprefix is supported only before a single content with endswith (the form \"dotprefix; content:\".example.com\"; endswith;\")",
-    )
+/// C's `isspace` in the "C" locale: what Suricata's whitespace transforms
+/// remove (space, `\t`, `\n`, `\v`, `\f`, `\r`).
+fn is_c_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// Longest `xor` key (Suricata keeps its length in a byte).
+const MAX_XOR_KEY: usize = 255;
+
+/// `xor:"0d0ac8ff"`: the key as hex digits, an even number of them.
+fn parse_xor_key(value: &str) -> Res<Vec<u8>> {
+    let kw = "xor";
+    let hex = optional_quotes(kw, value.trim())
+        .map_err(|m| fail(kw, m))?
+        .trim();
+    if hex.is_empty() {
+        return Err(fail(kw, "xor needs a key in hex, such as xor:\"0d0ac8ff\""));
+    }
+    if hex.len() % 2 != 0 {
+        return Err(fail(
+            kw,
+            format!("xor key \"{hex}\" has an odd number of hex digits"),
+        ));
+    }
+    if hex.len() / 2 > MAX_XOR_KEY {
+        return Err(fail(
+            kw,
+            format!("xor key is longer than {MAX_XOR_KEY} bytes"),
+        ));
+    }
+    let digit = |c: u8| (c as char).to_digit(16);
+    hex.as_bytes()
+        .chunks(2)
+        .map(|p| match (digit(p[0]), digit(p[1])) {
+            (Some(h), Some(l)) => Ok((h * 16 + l) as u8),
+            _ => Err(fail(kw, format!("xor key \"{hex}\" is not hex"))),
+        })
+        .collect()
+}
+
+/// `pcrexform:"regex"`: a PCRE pattern without delimiters or flags, with at
+/// least one capture group (its first one becomes the buffer).
+fn parse_pcrexform(value: &str) -> Res<String> {
+    let kw = "pcrexform";
+    let pattern = optional_quotes(kw, value.trim()).map_err(|m| fail(kw, m))?;
+    if pattern.is_empty() {
+        return Err(fail(kw, "pcrexform needs a regular expression"));
+    }
+    let retag = |mut p: RuleProblem| {
+        p.keyword = Some(kw.to_owned());
+        p.message = p.message.replacen("pcre", "pcrexform", 1);
+        p
+    };
+    let regex = translate(pattern, PcreOptions::default()).map_err(retag)?;
+    let compiled = regex::bytes::RegexBuilder::new(&regex)
+        .unicode(false)
+        .build()
+        .map_err(|e| {
+            let msg = e.to_string();
+            let short = msg
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("error: "))
+                .unwrap_or("invalid pattern");
+            fail(kw, format!("pcrexform does not compile: {short}"))
+        })?;
+    if compiled.captures_len() < 2 {
+        return Err(fail(
+            kw,
+            "pcrexform needs a capture group: its first group becomes the buffer",
+        ));
+    }
+    Ok(regex)
 }
 
 fn need<'v>(kw: &str, v: Option<&'v str>) -> Res<&'v str> {

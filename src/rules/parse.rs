@@ -40,6 +40,14 @@ fn parse_inner(
     sid_out: &mut Option<u32>,
 ) -> Result<Rule, RuleProblem> {
     let raw = split_rule(text).map_err(|m| RuleProblem::failed(None, m))?;
+    let opt_span = |o: &super::lexer::RawOption<'_>| {
+        let start = span_of(text, o.name)?.start;
+        let end = match o.value {
+            Some(v) => span_of(text, v)?.end,
+            None => span_of(text, o.name)?.end,
+        };
+        Some(start..end)
+    };
 
     // The sid first: without one the rule is wrong whatever else it says.
     let sids: Vec<_> = raw
@@ -54,18 +62,22 @@ fn parse_inner(
                 *sid_out = v.trim().parse().ok();
             }
         }
-        _ => return Err(RuleProblem::failed(Some("sid"), "sid is given twice")),
+        [_, second, ..] => {
+            return Err(RuleProblem::failed(Some("sid"), "sid is given twice").at(opt_span(second)));
+        }
     }
 
     let [action, proto, src, sport, dir, dst, dport] = raw.header;
-    let action = parse_action(action)?;
-    let proto = parse_proto(proto)?;
+    let field = |f: &str| span_of(text, f);
+    let action = parse_action(action).map_err(|p| p.at(field(action)))?;
+    let proto_span = field(proto);
+    let proto = parse_proto(proto).map_err(|p| p.at(proto_span))?;
     let src_set = vars
         .parse_addresses(src)
-        .map_err(|m| RuleProblem::failed(None, format!("source address: {m}")))?;
+        .map_err(|m| RuleProblem::failed(None, format!("source address: {m}")).at(field(src)))?;
     let src_ports = vars
         .parse_ports(sport)
-        .map_err(|m| RuleProblem::failed(None, format!("source port: {m}")))?;
+        .map_err(|m| RuleProblem::failed(None, format!("source port: {m}")).at(field(sport)))?;
     let bidirectional = match dir {
         "->" => false,
         "<>" => true,
@@ -73,31 +85,45 @@ fn parse_inner(
             return Err(RuleProblem::unsupported(
                 "=>",
                 "transactional rules (direction =>) are not supported yet",
-            ));
+            )
+            .at(field(dir)));
         }
         other => {
             return Err(RuleProblem::failed(
                 None,
                 format!("invalid direction \"{other}\" (expected -> or <>)"),
-            ));
+            )
+            .at(field(dir)));
         }
     };
-    let dst_set = vars
-        .parse_addresses(dst)
-        .map_err(|m| RuleProblem::failed(None, format!("destination address: {m}")))?;
-    let dst_ports = vars
-        .parse_ports(dport)
-        .map_err(|m| RuleProblem::failed(None, format!("destination port: {m}")))?;
+    let dst_set = vars.parse_addresses(dst).map_err(|m| {
+        RuleProblem::failed(None, format!("destination address: {m}")).at(field(dst))
+    })?;
+    let dst_ports = vars.parse_ports(dport).map_err(|m| {
+        RuleProblem::failed(None, format!("destination port: {m}")).at(field(dport))
+    })?;
 
     let header_app = match &proto {
         RuleProto::App(p) => Some(p.clone()),
         _ => None,
     };
     let mut builder = OptionsBuilder::new(classes, header_app);
-    for opt in raw.options {
-        builder.apply(opt)?;
+    let spans: Vec<_> = raw.options.iter().map(|o| (o.name, opt_span(o))).collect();
+    for (opt, (_, span)) in raw.options.into_iter().zip(&spans) {
+        builder.apply(opt).map_err(|p| p.at(span.clone()))?;
     }
-    let o = builder.finish()?;
+    // A problem found at the end points at the last option of its keyword
+    // (the sticky buffer without a content, the dotprefix without one...).
+    let o = builder.finish().map_err(|p| {
+        let span = p.keyword.as_deref().and_then(|kw| {
+            spans
+                .iter()
+                .rev()
+                .find(|(name, _)| name.eq_ignore_ascii_case(kw))
+                .and_then(|(_, s)| s.clone())
+        });
+        p.at(span)
+    })?;
 
     Ok(Rule {
         action,
@@ -129,6 +155,13 @@ fn parse_inner(
         file: file.to_owned(),
         line,
     })
+}
+
+/// Where `part` (a slice of `text`) lies in `text`, in bytes.
+fn span_of(text: &str, part: &str) -> Option<std::ops::Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= text.len()).then_some(start..end)
 }
 
 fn parse_action(s: &str) -> Result<Action, RuleProblem> {

@@ -707,70 +707,159 @@ fn ssh_version_keywords_with_a_value() {
     assert_eq!(kw, "ssh.protoversion");
 }
 
-// --- dotprefix ---------------------------------------------------------------------------
-
 #[test]
-fn dotprefix_becomes_content_and_pcre() {
+fn header_names_certs_and_header_lines_are_buffers() {
     let r = rule_on(
-        "dns",
-        r#"dns.query; dotprefix; content:".Example.com"; nocase; endswith; fast_pattern;"#,
+        "http",
+        r#"http.header_names; content:"|0d 0a|Host|0d 0a|"; http.request_header; content:"Host: a";"#,
     );
-    let items = list(&r, BufferId::DnsQuery);
-    assert_eq!(items.len(), 2);
+    assert_eq!(list(&r, BufferId::HttpHeaderNames).len(), 1);
+    assert_eq!(list(&r, BufferId::HttpRequestHeader).len(), 1);
+    let r = rule_on("http", r#"http_header_names; content:"X";"#);
+    assert_eq!(list(&r, BufferId::HttpHeaderNames).len(), 1);
+    let r = rule_on("http", r#"http.response_header; content:"Server: x";"#);
+    assert_eq!(list(&r, BufferId::HttpResponseHeader).len(), 1);
+    let r = rule_on("tls", r#"tls.certs; content:"|06 03 55 04 03|";"#);
+    assert_eq!(list(&r, BufferId::TlsCerts).len(), 1);
     assert_eq!(
-        content(&items[0]),
-        &Content {
-            nocase: true,
-            endswith: true,
-            fast_pattern: FastPattern::Yes,
-            ..c(b"Example.com")
-        }
+        problem(r#"tls.certs; content:"a"; http.uri; content:"b";"#).message,
+        "http.uri (http) and tls.certs (tls) need different application protocols"
     );
-    let Match::Pcre(p) = &items[1] else {
-        panic!("{:?}", items[1]);
-    };
-    assert_eq!(p.regex, r"(?-u)(?i)(?:\A|\.)Example\.com\z");
-    let re = regex::bytes::Regex::new(&p.regex).unwrap();
-    // "." + name ends with ".example.com" exactly for these names.
-    assert!(re.is_match(b"example.com"));
-    assert!(re.is_match(b"www.EXAMPLE.com"));
-    assert!(!re.is_match(b"badexample.com"));
-    assert!(!re.is_match(b"example.com.evil"));
-    // Without a leading dot the content is unchanged.
-    let r = rule_on(
-        "tls",
-        r#"tls.sni; dotprefix; content:"example.com"; endswith;"#,
+    assert_eq!(
+        parse(r#"alert dns any any -> any any (tls.certs; content:"a"; sid:1;)"#)
+            .unwrap_err()
+            .message,
+        "tls.certs is a tls keyword but the rule's protocol is dns"
     );
-    assert_eq!(list(&r, BufferId::TlsSni).len(), 1);
+}
+
+// --- transforms --------------------------------------------------------------------------
+
+fn transformed<'r>(r: &'r Rule, b: BufferId, t: &[Transform]) -> &'r [Match] {
+    &r.lists
+        .iter()
+        .find(|l| l.buffer == b && l.transforms == t)
+        .unwrap_or_else(|| panic!("no {b:?} {t:?} list in {:?}", r.lists))
+        .items
 }
 
 #[test]
-fn dotprefix_other_shapes_are_skipped() {
-    let unsupported = [
-        r#"dns.query; dotprefix; content:".a.com";"#,
-        r#"dns.query; dotprefix; content:!".a.com"; endswith;"#,
-        r#"dns.query; dotprefix; content:".a"; endswith; content:"b";"#,
-        r#"dns.query; dotprefix; content:".a.com"; endswith; pcre:"/x/";"#,
-        r#"dns.query; dotprefix; content:".a.com"; depth:6;"#,
-        r#"dns.query; content:"x"; dotprefix; content:".a.com"; endswith;"#,
-        r#"dns.query; dotprefix; content:".a.com"; endswith; dns.query; content:"x";"#,
-        r#"dns.query; dotprefix; content:".a.com"; endswith; fast_pattern:1,2;"#,
-    ];
-    for u in unsupported {
-        let (kw, msg) = skipped(u);
-        assert_eq!(kw, "dotprefix", "{u}");
-        assert_eq!(
-            msg,
-            "dotprefix is supported only before a single content with endswith (the form \"dotprefix; content:\".example.com\"; endswith;\")"
-        );
-    }
+fn transforms_attach_to_the_sticky_buffer_in_order() {
+    use Transform::*;
+    let r = rule(r#"http.uri; to_lowercase; url_decode; content:"/a b"; nocase;"#);
+    assert_eq!(r.lists.len(), 1);
+    let items = transformed(&r, BufferId::HttpUri, &[ToLowercase, UrlDecode]);
+    assert_eq!(content(&items[0]).pattern, b"/a b");
+    // The same buffer without (or with other) transforms is another list;
+    // urilen stays on the plain URI.
+    let r = rule(
+        r#"urilen:>3; http.uri; content:"A"; http.uri; to_lowercase; content:"b"; http.uri; dotprefix; content:".x"; endswith;"#,
+    );
+    assert_eq!(r.lists.len(), 3);
+    assert_eq!(transformed(&r, BufferId::HttpUri, &[]).len(), 2);
+    assert_eq!(transformed(&r, BufferId::HttpUri, &[ToLowercase]).len(), 1);
+    assert_eq!(transformed(&r, BufferId::HttpUri, &[DotPrefix]).len(), 1);
+    // A first transform after plain matches starts a transformed instance
+    // (ET Open sid 2044076); the earlier matches stay on the plain buffer.
+    let r = rule_on(
+        "dns",
+        r#"dns.query; content:"rs-"; startswith; fast_pattern; pcre:"/[a-z]{2}/Ri"; dotprefix; content:".rustdesk.com"; nocase; endswith;"#,
+    );
+    assert_eq!(transformed(&r, BufferId::DnsQuery, &[]).len(), 2);
+    let items = transformed(&r, BufferId::DnsQuery, &[DotPrefix]);
+    assert_eq!(content(&items[0]).pattern, b".rustdesk.com");
+    assert!(content(&items[0]).nocase && content(&items[0]).endswith);
+    // Relative keywords and modifiers stay on the transformed list.
+    let r = rule(r#"dns.query; dotprefix; content:".com"; endswith; isdataat:!1,relative;"#);
+    assert_eq!(transformed(&r, BufferId::DnsQuery, &[DotPrefix]).len(), 2);
+    let r = rule(
+        r#"http.request_body; xor:"0d0A"; to_md5; to_sha1; to_sha256; strip_whitespace; compress_whitespace; to_uppercase; header_lowercase; strip_pseudo_headers; content:"X";"#,
+    );
+    assert_eq!(r.lists[0].transforms.len(), 9);
+    assert_eq!(r.lists[0].transforms[0], Xor(vec![0x0d, 0x0a]));
+    let r = rule(r#"http.uri; pcrexform:"^/([a-z]+)"; content:"admin"; bsize:5;"#);
+    assert!(matches!(&r.lists[0].transforms[0], PcreXform(re) if re.contains("[a-z]")));
+    // Hash output is raw bytes: a hex content of the digest.
+    let r =
+        rule(r#"http.uri; to_md5; content:"|00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f|";"#);
+    assert_eq!(r.lists[0].transforms, [ToMd5]);
+}
+
+#[test]
+fn transform_errors() {
     assert_eq!(
-        failed("dotprefix; content:\".a\"; endswith;"),
-        "dotprefix needs a sticky buffer (such as dns.query) before it"
+        failed(r#"to_lowercase; content:"a";"#),
+        "to_lowercase needs a sticky buffer (such as http.uri) before it"
+    );
+    assert_eq!(
+        failed(r#"dotprefix; content:".a"; endswith;"#),
+        "dotprefix needs a sticky buffer (such as http.uri) before it"
+    );
+    assert_eq!(
+        failed(r#"http.uri; to_lowercase; content:"a"; url_decode; content:"b";"#),
+        "url_decode must directly follow the sticky buffer http.uri (transforms come before its content and other matches)"
+    );
+    assert_eq!(
+        failed(r#"http.uri; content:"a"; to_lowercase;"#),
+        "sticky buffer http.uri is not followed by a content or other match"
     );
     assert_eq!(
         failed("dns.query; dotprefix;"),
-        "dotprefix is not followed by a content"
+        "sticky buffer dns.query is not followed by a content or other match"
+    );
+    // Suricata's TransformValidate: checked when the content is set, so a
+    // later nocase does not make it valid.
+    assert_eq!(
+        failed(r#"http.uri; to_lowercase; content:"/Admin";"#),
+        "content \"/Admin\" is incompatible with the to_lowercase transform: it contains upper case letters"
+    );
+    assert_eq!(
+        failed(r#"http.uri; to_lowercase; content:"/Admin"; nocase;"#),
+        "content \"/Admin\" is incompatible with the to_lowercase transform: it contains upper case letters"
+    );
+    assert_eq!(
+        failed(r#"http.uri; to_uppercase; content:"/ADMIn";"#),
+        "content \"/ADMIn\" is incompatible with the to_uppercase transform: it contains lower case letters"
+    );
+    assert_eq!(
+        failed(r#"file_data; strip_whitespace; content:"a b";"#),
+        "content \"a b\" is incompatible with the strip_whitespace transform: it contains white space, which the transform removes"
+    );
+    assert_eq!(
+        failed(r#"file_data; compress_whitespace; content:"a |09|b";"#),
+        "content \"a |09|b\" is incompatible with the compress_whitespace transform: it contains consecutive white space, which the transform compresses"
+    );
+    // What is valid: nocase on a lower-case content, a single space after
+    // compress_whitespace, a negated content (never checked).
+    rule(r#"http.uri; to_lowercase; content:"/admin"; nocase;"#);
+    rule(r#"file_data; compress_whitespace; content:"a b";"#);
+    rule(r#"http.uri; to_lowercase; content:!"/Admin";"#);
+    assert_eq!(failed("http.uri; xor; content:\"a\";"), "xor needs a value");
+    assert_eq!(
+        failed(r#"http.uri; xor:"0d0"; content:"a";"#),
+        "xor key \"0d0\" has an odd number of hex digits"
+    );
+    assert_eq!(
+        failed(r#"http.uri; xor:"zz"; content:"a";"#),
+        "xor key \"zz\" is not hex"
+    );
+    assert_eq!(
+        failed(r#"http.uri; pcrexform:"[a-z]+"; content:"a";"#),
+        "pcrexform needs a capture group: its first group becomes the buffer"
+    );
+    let (kw, msg) = skipped(r#"http.uri; pcrexform:"(?=a)(b)"; content:"a";"#);
+    assert_eq!(kw, "pcrexform");
+    assert!(msg.starts_with("pcrexform uses "), "{msg}");
+    assert_eq!(
+        failed(&format!(
+            "http.uri; {} content:\"a\";",
+            "url_decode; ".repeat(17)
+        )),
+        "more than 16 transforms on http.uri"
+    );
+    assert_eq!(
+        failed("http.uri; to_md5:x; content:\"a\";"),
+        "to_md5 takes no value (found \"x\")"
     );
 }
 
@@ -1577,12 +1666,12 @@ fn unknown_and_unsupported_keywords_are_skipped() {
         (kw.as_str(), msg.as_str()),
         ("tag", "keyword \"tag\" is not supported yet")
     );
-    let (kw, msg) = skipped("http.header_names; content:\"a\";");
+    let (kw, msg) = skipped("http.accept_enc; content:\"a\";");
     assert_eq!(
         (kw.as_str(), msg.as_str()),
         (
-            "http.header_names",
-            "keyword \"http.header_names\" is not supported yet"
+            "http.accept_enc",
+            "keyword \"http.accept_enc\" is not supported yet"
         )
     );
     let (kw, msg) = skipped("cotnent:\"a\";");
@@ -1592,9 +1681,7 @@ fn unknown_and_unsupported_keywords_are_skipped() {
     );
     for kw in [
         "xbits:set,a,track ip_src",
-        "tls.certs",
         "base64_decode",
-        "to_lowercase",
         "tls.store",
         "replace:\"x\"",
         "lua:x.lua",
@@ -1776,14 +1863,26 @@ fn check_summary_render() {
     let s = check_files(std::slice::from_ref(&f));
     assert!(s.has_failures());
     let name = f.display();
+    // Each problem: `file:line: message`, then the rule and a caret line
+    // under the option (or header field) concerned.
     let expected = format!(
         "{name}:2: nocase is given twice for the same content\n\
+         \x20   alert tcp any any -> any any (content:\"a\"; nocase; nocase; sid:2;)\n\
+         \x20                                                      ^^^^^^\n\
          \n\
          Skipped (valid Suricata rules wardwatch cannot evaluate yet):\n\
          {name}:3: app-layer protocol smb is not supported yet\n\
+         \x20   alert smb any any -> any any (sid:3;)\n\
+         \x20         ^^^\n\
          {name}:4: app-layer protocol ftp is not supported yet\n\
+         \x20   alert ftp any any -> any any (sid:4;)\n\
+         \x20         ^^^\n\
          {name}:5: keyword \"tag\" is not supported yet\n\
+         \x20   alert tcp any any -> any any (tag:session,1,packets; sid:5;)\n\
+         \x20                                 ^^^^^^^^^^^^^^^^^^^^^\n\
          {name}:6: app-layer protocol smb is not supported yet\n\
+         \x20   alert smb any any -> any any (sid:6;)\n\
+         \x20         ^^^\n\
          \n\
          Skipped rules by keyword:\n\
          \x20 keyword        rules\n\
@@ -1805,6 +1904,59 @@ fn check_summary_render() {
         s.render(),
         "\n1 rules: 1 loaded, 0 failed, 0 skipped (0 disabled in comments) in 1 files\n"
     );
+}
+
+#[test]
+fn caret_lines_point_at_the_option_and_window_long_rules() {
+    use super::files::caret_lines;
+    let r = r#"alert tcp any any -> any any (content:"a"; nocase; nocase; sid:2;)"#;
+    let p = problem_in(r);
+    assert_eq!(&r[p.span.clone().unwrap()], "nocase");
+    assert_eq!(
+        caret_lines(r, p.span.unwrap()).unwrap(),
+        format!("    {r}\n{}^^^^^^", " ".repeat(4 + 51))
+    );
+    // A problem found at the end points at its keyword's option.
+    let r = r#"alert tcp any any -> any any (http.uri; sid:2;)"#;
+    assert_eq!(&r[problem_in(r).span.unwrap()], "http.uri");
+    let r = r#"alert tcp any any -> any any (content:"a"; sid:1; sid:2;)"#;
+    assert_eq!(&r[problem_in(r).span.unwrap()], "sid:2");
+    let r = r#"alert tcp any any -> 10.0.0.300 any (sid:2;)"#;
+    assert_eq!(&r[problem_in(r).span.unwrap()], "10.0.0.300");
+    let r = r#"alert tcp any any -> any any (content:"a"; pcre:"/(?=x)/"; sid:2;)"#;
+    assert_eq!(&r[problem_in(r).span.unwrap()], r#"pcre:"/(?=x)/""#);
+    // A long rule: a window of 100 characters around the span, cut with
+    // "...", the caret still under the option.
+    let long = format!(
+        r#"alert tcp any any -> any any (msg:"{}"; content:"abc"; depth:2; reference:url,{}; sid:3;)"#,
+        "m".repeat(300),
+        "r".repeat(300)
+    );
+    let p = problem_in(&long);
+    let out = caret_lines(&long, p.span.unwrap()).unwrap();
+    let (text, caret) = out.split_once('\n').unwrap();
+    assert!(
+        text.starts_with("    ...") && text.ends_with("..."),
+        "{text}"
+    );
+    assert_eq!(text.chars().count(), 4 + 3 + 100 + 3);
+    let col = caret.find('^').unwrap();
+    assert_eq!(&text[col..col + 7], "depth:2");
+    assert_eq!(caret.trim(), "^^^^^^^");
+    // Multi-byte text before the span, a tab, a span at the very end, and
+    // bad spans.
+    let t = "é\tabc";
+    assert_eq!(caret_lines(t, 3..6).unwrap(), "    é abc\n      ^^^");
+    assert_eq!(caret_lines(t, 6..6).unwrap(), "    é abc\n         ^");
+    assert!(caret_lines(t, 1..2).is_none());
+    assert!(caret_lines(t, 4..9).is_none());
+}
+
+fn problem_in(text: &str) -> RuleProblem {
+    match parse(text) {
+        Ok(r) => panic!("{text}: parsed {r:?}"),
+        Err(e) => e,
+    }
 }
 
 /// Mangled rules (characters replaced, inserted, cut) never panic the

@@ -134,6 +134,8 @@ pub fn parse_threshold_config(text: &str, file: &str, vars: &Vars) -> ThresholdC
                 message,
                 keyword: keyword.map(str::to_owned),
                 sid: None,
+                rule: None,
+                span: None,
             }),
         }
     }

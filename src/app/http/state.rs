@@ -109,6 +109,11 @@ struct Slot {
     decoder: Option<Decoder>,
     /// The decoder was finished: later body bytes are dropped.
     decoder_finished: bool,
+    /// Request decompression chain (Suricata turns libhtp's request
+    /// decompression on: `Content-Encoding: gzip` on a POST body).
+    req_decoder: Option<Decoder>,
+    /// The request decoder was finished: later body bytes are dropped.
+    req_decoder_finished: bool,
     /// Over the in-flight cap: request buffers are dropped once sent.
     lean: bool,
 }
@@ -127,6 +132,8 @@ impl Slot {
             res_started: false,
             decoder: None,
             decoder_finished: false,
+            req_decoder: None,
+            req_decoder_finished: false,
             lean: false,
         }
     }
@@ -714,6 +721,8 @@ impl HttpParser {
         };
         let mut anomalies: Vec<&'static str> = Vec::new();
         let mut next = State::Idle;
+        let layers = self.cfg.max_encoding_layers;
+        let layer_cap = self.cfg.decompress_layer_cap as u64;
         if let Some(slot) = self.slot_mut(id) {
             let tx = &mut slot.tx;
             if Self::merge_fields(&mut tx.request_headers, fields) {
@@ -755,6 +764,17 @@ impl HttpParser {
                     None => {
                         anomalies.push("invalid request Content-Length");
                         next = State::Failed;
+                    }
+                }
+            }
+            if matches!(next, State::Body(_)) {
+                if let Some(ce) = slot.tx.request_header("content-encoding") {
+                    let codings = parse_content_encoding(ce);
+                    if codings.len() > layers {
+                        anomalies.push("too many request content encoding layers");
+                    }
+                    if !codings.is_empty() {
+                        slot.req_decoder = Some(Decoder::new(&codings, layers, layer_cap));
                     }
                 }
             }
@@ -868,6 +888,7 @@ impl HttpParser {
     /// libhtp stops parsing requests on an invalid chunk size.
     fn req_bad_chunk(&mut self, used: usize, sink: &mut dyn FnMut(HttpEvent<'_>)) -> Step {
         self.anomaly("invalid request chunk size", sink);
+        self.end_req_body();
         if let Some(id) = self.req_tx.take() {
             self.finish_request(id, sink);
         }
@@ -884,17 +905,29 @@ impl HttpParser {
         if let Some(slot) = self.slot_mut(id) {
             let tx = &mut slot.tx;
             tx.request_body_len = tx.request_body_len.saturating_add(data.len() as u64);
-            if tx.request_complete {
+            if tx.request_complete || data.is_empty() {
                 return;
             }
-            let room = limit.saturating_sub(tx.request_body.len());
-            tx.request_body
-                .extend_from_slice(&data[..room.min(data.len())]);
-            if data.len() > room
-                || (tx.request_body.len() >= limit && !data.is_empty() && room == 0)
-            {
-                tx.request_body_truncated = true;
-                hit = true;
+            if let Some(dec) = slot.req_decoder.as_mut() {
+                dec.push(data, &mut tx.request_body, limit);
+                if dec.bomb() {
+                    tx.request_body_truncated = true;
+                }
+                if tx.request_body.len() >= limit {
+                    // The limit is reached: the request's buffers are final.
+                    tx.request_body_truncated = true;
+                    slot.req_decoder = None;
+                    slot.req_decoder_finished = true;
+                    hit = true;
+                }
+            } else if !slot.req_decoder_finished {
+                let room = limit.saturating_sub(tx.request_body.len());
+                tx.request_body
+                    .extend_from_slice(&data[..room.min(data.len())]);
+                if data.len() > room || (tx.request_body.len() >= limit && room == 0) {
+                    tx.request_body_truncated = true;
+                    hit = true;
+                }
             }
         }
         if hit {
@@ -902,8 +935,28 @@ impl HttpParser {
         }
     }
 
+    /// The request body ended, or a gap cut it: flush the request decoder
+    /// (compressed data cannot be decoded across a hole; later bytes of this
+    /// body are dropped, as libhtp does).
+    fn end_req_body(&mut self) {
+        let limit = self.cfg.request_body_limit;
+        let Some(slot) = self.req_tx.and_then(|id| self.slot_mut(id)) else {
+            return;
+        };
+        if let Some(mut dec) = slot.req_decoder.take() {
+            if !slot.tx.request_complete {
+                dec.finish(&mut slot.tx.request_body, limit);
+                if dec.bomb() || slot.tx.request_body.len() >= limit {
+                    slot.tx.request_body_truncated = true;
+                }
+            }
+            slot.req_decoder_finished = true;
+        }
+    }
+
     /// The request body ended (or there was none): the request is done.
     fn end_request(&mut self, sink: &mut dyn FnMut(HttpEvent<'_>)) {
+        self.end_req_body();
         if let Some(id) = self.req_tx.take() {
             self.finish_request(id, sink);
         }
@@ -952,6 +1005,7 @@ impl HttpParser {
         if let State::Headers(cur) = state {
             self.req_headers_done(cur.fields, &[], sink);
         }
+        self.end_req_body();
         if let Some(id) = self.req_tx.take() {
             self.finish_request(id, sink);
         }
@@ -966,6 +1020,7 @@ impl HttpParser {
         let state = std::mem::replace(&mut self.req_state, State::Idle);
         self.req_state = match state {
             State::Body(Body::Length(left)) if !pending_lost && len < left => {
+                self.end_req_body();
                 State::Body(Body::Length(left - len))
             }
             State::Body(Body::Length(left)) if !pending_lost && len == left => {
@@ -973,6 +1028,7 @@ impl HttpParser {
                 State::Idle
             }
             State::Body(Body::ChunkData(left)) if !pending_lost && len < left => {
+                self.end_req_body();
                 State::Body(Body::ChunkData(left - len))
             }
             State::Tunnel | State::Failed | State::Closed => state,

@@ -470,15 +470,73 @@ fn body_encodings() {
     let mut uc = b"HTTP/1.0 200 OK\r\nContent-Encoding: gzip\r\n\r\n".to_vec();
     uc.extend_from_slice(&gz);
     assert_eq!(body_of(&uc), text);
-    // Request bodies are dechunked, not decompressed (as Suricata).
+    // Request bodies are dechunked and decompressed too: Suricata turns on
+    // libhtp's request decompression (suricata-verify
+    // http-post-data-decompression).
     let mut req =
         b"POST / HTTP/1.1\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
     req.extend_from_slice(format!("{:x}\r\n", gz.len()).as_bytes());
     req.extend_from_slice(&gz);
     req.extend_from_slice(b"\r\n0\r\nX-T: 1\r\n\r\n");
     let seen = run(&req, b"");
-    assert_eq!(seen.requests[0].request_body, gz);
+    assert_eq!(seen.requests[0].request_body, text);
+    assert_eq!(seen.requests[0].request_body_len, gz.len() as u64);
     assert_eq!(seen.requests[0].request_header("x-t"), Some(&b"1"[..]));
+    let post = |ce: &str, body: &[u8]| {
+        let mut r = format!(
+            "POST /f HTTP/1.1\r\nContent-Encoding: {ce}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        r.extend_from_slice(body);
+        r
+    };
+    assert_eq!(
+        run(&post("deflate", &raw), b"").requests[0].request_body,
+        text
+    );
+    assert_eq!(
+        run(&post("deflate", &zl), b"").requests[0].request_body,
+        text
+    );
+    // Split anywhere, the same body.
+    let whole = post("gzip", &gz);
+    for cut in [20, 60, 70, whole.len() - 3] {
+        let seen = run_split(&whole, b"", cut, 0);
+        assert_eq!(seen.requests[0].request_body, text, "cut {cut}");
+    }
+    // A gzip label on plain text: the text, as browsers and libhtp pass it.
+    assert_eq!(
+        run(&post("gzip", b"name=value"), b"").requests[0].request_body,
+        b"name=value"
+    );
+    // No Content-Encoding: the bytes as sent.
+    let mut plain = format!("POST / HTTP/1.1\r\nContent-Length: {}\r\n\r\n", gz.len()).into_bytes();
+    plain.extend_from_slice(&gz);
+    assert_eq!(run(&plain, b"").requests[0].request_body, gz);
+}
+
+#[test]
+fn request_decompression_is_bounded() {
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+    let mut e = GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(&vec![b'A'; 8 << 20]).expect("compress");
+    let bomb = e.finish().expect("compress");
+    let mut req = format!(
+        "POST / HTTP/1.1\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+        bomb.len()
+    )
+    .into_bytes();
+    req.extend_from_slice(&bomb);
+    req.extend_from_slice(b"GET /next HTTP/1.1\r\n\r\n");
+    let seen = run(&req, b"");
+    let limit = HttpConfig::default().request_body_limit;
+    assert_eq!(seen.requests[0].request_body.len(), limit);
+    assert!(seen.requests[0].request_body_truncated);
+    // The parser stays in step: the next request is seen.
+    assert_eq!(seen.requests.len(), 2);
+    assert_eq!(seen.requests[1].uri_raw, b"/next");
 }
 
 #[test]
@@ -1372,4 +1430,41 @@ mod evader_pcaps {
             failed.join("\n")
         );
     }
+}
+
+#[test]
+fn header_names_and_header_lines() {
+    let seen = run(
+        b"GET / HTTP/1.1\r\nHost: a.b\r\nUser-Agent: x y\r\nCookie: c=1\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nServer: s\r\nContent-Length: 0\r\n\r\n",
+    );
+    let tx = &seen.responses[0];
+    // Suricata's format: "\r\n", each name and "\r\n", then "\r\n";
+    // names as sent, cookies included.
+    assert_eq!(
+        one(tx, Direction::ToServer, BufferId::HttpHeaderNames),
+        b"\r\nHost\r\nUser-Agent\r\nCookie\r\n\r\n"
+    );
+    assert_eq!(
+        one(tx, Direction::ToClient, BufferId::HttpHeaderNames),
+        b"\r\nServer\r\nContent-Length\r\n\r\n"
+    );
+    assert_eq!(
+        buf(tx, Direction::ToServer, BufferId::HttpRequestHeader),
+        [&b"Host: a.b"[..], b"User-Agent: x y", b"Cookie: c=1"]
+    );
+    assert_eq!(
+        buf(tx, Direction::ToClient, BufferId::HttpResponseHeader),
+        [&b"Server: s"[..], b"Content-Length: 0"]
+    );
+    // Request lines are there in both directions (the response's rules
+    // see the request too), response lines only with the response.
+    assert_eq!(
+        buf(tx, Direction::ToClient, BufferId::HttpRequestHeader).len(),
+        3
+    );
+    let req_only = &run(b"GET / HTTP/1.1\r\n\r\n", b"").requests[0];
+    assert!(buf(req_only, Direction::ToServer, BufferId::HttpHeaderNames).is_empty());
+    assert!(buf(req_only, Direction::ToServer, BufferId::HttpRequestHeader).is_empty());
+    assert!(buf(req_only, Direction::ToServer, BufferId::HttpResponseHeader).is_empty());
 }

@@ -18,8 +18,10 @@
 //! | `http.cookie` | value of `Cookie` (request) / `Set-Cookie` (response) |
 //! | `http.user_agent`, `http.referer`, `http.accept`, `http.connection`, `http.server`, `http.location`, `http.content_type`, `http.content_len` | that header's value |
 //! | `http.stat_code`, `http.stat_msg` | status code and reason phrase tokens as sent |
-//! | `http.request_body` | request body, dechunked, up to the limit (not decompressed, as Suricata) |
+//! | `http.request_body` | request body, dechunked and decompressed (Suricata enables libhtp's request decompression), up to the limit |
 //! | `http.response_body` / `file_data` | response body, dechunked and decompressed, up to the limit |
+//! | `http.header_names` | `\r\n`, each header name and `\r\n`, then `\r\n` (as Suricata) |
+//! | `http.request_header`, `http.response_header` | one value per header: `Name: value` |
 //!
 //! A buffer that is absent (no such header, no body) is not visited at all.
 
@@ -59,7 +61,8 @@ pub struct HttpTx {
     pub host: Option<Vec<u8>>,
     /// Host as sent (`http.host.raw`).
     pub host_raw: Option<Vec<u8>>,
-    /// Request body, dechunked, at most `request_body_limit` bytes.
+    /// Request body, dechunked and decompressed (gzip/deflate
+    /// `Content-Encoding`), at most `request_body_limit` bytes.
     pub request_body: Vec<u8>,
     /// Request body bytes seen on the wire (dechunked), limit or not.
     pub request_body_len: u64,
@@ -111,6 +114,14 @@ pub struct HttpTx {
     pub(crate) req_start_buf: Vec<u8>,
     pub(crate) res_header_buf: Vec<u8>,
     pub(crate) res_start_buf: Vec<u8>,
+    pub(crate) req_names_buf: Vec<u8>,
+    pub(crate) res_names_buf: Vec<u8>,
+    /// `Name: value` of each request header, back to back; the ends of
+    /// the values in `req_lines_ends` (`http.request_header`).
+    pub(crate) req_lines_buf: Vec<u8>,
+    pub(crate) req_lines_ends: Vec<usize>,
+    pub(crate) res_lines_buf: Vec<u8>,
+    pub(crate) res_lines_ends: Vec<usize>,
 }
 
 impl HttpTx {
@@ -152,6 +163,12 @@ impl HttpTx {
             req_start_buf: Vec::new(),
             res_header_buf: Vec::new(),
             res_start_buf: Vec::new(),
+            req_names_buf: Vec::new(),
+            res_names_buf: Vec::new(),
+            req_lines_buf: Vec::new(),
+            req_lines_ends: Vec::new(),
+            res_lines_buf: Vec::new(),
+            res_lines_ends: Vec::new(),
         }
     }
 
@@ -175,12 +192,16 @@ impl HttpTx {
     pub(crate) fn seal_request(&mut self) {
         self.req_header_buf = header_buffer(&self.request_headers, "cookie");
         self.req_start_buf = start_buffer(&self.request_line, &self.request_headers);
+        self.req_names_buf = names_buffer(&self.request_headers);
+        (self.req_lines_buf, self.req_lines_ends) = header_lines(&self.request_headers);
     }
 
     /// Builds `http.header` and `http.start` for the response.
     pub(crate) fn seal_response(&mut self) {
         self.res_header_buf = header_buffer(&self.response_headers, "set-cookie");
         self.res_start_buf = start_buffer(&self.response_line, &self.response_headers);
+        self.res_names_buf = names_buffer(&self.response_headers);
+        (self.res_lines_buf, self.res_lines_ends) = header_lines(&self.response_headers);
     }
 
     /// Bytes held by this transaction (for memory accounting).
@@ -211,6 +232,12 @@ impl HttpTx {
             + self.req_start_buf.capacity()
             + self.res_header_buf.capacity()
             + self.res_start_buf.capacity()
+            + self.req_names_buf.capacity()
+            + self.res_names_buf.capacity()
+            + self.req_lines_buf.capacity()
+            + self.res_lines_buf.capacity()
+            + (self.req_lines_ends.capacity() + self.res_lines_ends.capacity())
+                * std::mem::size_of::<usize>()
     }
 }
 
@@ -239,6 +266,45 @@ fn header_buffer(headers: &[(Vec<u8>, Vec<u8>)], skip: &str) -> Vec<u8> {
     out
 }
 
+/// `http.header_names` as Suricata builds it: `\r\n`, each name and
+/// `\r\n`, and a final `\r\n`; empty without headers.
+fn names_buffer(headers: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
+    if headers.is_empty() {
+        return Vec::new();
+    }
+    let mut out = b"\r\n".to_vec();
+    for (n, _) in headers {
+        out.extend_from_slice(n);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// Each header as `Name: value`, back to back, with the end of each.
+fn header_lines(headers: &[(Vec<u8>, Vec<u8>)]) -> (Vec<u8>, Vec<usize>) {
+    let mut buf = Vec::new();
+    let mut ends = Vec::with_capacity(headers.len());
+    for (n, v) in headers {
+        buf.extend_from_slice(n);
+        buf.extend_from_slice(b": ");
+        buf.extend_from_slice(v);
+        ends.push(buf.len());
+    }
+    (buf, ends)
+}
+
+/// Calls `f` with each line of a [`header_lines`] pair.
+fn each_line(buf: &[u8], ends: &[usize], f: &mut dyn FnMut(&[u8])) {
+    let mut start = 0;
+    for &end in ends {
+        if let Some(line) = buf.get(start..end) {
+            f(line);
+        }
+        start = end;
+    }
+}
+
 fn start_buffer(line: &[u8], headers: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
     let mut out = line.to_vec();
     out.extend_from_slice(b"\r\n");
@@ -264,11 +330,6 @@ impl TxBuffers for HttpTxView<'_> {
         let tx = self.tx;
         let req = tx.request_complete && tx.request_seen;
         let res = tx.response_complete;
-        let mut some = |b: Option<&[u8]>| {
-            if let Some(b) = b {
-                f(b);
-            }
-        };
         // Buffers that exist on both sides follow `dir`.
         let (side_ok, side_headers, side_hbuf, side_raw, side_start, side_proto, cookie) =
             match self.dir {
@@ -291,6 +352,24 @@ impl TxBuffers for HttpTxView<'_> {
                     "set-cookie",
                 ),
             };
+        let side_names = match self.dir {
+            Direction::ToServer => &tx.req_names_buf,
+            Direction::ToClient => &tx.res_names_buf,
+        };
+        match id {
+            BufferId::HttpRequestHeader if req => {
+                return each_line(&tx.req_lines_buf, &tx.req_lines_ends, f);
+            }
+            BufferId::HttpResponseHeader if res => {
+                return each_line(&tx.res_lines_buf, &tx.res_lines_ends, f);
+            }
+            _ => {}
+        }
+        let mut some = |b: Option<&[u8]>| {
+            if let Some(b) = b {
+                f(b);
+            }
+        };
         match id {
             BufferId::HttpUri if req => some(Some(&tx.uri_normalized)),
             BufferId::HttpUriRaw if req => some(non_empty(&tx.uri_raw)),
@@ -316,6 +395,7 @@ impl TxBuffers for HttpTxView<'_> {
             BufferId::HttpCookie if side_ok => some(find(side_headers, cookie)),
             BufferId::HttpContentType if side_ok => some(find(side_headers, "content-type")),
             BufferId::HttpContentLen if side_ok => some(find(side_headers, "content-length")),
+            BufferId::HttpHeaderNames if side_ok => some(non_empty(side_names)),
             _ => {}
         }
     }

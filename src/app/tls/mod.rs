@@ -22,6 +22,8 @@ pub use fingerprint::{Ja4Input, is_grease, ja3_string, ja3s_string, ja4, version
 pub use parser::{
     ClientHello, ServerCertificate, ServerHello, TlsError, content_type, extension, handshake_type,
 };
+/// SHA-256, shared with detection's `to_sha256` transform.
+pub(crate) use sha256::sha256;
 pub use state::{MAX_HANDSHAKE, MAX_RECORD, TlsAnomaly, TlsDirStats, TlsEvent, TlsParser};
 pub use x509::{CertificateFields, X509Error, format_serial, oid_to_dotted, parse_certificate};
 
@@ -164,12 +166,14 @@ impl TxBuffers for ServerHello {
 }
 
 impl TxBuffers for ServerCertificate {
-    /// `tls.cert_subject`, `tls.cert_issuer`, `tls.cert_serial`.
+    /// `tls.cert_subject`, `tls.cert_issuer`, `tls.cert_serial`, and
+    /// `tls.certs` (each certificate of the chain, DER).
     fn visit(&self, id: BufferId, f: &mut dyn FnMut(&[u8])) {
         match id {
             BufferId::TlsCertSubject => f(&self.subject),
             BufferId::TlsCertIssuer => f(&self.issuer),
             BufferId::TlsCertSerial => f(self.serial.as_bytes()),
+            BufferId::TlsCerts => self.certs.iter().for_each(|c| f(c)),
             _ => {}
         }
     }

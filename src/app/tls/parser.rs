@@ -412,6 +412,9 @@ pub struct ServerCertificate {
     pub chain_len: usize,
     /// DER length of the first certificate.
     pub der_len: usize,
+    /// Every certificate of the chain, DER, in order (`tls.certs`); bounded
+    /// by the handshake message size cap.
+    pub certs: Vec<Vec<u8>>,
 }
 
 impl ServerCertificate {
@@ -424,10 +427,12 @@ impl ServerCertificate {
         let mut l = Cursor::new(list, "Certificate");
         let mut first: Option<&[u8]> = None;
         let mut chain_len = 0;
+        let mut certs = Vec::new();
         while !l.is_empty() {
             let n = l.u24("certificate length")?;
             let der = l.take(n, "certificate")?;
             first.get_or_insert(der);
+            certs.push(der.to_vec());
             chain_len += 1;
         }
         let Some(der) = first else {
@@ -444,6 +449,7 @@ impl ServerCertificate {
             serial: format_serial(&serial),
             chain_len,
             der_len: der.len(),
+            certs,
         }))
     }
 }

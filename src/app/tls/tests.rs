@@ -116,7 +116,52 @@ fn tls12_handshake_hellos_certificate_and_fingerprints() {
         values(tx, BufferId::TlsCertSerial),
         vec![b"00:8A:1B:2C:3D:4E:5F:60:71".to_vec()]
     );
+    // tls.certs: the certificate's DER (a SEQUENCE with a long length).
+    let certs = values(tx, BufferId::TlsCerts);
+    assert_eq!(certs.len(), 1);
+    assert_eq!(certs[0].len(), cert.der_len);
+    assert_eq!(&certs[0][..2], &[0x30, 0x82]);
+    assert!(has(&certs[0], b"tls.example.test"));
     assert!(values(tx, BufferId::HttpUri).is_empty());
+}
+
+fn has(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn tls_certs_holds_every_certificate_of_the_chain() {
+    // Certificate message body: a chain of three opaque entries; only the
+    // first must be a certificate, the rest are served as they are.
+    let (p, _) = handshake(&hex(TLS12_CLIENT), &hex(TLS12_SERVER));
+    let first = p
+        .tx()
+        .server_certificate
+        .as_ref()
+        .expect("certificate")
+        .certs[0]
+        .clone();
+    let mut list = Vec::new();
+    for der in [&first[..], b"\x30\x03\x02\x01\x07", b"\x30\x00"] {
+        list.extend_from_slice(&(der.len() as u32).to_be_bytes()[1..]);
+        list.extend_from_slice(der);
+    }
+    let mut body = (list.len() as u32).to_be_bytes()[1..].to_vec();
+    body.extend_from_slice(&list);
+    let cert = ServerCertificate::parse(&body)
+        .expect("parses")
+        .expect("a chain");
+    assert_eq!(cert.chain_len, 3);
+    let mut seen = Vec::new();
+    cert.visit(BufferId::TlsCerts, &mut |c| seen.push(c.to_vec()));
+    assert_eq!(
+        seen,
+        [
+            first,
+            b"\x30\x03\x02\x01\x07".to_vec(),
+            b"\x30\x00".to_vec()
+        ]
+    );
 }
 
 #[test]
