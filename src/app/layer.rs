@@ -145,7 +145,13 @@ pub struct DatagramProto {
 }
 
 /// TCP protocols beyond HTTP, TLS, SSH and DNS, probed in this order.
-pub static STREAM_PROTOS: &[StreamProto] = &[];
+pub static STREAM_PROTOS: &[StreamProto] = &[
+    StreamProto {
+        proto: AppProto::Ftp,
+        probe: crate::app::ftp::probe,
+        new: crate::app::ftp::FtpParser::boxed,
+    },
+];
 
 /// UDP protocols beyond DNS, probed in this order.
 pub static DATAGRAM_PROTOS: &[DatagramProto] = &[];

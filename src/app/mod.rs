@@ -87,9 +87,11 @@ pub trait DatagramParser: Send {
 
 pub mod dns;
 pub mod event;
+pub mod ftp;
 pub mod http;
 pub mod layer;
 pub mod ssh;
+pub mod text;
 pub mod tls;
 
 pub use event::{LoginAttempt, Outcome};
