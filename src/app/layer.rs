@@ -151,6 +151,11 @@ pub static STREAM_PROTOS: &[StreamProto] = &[
         probe: crate::app::ftp::probe,
         new: crate::app::ftp::FtpParser::boxed,
     },
+    StreamProto {
+        proto: AppProto::Smtp,
+        probe: crate::app::smtp::probe,
+        new: crate::app::smtp::SmtpParser::boxed,
+    },
 ];
 
 /// UDP protocols beyond DNS, probed in this order.

@@ -213,6 +213,50 @@ pub fn base64_decode(b: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// One reply line of FTP (RFC 959 §4.2) or SMTP (RFC 5321 §4.2), which
+/// share the format: the code and whether more lines follow (`ddd-`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct ReplyLine<'a> {
+    /// The three-digit code.
+    pub code: u16,
+    /// `ddd-`: a multi-line reply starts (or, inside one, a line that only
+    /// looks like a start).
+    pub more: bool,
+    /// The text after the code and its separator.
+    pub text: &'a [u8],
+}
+
+/// Reads `ddd SP text`, `ddd-text` or a bare `ddd`. `None` when the line does
+/// not start with a reply code (a continuation line of a multi-line reply,
+/// or not FTP).
+pub fn parse_reply_line(line: &[u8]) -> Option<ReplyLine<'_>> {
+    let digits = line.get(..3)?;
+    if !digits.iter().all(u8::is_ascii_digit) || !(b'1'..=b'5').contains(&digits[0]) {
+        return None;
+    }
+    let code = digits
+        .iter()
+        .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
+    match line.get(3) {
+        None => Some(ReplyLine {
+            code,
+            more: false,
+            text: &[],
+        }),
+        Some(b' ') => Some(ReplyLine {
+            code,
+            more: false,
+            text: &line[4..],
+        }),
+        Some(b'-') => Some(ReplyLine {
+            code,
+            more: true,
+            text: &line[4..],
+        }),
+        Some(_) => None,
+    }
+}
+
 /// SASL mechanisms whose client messages name the account.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 enum Mech {
