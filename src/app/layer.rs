@@ -156,6 +156,11 @@ pub static STREAM_PROTOS: &[StreamProto] = &[
         probe: crate::app::smtp::probe,
         new: crate::app::smtp::SmtpParser::boxed,
     },
+    StreamProto {
+        proto: AppProto::Pop3,
+        probe: crate::app::pop3::probe,
+        new: crate::app::pop3::Pop3Parser::boxed,
+    },
 ];
 
 /// UDP protocols beyond DNS, probed in this order.

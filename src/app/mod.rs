@@ -90,6 +90,7 @@ pub mod event;
 pub mod ftp;
 pub mod http;
 pub mod layer;
+pub mod pop3;
 pub mod smtp;
 pub mod ssh;
 pub mod text;
