@@ -161,6 +161,11 @@ pub static STREAM_PROTOS: &[StreamProto] = &[
         probe: crate::app::pop3::probe,
         new: crate::app::pop3::Pop3Parser::boxed,
     },
+    StreamProto {
+        proto: AppProto::Imap,
+        probe: crate::app::imap::probe,
+        new: crate::app::imap::ImapParser::boxed,
+    },
 ];
 
 /// UDP protocols beyond DNS, probed in this order.

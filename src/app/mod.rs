@@ -89,6 +89,7 @@ pub mod dns;
 pub mod event;
 pub mod ftp;
 pub mod http;
+pub mod imap;
 pub mod layer;
 pub mod pop3;
 pub mod smtp;

@@ -595,7 +595,10 @@ mod tests {
             vec![(b"abc".to_vec(), false), (b"def".to_vec(), false)]
         );
         r.gap(5);
-        assert_eq!(lines(&mut r, b"tail\r\nok\r\n"), vec![(b"ok".to_vec(), false)]);
+        assert_eq!(
+            lines(&mut r, b"tail\r\nok\r\n"),
+            vec![(b"ok".to_vec(), false)]
+        );
     }
 
     #[test]
@@ -623,7 +626,10 @@ mod tests {
         x.client_line(b"c2VjcmV0"); // secret: ignored
         assert_eq!(x.account(), Some("bob"));
         // RFC 2195's example: "tim b913a602c7eda7a495b4e6e7334d3890".
-        let x = SaslExchange::start(b"CRAM-MD5", Some(b"dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"));
+        let x = SaslExchange::start(
+            b"CRAM-MD5",
+            Some(b"dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"),
+        );
         assert_eq!(x.account(), Some("tim"));
         // RFC 5802's example client-first: "n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL".
         let x = SaslExchange::start(
@@ -648,7 +654,10 @@ mod tests {
         assert!(is_text(b"USER anonymous"));
         assert!(!is_text(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"));
         assert!(contains_ci(b"220 (vsFTPd 3.0.3)", b"ftp"));
-        assert_eq!(split_verb(b"MAIL  FROM:<a>"), (&b"MAIL"[..], &b"FROM:<a>"[..]));
+        assert_eq!(
+            split_verb(b"MAIL  FROM:<a>"),
+            (&b"MAIL"[..], &b"FROM:<a>"[..])
+        );
         assert_eq!(account(b"  \x01bob\x7f "), Some("bob".into()));
         assert_eq!(account(b" "), None);
     }

@@ -22,7 +22,10 @@ pub const VSFTPD_0: Script<'static> = &[
     (Direction::ToServer, b"PASS Secr3t!pw\r\n"),
     (Direction::ToClient, b"230 Login successful.\r\n"),
     (Direction::ToServer, b"PWD\r\n"),
-    (Direction::ToClient, b"257 \"/home/ptextuser\" is the current directory\r\n"),
+    (
+        Direction::ToClient,
+        b"257 \"/home/ptextuser\" is the current directory\r\n",
+    ),
     (Direction::ToServer, b"QUIT\r\n"),
     (Direction::ToClient, b"221 Goodbye.\r\n"),
 ];
@@ -35,13 +38,22 @@ pub const VSFTPD_1: Script<'static> = &[
     (Direction::ToServer, b"PASS Secr3t!pw\r\n"),
     (Direction::ToClient, b"230 Login successful.\r\n"),
     (Direction::ToServer, b"PWD\r\n"),
-    (Direction::ToClient, b"257 \"/home/ptextuser\" is the current directory\r\n"),
+    (
+        Direction::ToClient,
+        b"257 \"/home/ptextuser\" is the current directory\r\n",
+    ),
     (Direction::ToServer, b"EPSV\r\n"),
-    (Direction::ToClient, b"229 Entering Extended Passive Mode (|||19209|)\r\n"),
+    (
+        Direction::ToClient,
+        b"229 Entering Extended Passive Mode (|||19209|)\r\n",
+    ),
     (Direction::ToServer, b"TYPE A\r\n"),
     (Direction::ToClient, b"200 Switching to ASCII mode.\r\n"),
     (Direction::ToServer, b"LIST\r\n"),
-    (Direction::ToClient, b"150 Here comes the directory listing.\r\n"),
+    (
+        Direction::ToClient,
+        b"150 Here comes the directory listing.\r\n",
+    ),
     (Direction::ToClient, b"226 Directory send OK.\r\n"),
     (Direction::ToServer, b"QUIT\r\n"),
     (Direction::ToClient, b"221 Goodbye.\r\n"),
@@ -56,7 +68,6 @@ pub const VSFTPD_2: Script<'static> = &[
     (Direction::ToClient, b"530 Login incorrect.\r\n"),
 ];
 
-
 /// Stream 0 of `ftps.pcap` (TLS records cut to 48 bytes, first three kept).
 pub const FTPS_0: Script<'static> = &[
     (Direction::ToClient, b"220 (vsFTPd 3.0.3)\r\n"),
@@ -66,4 +77,3 @@ pub const FTPS_0: Script<'static> = &[
     (Direction::ToClient, b"\x16\x03\x03\x00X\x02\x00\x00T\x03\x03\xcf!\xadt\xe5\x9aa\x11\xbe\x1d\x8c\x02\x1ee\xb8\x91\xc2\xa2\x11\x16z\xbb\x8c^\x07\x9e\t\xe2\xc8\xa83\x9c \xce\xe1u\xf4"),
     (Direction::ToServer, b"\x14\x03\x03\x00\x01\x01\x16\x03\x03\x02\x00\x01\x00\x01\xfc\x03\x03\xa1\xb3\x96\xed\x17+\xd0\xa7\xf0\xf2\xe5\xa6\x85Z7\xc1'\xb5\xa6\x93b\x1b\xbc\xf4\xe5\x12`S\xa1\x92\xab"),
 ];
-

@@ -82,7 +82,9 @@ fn probe_greeting(server_port: u16, data: &[u8]) -> Probe {
 fn probe_command(server_port: u16, data: &[u8]) -> Probe {
     let Some(end) = memchr::memchr(b'\n', data) else {
         return if data.len() < crate::app::layer::PROBE_BUFFER
-            && data.iter().all(|b| b.is_ascii_graphic() || *b == b' ' || *b == b'\r')
+            && data
+                .iter()
+                .all(|b| b.is_ascii_graphic() || *b == b' ' || *b == b'\r')
         {
             Probe::NeedMore
         } else {

@@ -68,7 +68,10 @@ mod tests {
 
     #[test]
     fn commands_and_ports() {
-        assert_eq!(parse_command(b"user anonymous"), ("USER".into(), &b"anonymous"[..]));
+        assert_eq!(
+            parse_command(b"user anonymous"),
+            ("USER".into(), &b"anonymous"[..])
+        );
         assert_eq!(parse_command(b"PASV"), ("PASV".into(), &b""[..]));
         assert_eq!(
             port_from_six(b"Entering Passive Mode (127,0,0,1,156,65)."),

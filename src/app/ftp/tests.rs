@@ -62,7 +62,11 @@ fn listing_session_and_unknown_user() {
         .expect("EPSV");
     assert_eq!(epsv["dynamic_port"], 19209);
     assert_eq!(epsv["mode"], "passive");
-    let list = c.records.iter().find(|r| r["command"] == "LIST").expect("LIST");
+    let list = c
+        .records
+        .iter()
+        .find(|r| r["command"] == "LIST")
+        .expect("LIST");
     assert_eq!(list["completion_code"], json!(["150", "226"]));
     assert_eq!(
         list["reply"],
@@ -130,7 +134,10 @@ fn pipelined_multiline_and_unanswered() {
         ]
     );
     let pass = &c.records[1];
-    assert_eq!(pass["reply"], json!(["Welcome", " 230 inside text", "Logged on"]));
+    assert_eq!(
+        pass["reply"],
+        json!(["Welcome", " 230 inside text", "Logged on"])
+    );
     assert_eq!(c.records[3]["reply_received"], "no");
     assert_split_invariant(FtpParser::boxed, script);
     // 332: the account decides.
@@ -138,7 +145,10 @@ fn pipelined_multiline_and_unanswered() {
         FtpParser::boxed,
         &[
             (S, b"USER carol\r\nPASS p\r\nACCT dept7\r\n"),
-            (C, b"331 ok\r\n332 Need account for login.\r\n530 Not logged in.\r\n"),
+            (
+                C,
+                b"331 ok\r\n332 Need account for login.\r\n530 Not logged in.\r\n",
+            ),
         ],
     );
     assert_eq!(
@@ -202,7 +212,10 @@ fn probes() {
     assert_eq!(p(C, 21, b"220 Service ready\r\n"), Probe::Yes);
     assert_eq!(p(C, 2100, b"220 Service ready\r\n"), Probe::No);
     assert_eq!(p(C, 21, b"220 mail.example ESMTP Postfix\r\n"), Probe::No);
-    assert_eq!(p(C, 25, b"220 mail.ptext.test ESMTP Postfix (Debian/GNU)\r\n"), Probe::No);
+    assert_eq!(
+        p(C, 25, b"220 mail.ptext.test ESMTP Postfix (Debian/GNU)\r\n"),
+        Probe::No
+    );
     assert_eq!(p(C, 21, b"22"), Probe::NeedMore);
     assert_eq!(p(C, 21, b"220 (vsFT"), Probe::NeedMore);
     assert_eq!(p(C, 21, b"+OK Dovecot ready.\r\n"), Probe::No);

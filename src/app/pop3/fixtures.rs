@@ -29,7 +29,10 @@ pub const DOVECOT_1: Script<'static> = &[
     (Direction::ToServer, b"STAT\r\n"),
     (Direction::ToClient, b"+OK 3 1383\r\n"),
     (Direction::ToServer, b"LIST\r\n"),
-    (Direction::ToClient, b"+OK 3 messages:\r\n1 454\r\n2 464\r\n3 465\r\n.\r\n"),
+    (
+        Direction::ToClient,
+        b"+OK 3 messages:\r\n1 454\r\n2 464\r\n3 465\r\n.\r\n",
+    ),
     (Direction::ToServer, b"QUIT\r\n"),
     (Direction::ToClient, b"+OK Logging out.\r\n"),
 ];
@@ -71,4 +74,3 @@ pub const DOVECOT_4: Script<'static> = &[
     (Direction::ToClient, b"\x16\x03\x03\x00z\x02\x00\x00v\x03\x032\x9a\xea\x8b&\xf1t\x83\xdbf\x05=Qs\xfb#\x0e\x07\xf50E\xe4\x85\x97KE\x01zGa\x0f+ \xb41\t\xac"),
     (Direction::ToServer, b"\x14\x03\x03\x00\x01\x01\x17\x03\x03\x00E\x08\xd2{d\n\xdfm\xd6\xb5\x94l9lH\x91\xb0O\xb3\"\xeb\xfd\x93g\xe5\x8d\x08\xfb2\xf7\xc4\xee\xd4N\x9f*\x90d"),
 ];
-

@@ -39,7 +39,9 @@ pub fn probe(dir: Direction, server_port: u16, data: &[u8]) -> Probe {
         Direction::ToServer => {
             let Some(end) = memchr::memchr(b'\n', data) else {
                 let short = data.len() < PROBE_BUFFER;
-                let texty = data.iter().all(|b| b.is_ascii_graphic() || b" \r".contains(b));
+                let texty = data
+                    .iter()
+                    .all(|b| b.is_ascii_graphic() || b" \r".contains(b));
                 return if short && texty {
                     Probe::NeedMore
                 } else {
@@ -212,10 +214,7 @@ impl State {
                     (Kind::Other, true)
                 } else {
                     args.push(clean(a1, 64));
-                    self.sasl = Some(SaslExchange::start(
-                        a1,
-                        (!rest.is_empty()).then_some(rest),
-                    ));
+                    self.sasl = Some(SaslExchange::start(a1, (!rest.is_empty()).then_some(rest)));
                     self.in_auth = true;
                     (Kind::Auth, false)
                 }

@@ -19,7 +19,10 @@ const FAILED: &str = "-ERR [AUTH] Authentication failed.";
 #[test]
 fn user_pass_and_sasl_plain() {
     let c = run(Pop3Parser::boxed, DOVECOT_0);
-    assert_eq!(logins(&c), vec![(Outcome::Failure, Some("ptextuser"), FAILED)]);
+    assert_eq!(
+        logins(&c),
+        vec![(Outcome::Failure, Some("ptextuser"), FAILED)]
+    );
     assert!(c.logins.iter().all(|l| l.protocol == AppProto::Pop3));
     assert_eq!(
         c.records,
@@ -44,16 +47,25 @@ fn user_pass_and_sasl_plain() {
     assert_eq!(c.records.len(), 5);
     assert_eq!(c.records[4]["request"]["command"], "QUIT");
     let c = run(Pop3Parser::boxed, DOVECOT_2);
-    assert_eq!(logins(&c), vec![(Outcome::Failure, Some("ptextuser"), FAILED)]);
+    assert_eq!(
+        logins(&c),
+        vec![(Outcome::Failure, Some("ptextuser"), FAILED)]
+    );
     let c = run(Pop3Parser::boxed, DOVECOT_3);
     assert_eq!(
         logins(&c),
         vec![(Outcome::Success, Some("ptextuser"), "+OK Logged in.")]
     );
-    assert_eq!(c.records[1]["request"], json!({"command": "AUTH", "args": ["PLAIN"]}));
+    assert_eq!(
+        c.records[1]["request"],
+        json!({"command": "AUTH", "args": ["PLAIN"]})
+    );
     for s in [DOVECOT_0, DOVECOT_1, DOVECOT_2, DOVECOT_3, DOVECOT_4] {
         let all = format!("{:?}", run(Pop3Parser::boxed, s));
-        assert!(!all.contains("wrongpass") && !all.contains("Secr3t"), "{all}");
+        assert!(
+            !all.contains("wrongpass") && !all.contains("Secr3t"),
+            "{all}"
+        );
     }
 }
 
@@ -95,12 +107,19 @@ fn pipelined_apop_retr_and_unanswered() {
         logins(&c),
         vec![
             (Outcome::Failure, Some("mrose"), "-ERR permission denied"),
-            (Outcome::Success, Some("mrose"), "+OK mrose's maildrop has 2 messages"),
+            (
+                Outcome::Success,
+                Some("mrose"),
+                "+OK mrose's maildrop has 2 messages"
+            ),
             (Outcome::Failure, Some("x"), "-ERR unknown user"),
             (Outcome::Unknown, Some("bob"), "no reply"),
         ]
     );
-    assert_eq!(c.records[0]["request"], json!({"command": "APOP", "args": ["mrose"]}));
+    assert_eq!(
+        c.records[0]["request"],
+        json!({"command": "APOP", "args": ["mrose"]})
+    );
     assert_eq!(c.records[4]["request"]["command"], "NOOP");
     assert_eq!(c.records[4]["response"]["success"], true);
     assert!(!format!("{c:?}").contains("c4c9334b"));
@@ -117,7 +136,11 @@ fn garbage_and_caps() {
     assert!(p.st.pending.len() <= MAX_PENDING);
     p.parse(C, &vec![b'+'; 1 << 20], &mut c);
     assert!(p.memory() < 64 * 1024, "{}", p.memory());
-    p.parse(S, b"\x16\x03\x01\x00\xa5\x01\x00\r\nUSER a\r\nPASS b\r\n", &mut c);
+    p.parse(
+        S,
+        b"\x16\x03\x01\x00\xa5\x01\x00\r\nUSER a\r\nPASS b\r\n",
+        &mut c,
+    );
     p.parse(C, b"\r\n+OK\r\n+OK\r\n", &mut c);
     assert!(c.logins.is_empty());
 }
@@ -131,7 +154,10 @@ fn mutations_never_panic() {
 
 #[test]
 fn probes() {
-    assert_eq!(probe(C, 110, b"+OK Dovecot (Debian) ready.\r\n"), Probe::Yes);
+    assert_eq!(
+        probe(C, 110, b"+OK Dovecot (Debian) ready.\r\n"),
+        Probe::Yes
+    );
     assert_eq!(probe(C, 9999, b"+OK\r\n"), Probe::Yes);
     assert_eq!(probe(C, 110, b"+O"), Probe::NeedMore);
     assert_eq!(probe(C, 110, b"+OKAY"), Probe::No);

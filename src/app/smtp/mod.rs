@@ -189,7 +189,8 @@ impl StreamParser for SmtpParser {
         if self.st.closed[Direction::ToClient.index()] && !self.st.flushed {
             self.st.flushed = true;
             if self.st.pending.contains(&Cmd::Auth) {
-                self.st.auth_result(Outcome::Unknown, "no reply".into(), sink);
+                self.st
+                    .auth_result(Outcome::Unknown, "no reply".into(), sink);
             }
             if self.st.mail_from.is_some() || !self.st.recorded && self.st.helo.is_some() {
                 self.st.record(Direction::ToServer, sink);

@@ -41,7 +41,10 @@ fn auth_login_and_plain_attempts_then_a_message() {
         })]
     );
     let all = format!("{c:?}");
-    assert!(!all.contains("wrongpass") && !all.contains("Secr3t"), "{all}");
+    assert!(
+        !all.contains("wrongpass") && !all.contains("Secr3t"),
+        "{all}"
+    );
     // Commands (the body and SASL responses are not) and replies.
     assert_eq!(c.txs.iter().filter(|t| t.0 == S).count(), 10);
     assert_eq!(c.txs.iter().filter(|t| t.0 == C).count(), 12);
@@ -59,7 +62,10 @@ fn curl_sessions() {
         )]
     );
     assert_eq!(c.records.len(), 1);
-    assert_eq!(c.records[0]["rcpt_to"], json!(["<ptextuser@mail.ptext.test>"]));
+    assert_eq!(
+        c.records[0]["rcpt_to"],
+        json!(["<ptextuser@mail.ptext.test>"])
+    );
     // STARTTLS: parsing ends; the session record (helo only) at close.
     let c = run(SmtpParser::boxed, POSTFIX_2);
     assert!(c.logins.is_empty());
@@ -102,7 +108,11 @@ fn pipelining_bdat_refused_data_and_cancel() {
     assert_eq!(
         logins(&c),
         vec![
-            (Outcome::Failure, Some("mary@example.com"), "535 5.7.8 bad token"),
+            (
+                Outcome::Failure,
+                Some("mary@example.com"),
+                "535 5.7.8 bad token"
+            ),
             (Outcome::Unknown, Some("dave"), "no reply"),
         ]
     );
@@ -127,7 +137,11 @@ fn garbage_and_caps() {
     assert!(p.st.rcpt_to.len() <= MAX_RCPT && p.st.pending.len() <= MAX_PENDING);
     p.parse(S, &vec![b'x'; 1 << 20], &mut c);
     assert!(p.memory() < 64 * 1024, "{}", p.memory());
-    p.parse(S, b"\r\n\x16\x03\x01\x00\xa5\x01\x00\r\nAUTH PLAIN AGEAYg==\r\n", &mut c);
+    p.parse(
+        S,
+        b"\r\n\x16\x03\x01\x00\xa5\x01\x00\r\nAUTH PLAIN AGEAYg==\r\n",
+        &mut c,
+    );
     p.parse(C, b"235 ok\r\n", &mut c);
     assert!(c.logins.is_empty());
 }
@@ -141,7 +155,10 @@ fn mutations_never_panic() {
 
 #[test]
 fn probes() {
-    assert_eq!(probe(C, 25, b"220 mail.ptext.test ESMTP Postfix (Debian/GNU)\r\n"), Probe::Yes);
+    assert_eq!(
+        probe(C, 25, b"220 mail.ptext.test ESMTP Postfix (Debian/GNU)\r\n"),
+        Probe::Yes
+    );
     assert_eq!(probe(C, 2525, b"220 mx.example.org ESMTP\r\n"), Probe::Yes);
     assert_eq!(probe(C, 587, b"220 ready\r\n"), Probe::Yes);
     assert_eq!(probe(C, 10025, b"220 ready\r\n"), Probe::No);
