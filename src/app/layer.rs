@@ -147,6 +147,11 @@ pub struct DatagramProto {
 /// TCP protocols beyond HTTP, TLS, SSH and DNS, probed in this order.
 pub static STREAM_PROTOS: &[StreamProto] = &[
     StreamProto {
+        proto: AppProto::Telnet,
+        probe: crate::app::telnet::probe,
+        new: crate::app::telnet::TelnetParser::boxed,
+    },
+    StreamProto {
         proto: AppProto::Ftp,
         probe: crate::app::ftp::probe,
         new: crate::app::ftp::FtpParser::boxed,

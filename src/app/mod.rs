@@ -94,6 +94,7 @@ pub mod layer;
 pub mod pop3;
 pub mod smtp;
 pub mod ssh;
+pub mod telnet;
 pub mod text;
 pub mod tls;
 
