@@ -501,7 +501,7 @@ pub mod testing {
 
     impl Rng {
         /// Next value.
-        pub fn next(&mut self) -> u64 {
+        pub fn next_u64(&mut self) -> u64 {
             self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
             let mut z = self.0;
             z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -510,7 +510,7 @@ pub mod testing {
         }
         /// A value below `n` (n > 0).
         pub fn below(&mut self, n: usize) -> usize {
-            (self.next() % n.max(1) as u64) as usize
+            (self.next_u64() % n.max(1) as u64) as usize
         }
     }
 
@@ -529,11 +529,11 @@ pub mod testing {
                     }
                     let i = rng.below(d.len());
                     match rng.below(5) {
-                        0 => d[i] = rng.next() as u8,
+                        0 => d[i] = rng.next_u64() as u8,
                         1 => d.truncate(i),
                         2 => d.insert(i, [b'\n', b'\r', 0xff, b' ', b'{'][rng.below(5)]),
                         3 => drop(d.splice(i..i, b"{99999}\r\n".iter().copied())),
-                        _ => d.extend((0..rng.below(300)).map(|_| rng.next() as u8)),
+                        _ => d.extend((0..rng.below(300)).map(|_| rng.next_u64() as u8)),
                     }
                 }
                 let mut rest = &d[..];
@@ -548,7 +548,7 @@ pub mod testing {
                 assert!(p.memory() <= cap, "memory {} over {cap}", p.memory());
             }
             // Garbage alone.
-            let junk: Vec<u8> = (0..rng.below(2000)).map(|_| rng.next() as u8).collect();
+            let junk: Vec<u8> = (0..rng.below(2000)).map(|_| rng.next_u64() as u8).collect();
             p.parse(Direction::ToServer, &junk, &mut c);
             p.parse(Direction::ToClient, &junk, &mut c);
             assert!(p.memory() <= cap, "memory {} over {cap}", p.memory());

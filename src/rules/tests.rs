@@ -126,8 +126,8 @@ fn header_protocols() {
         assert_eq!(r.proto, want, "{p}");
     }
     for p in [
-        "smb", "ftp", "krb5", "dcerpc", "smtp", "dnp3", "modbus", "nfs", "sip", "mqtt", "quic",
-        "ike", "rdp", "ldap", "http2",
+        "smb", "krb5", "dcerpc", "dnp3", "modbus", "nfs", "sip", "mqtt", "quic", "ike", "rdp",
+        "ldap", "http2",
     ] {
         let e = parse(&format!("alert {p} any any -> any any (sid:1;)")).unwrap_err();
         assert_eq!(e.kind, ProblemKind::Unsupported, "{p}");
@@ -1766,7 +1766,7 @@ fn check_summary_render() {
         "alert tcp any any -> any any (sid:1;)\n\
          alert tcp any any -> any any (content:\"a\"; nocase; nocase; sid:2;)\n\
          alert smb any any -> any any (sid:3;)\n\
-         alert ftp any any -> any any (sid:4;)\n\
+         alert nfs any any -> any any (sid:4;)\n\
          alert tcp any any -> any any (tag:session,1,packets; sid:5;)\n\
          alert smb any any -> any any (sid:6;)\n",
     );
@@ -1778,14 +1778,14 @@ fn check_summary_render() {
          \n\
          Skipped (valid Suricata rules wardwatch cannot evaluate yet):\n\
          {name}:3: app-layer protocol smb is not supported yet\n\
-         {name}:4: app-layer protocol ftp is not supported yet\n\
+         {name}:4: app-layer protocol nfs is not supported yet\n\
          {name}:5: keyword \"tag\" is not supported yet\n\
          {name}:6: app-layer protocol smb is not supported yet\n\
          \n\
          Skipped rules by keyword:\n\
          \x20 keyword        rules\n\
          \x20 protocol smb       2\n\
-         \x20 protocol ftp       1\n\
+         \x20 protocol nfs       1\n\
          \x20 tag                1\n\
          \n\
          6 rules: 1 loaded, 1 failed, 4 skipped (0 disabled in comments) in 1 files\n"

@@ -39,8 +39,7 @@ pub fn port_from_extended(text: &[u8]) -> Option<u16> {
     let body = &text[open..];
     let delim = *body.first()?;
     body.split(|&b| b == delim)
-        .filter(|f| !f.is_empty() && f.iter().all(u8::is_ascii_digit))
-        .last()
+        .rfind(|f| !f.is_empty() && f.iter().all(u8::is_ascii_digit))
         .and_then(|f| std::str::from_utf8(f).ok()?.parse().ok())
 }
 

@@ -352,13 +352,10 @@ impl State {
         if !matches!(&status[..], b"OK" | b"NO" | b"BAD") {
             return literal_at_end(line).map(|(_, n)| n);
         }
-        let Some(at) = self
+        let at = self
             .pending
             .iter()
-            .position(|c| c.tag.as_bytes() == &tag[..])
-        else {
-            return None;
-        };
+            .position(|c| c.tag.as_bytes() == &tag[..])?;
         self.tx(Direction::ToClient, sink);
         let cmd = self.pending.remove(at);
         // The text after "tag SP status SP".

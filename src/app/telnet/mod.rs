@@ -316,6 +316,7 @@ impl State {
                 self.typed.clear();
             } else if ends_with_prompt(&self.window, &PASSWORD_PROMPTS) {
                 if self.phase != Phase::Password {
+                    self.tx(Direction::ToClient, sink);
                     if self.user.is_none() {
                         self.user = self.env_user.clone();
                     }
@@ -374,10 +375,17 @@ fn prompt_at_end(window: &[u8], prompts: &[&[u8]]) -> Option<String> {
 }
 
 /// A shell or device prompt: the last line ends in `$`, `#`, `>` or `%`
-/// after some text (`user@host:~$`, `Router#`, `C:\>`).
+/// after some text (`user@host:~$`, `Router#`, `C:\>`), or is a bare `$`,
+/// `#` or `>` followed by a space (`sh`). A bare `%` is not one: Cisco
+/// starts its messages with `% ` (`% Authentication failed`), and the
+/// message may come in a later segment.
 fn shell_prompt(window: &[u8]) -> bool {
     let line = last_line(window);
-    matches!(line, [.., x, b'$' | b'#' | b'>' | b'%'] if *x != b' ' || line.len() > 2)
+    match line {
+        [_, .., b'$' | b'#' | b'>' | b'%'] => true,
+        [b'$' | b'#' | b'>'] => window.last() == Some(&b' '),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
