@@ -156,6 +156,31 @@ pub static STREAM_PROTOS: &[StreamProto] = &[
         probe: crate::app::krb5::probe_tcp,
         new: || Box::new(crate::app::krb5::Krb5TcpParser::new()),
     },
+    StreamProto {
+        proto: AppProto::Telnet,
+        probe: crate::app::telnet::probe,
+        new: crate::app::telnet::TelnetParser::boxed,
+    },
+    StreamProto {
+        proto: AppProto::Ftp,
+        probe: crate::app::ftp::probe,
+        new: crate::app::ftp::FtpParser::boxed,
+    },
+    StreamProto {
+        proto: AppProto::Smtp,
+        probe: crate::app::smtp::probe,
+        new: crate::app::smtp::SmtpParser::boxed,
+    },
+    StreamProto {
+        proto: AppProto::Pop3,
+        probe: crate::app::pop3::probe,
+        new: crate::app::pop3::Pop3Parser::boxed,
+    },
+    StreamProto {
+        proto: AppProto::Imap,
+        probe: crate::app::imap::probe,
+        new: crate::app::imap::ImapParser::boxed,
+    },
 ];
 
 /// UDP protocols beyond DNS, probed in this order.

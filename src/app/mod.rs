@@ -88,12 +88,18 @@ pub trait DatagramParser: Send {
 pub mod ber;
 pub mod dns;
 pub mod event;
+pub mod ftp;
 pub mod http;
+pub mod imap;
 pub mod krb5;
 pub mod layer;
 pub mod ldap;
+pub mod pop3;
 pub mod radius;
+pub mod smtp;
 pub mod ssh;
+pub mod telnet;
+pub mod text;
 pub mod tls;
 
 #[cfg(test)]

@@ -129,8 +129,7 @@ fn header_protocols() {
         assert_eq!(r.proto, want, "{p}");
     }
     for p in [
-        "smb", "ftp", "dcerpc", "smtp", "dnp3", "modbus", "nfs", "sip", "mqtt", "quic", "ike",
-        "rdp", "http2",
+        "smb", "dcerpc", "dnp3", "modbus", "nfs", "sip", "mqtt", "quic", "ike", "rdp", "http2",
     ] {
         let e = parse(&format!("alert {p} any any -> any any (sid:1;)")).unwrap_err();
         assert_eq!(e.kind, ProblemKind::Unsupported, "{p}");
@@ -1856,7 +1855,7 @@ fn check_summary_render() {
         "alert tcp any any -> any any (sid:1;)\n\
          alert tcp any any -> any any (content:\"a\"; nocase; nocase; sid:2;)\n\
          alert smb any any -> any any (sid:3;)\n\
-         alert ftp any any -> any any (sid:4;)\n\
+         alert nfs any any -> any any (sid:4;)\n\
          alert tcp any any -> any any (tag:session,1,packets; sid:5;)\n\
          alert smb any any -> any any (sid:6;)\n",
     );
@@ -1872,10 +1871,8 @@ fn check_summary_render() {
          \n\
          Skipped (valid Suricata rules wardwatch cannot evaluate yet):\n\
          {name}:3: app-layer protocol smb is not supported yet\n\
-         \x20   alert smb any any -> any any (sid:3;)\n\
-         \x20         ^^^\n\
-         {name}:4: app-layer protocol ftp is not supported yet\n\
-         \x20   alert ftp any any -> any any (sid:4;)\n\
+         {name}:4: app-layer protocol nfs is not supported yet\n\
+         \x20   alert nfs any any -> any any (sid:4;)\n\
          \x20         ^^^\n\
          {name}:5: keyword \"tag\" is not supported yet\n\
          \x20   alert tcp any any -> any any (tag:session,1,packets; sid:5;)\n\
@@ -1887,7 +1884,7 @@ fn check_summary_render() {
          Skipped rules by keyword:\n\
          \x20 keyword        rules\n\
          \x20 protocol smb       2\n\
-         \x20 protocol ftp       1\n\
+         \x20 protocol nfs       1\n\
          \x20 tag                1\n\
          \n\
          6 rules: 1 loaded, 1 failed, 4 skipped (0 disabled in comments) in 1 files\n"
