@@ -145,7 +145,11 @@ pub struct DatagramProto {
 }
 
 /// TCP protocols beyond HTTP, TLS, SSH and DNS, probed in this order.
-pub static STREAM_PROTOS: &[StreamProto] = &[];
+pub static STREAM_PROTOS: &[StreamProto] = &[StreamProto {
+    proto: AppProto::Dicom,
+    probe: crate::app::dicom::probe,
+    new: crate::app::dicom::new_parser,
+}];
 
 /// UDP protocols beyond DNS, probed in this order.
 pub static DATAGRAM_PROTOS: &[DatagramProto] = &[];

@@ -78,11 +78,15 @@ pub trait DatagramParser: Send {
     fn memory(&self) -> usize;
 }
 
+pub mod dicom;
 pub mod dns;
 pub mod event;
 pub mod http;
 pub mod layer;
 pub mod ssh;
 pub mod tls;
+
+#[cfg(test)]
+pub(crate) mod test_pcap;
 
 pub use event::{LoginAttempt, Outcome};
