@@ -81,6 +81,7 @@ pub trait DatagramParser: Send {
 pub mod dicom;
 pub mod dns;
 pub mod event;
+pub mod hl7;
 pub mod http;
 pub mod layer;
 pub mod ssh;
