@@ -84,6 +84,7 @@ pub mod event;
 pub mod hl7;
 pub mod http;
 pub mod layer;
+pub mod mysql;
 pub mod ssh;
 pub mod tls;
 
