@@ -85,6 +85,7 @@ pub mod hl7;
 pub mod http;
 pub mod layer;
 pub mod mysql;
+pub mod pgsql;
 pub mod ssh;
 pub mod tls;
 
