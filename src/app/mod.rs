@@ -87,6 +87,7 @@ pub mod layer;
 pub mod mysql;
 pub mod pgsql;
 pub mod ssh;
+pub mod tds;
 pub mod tls;
 
 #[cfg(test)]

@@ -94,11 +94,14 @@ pub fn conversations(pcap: &[u8], server_port: u16) -> Vec<Conversation> {
     convs
 }
 
+/// One transaction half as seen: sender, id, (buffer, value) pairs.
+pub type SeenTx = (Direction, u64, Vec<(crate::rules::ir::BufferId, Vec<u8>)>);
+
 /// A [`crate::app::ParseSink`] that keeps everything, for assertions.
 #[derive(Clone, Debug, Default)]
 pub struct CollectSink {
     /// (dir, tx_id, [(buffer, value)]) per transaction half.
-    pub txs: Vec<(Direction, u64, Vec<(crate::rules::ir::BufferId, Vec<u8>)>)>,
+    pub txs: Vec<SeenTx>,
     /// Login attempts.
     pub logins: Vec<crate::app::LoginAttempt>,
     /// EVE record bodies with their direction.

@@ -353,7 +353,7 @@ fn parse_user_identity(v: &[u8]) -> Option<UserIdentity> {
     };
     let len = usize::from(u16::from_be_bytes([hi, lo]));
     let username = match kind {
-        1 | 2 => v.get(4..4 + len).map(|u| uid(u)),
+        1 | 2 => v.get(4..4 + len).map(uid),
         _ => None,
     };
     Some(UserIdentity { kind, username })

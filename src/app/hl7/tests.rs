@@ -210,7 +210,7 @@ fn malformed_oversized_and_gap() {
     // A gap mid-message: the tail before the next start byte is skipped.
     p.parse(Direction::ToServer, b"\x0bMSH|^~\\&|LOST|F|||||ADT", &mut s);
     p.gap(Direction::ToServer, 100);
-    p.parse(Direction::ToServer, &vec![b'x'; 500], &mut s);
+    p.parse(Direction::ToServer, &[b'x'; 500], &mut s);
     p.parse(
         Direction::ToServer,
         b"\x1c\r\x0bMSH|^~\\&|AFTER|F|||||ADT^A03|3|P|2.5\x1c\r",
@@ -218,7 +218,7 @@ fn malformed_oversized_and_gap() {
     );
     assert_eq!(s.values(BufferId::Hl7SendingApp), ["OK", "AFTER"]);
     // Non-MLLP bytes between frames: the direction stops.
-    p.parse(Direction::ToServer, &vec![b'z'; MAX_JUNK + 1], &mut s);
+    p.parse(Direction::ToServer, &[b'z'; MAX_JUNK + 1], &mut s);
     p.parse(
         Direction::ToServer,
         b"\x0bMSH|^~\\&|NO|F|||||ADT^A04|4|P|2.5\x1c\r",

@@ -250,9 +250,6 @@ impl MysqlParser {
         if let Some(u) = self.user.take() {
             l = l.account(u);
         }
-        if let Some(d) = &self.database {
-            l = l.domain(d.clone());
-        }
         sink.login(l);
         self.stop();
     }

@@ -183,9 +183,6 @@ impl PgsqlParser {
         if let Some(u) = self.user.take() {
             l = l.account(u);
         }
-        if let Some(d) = &self.database {
-            l = l.domain(d.clone());
-        }
         sink.login(l);
         self.stop();
     }
@@ -319,7 +316,7 @@ impl StreamParser for PgsqlParser {
                 .get(hdr - 4..hdr)
                 .map(|l| u32::from_be_bytes([l[0], l[1], l[2], l[3]]) as usize);
             if let Some(len) = total
-                && (len < 4 || len > MAX_MESSAGE)
+                && !(4..=MAX_MESSAGE).contains(&len)
             {
                 self.stop();
                 return;

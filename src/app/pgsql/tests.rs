@@ -32,38 +32,39 @@ fn logins_of_every_kind() {
     assert_eq!(
         got,
         [
-            (Outcome::Success, s("alice"), s("clinic"), "AuthenticationOk".into()),
+            (Outcome::Success, s("alice"), None, "AuthenticationOk".into()),
             (
                 Outcome::Failure,
                 s("alice"),
-                s("clinic"),
+                None,
                 "28P01 password authentication failed for user \"alice\"".into()
             ),
-            (Outcome::Success, s("bob"), s("postgres"), "AuthenticationOk".into()),
+            (Outcome::Success, s("bob"), None, "AuthenticationOk".into()),
             (
                 Outcome::Failure,
                 s("bob"),
-                s("postgres"),
+                None,
                 "28P01 password authentication failed for user \"bob\"".into()
             ),
             (
                 Outcome::Failure,
                 s("ghost"),
-                s("postgres"),
+                None,
                 "28P01 password authentication failed for user \"ghost\"".into()
             ),
             (
                 Outcome::Failure,
                 s("nobody"),
-                s("postgres"),
+                None,
                 "28000 pg_hba.conf rejects connection for host \"10.77.0.1\", user \"nobody\", database \"postgres\", no encryption".into()
             ),
-            (Outcome::Success, s("alice"), s("clinic"), "AuthenticationOk".into()),
+            (Outcome::Success, s("alice"), None, "AuthenticationOk".into()),
         ]
     );
     let ok = parse(&c[0]);
     assert_eq!(ok.records[0].1["auth_methods"], serde_json::json!(["sasl"]));
     assert_eq!(ok.records[0].1["application_name"], "psql");
+    assert_eq!(ok.records[0].1["database"], "clinic");
     let md5 = parse(&c[2]);
     assert_eq!(
         md5.records[0].1["auth_methods"],
@@ -118,7 +119,8 @@ fn other_errors_are_unknown() {
     assert_eq!(s.logins.len(), 1);
     assert_eq!(s.logins[0].outcome, Outcome::Unknown);
     assert_eq!(s.logins[0].reason, "53300 sorry, too many clients already");
-    assert_eq!(s.logins[0].domain.as_deref(), Some("eve"));
+    assert_eq!(s.logins[0].domain, None);
+    assert_eq!(s.records[0].1["database"], "eve");
 }
 
 #[test]
