@@ -145,11 +145,33 @@ pub struct DatagramProto {
 }
 
 /// TCP protocols beyond HTTP, TLS, SSH and DNS, probed in this order.
-pub static STREAM_PROTOS: &[StreamProto] = &[StreamProto {
-    proto: AppProto::Dicom,
-    probe: crate::app::dicom::probe,
-    new: crate::app::dicom::new_parser,
-}];
+pub static STREAM_PROTOS: &[StreamProto] = &[
+    StreamProto {
+        proto: AppProto::Dicom,
+        probe: crate::app::dicom::probe,
+        new: crate::app::dicom::new_parser,
+    },
+    StreamProto {
+        proto: AppProto::Hl7,
+        probe: crate::app::hl7::probe,
+        new: crate::app::hl7::new_parser,
+    },
+    StreamProto {
+        proto: AppProto::Mysql,
+        probe: crate::app::mysql::probe,
+        new: crate::app::mysql::new_parser,
+    },
+    StreamProto {
+        proto: AppProto::Pgsql,
+        probe: crate::app::pgsql::probe,
+        new: crate::app::pgsql::new_parser,
+    },
+    StreamProto {
+        proto: AppProto::Tds,
+        probe: crate::app::tds::probe,
+        new: crate::app::tds::new_parser,
+    },
+];
 
 /// UDP protocols beyond DNS, probed in this order.
 pub static DATAGRAM_PROTOS: &[DatagramProto] = &[];

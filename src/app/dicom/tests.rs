@@ -405,3 +405,23 @@ fn mutations_never_panic_and_memory_stays_bounded() {
         2 * (MAX_PDU_BUFFER + MAX_COMMAND) + 64,
     );
 }
+
+#[test]
+fn detected_through_the_app_layer() {
+    use crate::app::http::HttpConfig;
+    use crate::app::layer::{AppLayer, AppProto, TxReady};
+    let c = conversations(DCMTK, 11112);
+    let mut l = AppLayer::new();
+    let mut n = 0;
+    for (dir, data) in &c[0].segments {
+        l.stream_data(
+            *dir,
+            11112,
+            data,
+            &HttpConfig::default(),
+            &mut |_tx: TxReady<'_>| n += 1,
+        );
+    }
+    assert_eq!(l.proto(), Some(AppProto::Dicom));
+    assert!(n > 0);
+}

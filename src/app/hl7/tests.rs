@@ -242,3 +242,23 @@ fn truncated_message_is_not_reported() {
 fn mutations_never_panic_and_memory_stays_bounded() {
     fuzz(new_parser, &convs(), 4000, 4 * MAX_KEPT);
 }
+
+#[test]
+fn detected_through_the_app_layer() {
+    use crate::app::http::HttpConfig;
+    use crate::app::layer::{AppLayer, AppProto, TxReady};
+    let c = convs();
+    let mut l = AppLayer::new();
+    let mut n = 0;
+    for (dir, data) in &c[0].segments {
+        l.stream_data(
+            *dir,
+            2575,
+            data,
+            &HttpConfig::default(),
+            &mut |_tx: TxReady<'_>| n += 1,
+        );
+    }
+    assert_eq!(l.proto(), Some(AppProto::Hl7));
+    assert_eq!(n, 4);
+}

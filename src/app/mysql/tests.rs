@@ -197,3 +197,23 @@ fn mutations_never_panic_and_memory_stays_bounded() {
     all.extend(conversations(SSL, 3306));
     fuzz(new_parser, &all, 4000, 2 * (4 + MAX_PACKET) * 2);
 }
+
+#[test]
+fn detected_through_the_app_layer() {
+    use crate::app::http::HttpConfig;
+    use crate::app::layer::{AppLayer, AppProto, TxReady};
+    let c = conversations(LOGINS, 3306);
+    let mut l = AppLayer::new();
+    let mut n = 0;
+    for (dir, data) in &c[0].segments {
+        l.stream_data(
+            *dir,
+            3306,
+            data,
+            &HttpConfig::default(),
+            &mut |_tx: TxReady<'_>| n += 1,
+        );
+    }
+    assert_eq!(l.proto(), Some(AppProto::Mysql));
+    assert!(n > 0);
+}

@@ -181,3 +181,23 @@ fn mutations_never_panic_and_memory_stays_bounded() {
     all.extend(conversations(SSL, 5432));
     fuzz(new_parser, &all, 4000, 2 * (MAX_MESSAGE + 5) * 2 + 1024);
 }
+
+#[test]
+fn detected_through_the_app_layer() {
+    use crate::app::http::HttpConfig;
+    use crate::app::layer::{AppLayer, AppProto, TxReady};
+    let c = conversations(LOGINS, 5432);
+    let mut l = AppLayer::new();
+    let mut n = 0;
+    for (dir, data) in &c[0].segments {
+        l.stream_data(
+            *dir,
+            5432,
+            data,
+            &HttpConfig::default(),
+            &mut |_tx: TxReady<'_>| n += 1,
+        );
+    }
+    assert_eq!(l.proto(), Some(AppProto::Pgsql));
+    assert!(n > 0);
+}

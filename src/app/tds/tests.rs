@@ -242,3 +242,23 @@ fn mutations_never_panic_and_memory_stays_bounded() {
     all.push(encrypted_conversation());
     fuzz(new_parser, &all, 4000, 2 * (MAX_MESSAGE + 0x10000));
 }
+
+#[test]
+fn detected_through_the_app_layer() {
+    use crate::app::http::HttpConfig;
+    use crate::app::layer::{AppLayer, AppProto, TxReady};
+    let c = conversations(PCAP, 1433);
+    let mut l = AppLayer::new();
+    let mut n = 0;
+    for (dir, data) in &c[0].segments {
+        l.stream_data(
+            *dir,
+            1433,
+            data,
+            &HttpConfig::default(),
+            &mut |_tx: TxReady<'_>| n += 1,
+        );
+    }
+    assert_eq!(l.proto(), Some(AppProto::Tds));
+    assert!(n > 0);
+}
