@@ -6,7 +6,8 @@
 //! server answers with one byte: `S`/`G` (TLS or GSSAPI follows: parsing
 //! stops) or `N` (go on in clear). The server then asks for a password
 //! (`R` with a method code) any number of times and ends with
-//! AuthenticationOk (`R`, 0: success) or an ErrorResponse (`E`): SQLSTATE
+//! AuthenticationOk (`R`, 0) then ReadyForQuery (`Z`: success), or an
+//! ErrorResponse (`E`, before or after AuthenticationOk): SQLSTATE
 //! class 28 (28P01 invalid_password, 28000 invalid_authorization_
 //! specification — no pg_hba entry, unknown role) is a failure; another
 //! error (too many connections, shutting down) leaves the outcome Unknown.
@@ -79,6 +80,10 @@ enum Phase {
     EncryptionAnswer,
     /// StartupMessage sent: authentication exchange until Ok or an error.
     Auth,
+    /// AuthenticationOk seen: the session starts with ReadyForQuery, or
+    /// fails with an ErrorResponse (with `trust`, an unknown role is only
+    /// refused here: 28000 "role does not exist").
+    AuthOk,
     /// Settled, encrypted or lost: nothing more is parsed.
     Done,
 }
@@ -225,12 +230,7 @@ impl PgsqlParser {
                     _ => u32::MAX,
                 };
                 match code {
-                    0 => self.login(
-                        Outcome::Success,
-                        "AuthenticationOk".into(),
-                        Map::new(),
-                        sink,
-                    ),
+                    0 => self.phase = Phase::AuthOk,
                     // SASL continue/final, GSS continue: intermediate steps.
                     8 | 11 | 12 => {}
                     c => match method_name(c) {
@@ -260,7 +260,16 @@ impl PgsqlParser {
                 }
                 self.login(outcome, format!("{code} {msg}"), extra, sink);
             }
-            // NoticeResponse and NegotiateProtocolVersion before the answer.
+            // ReadyForQuery after AuthenticationOk: the session started.
+            b'Z' if self.phase == Phase::AuthOk => self.login(
+                Outcome::Success,
+                "AuthenticationOk".into(),
+                Map::new(),
+                sink,
+            ),
+            // ParameterStatus, BackendKeyData after AuthenticationOk.
+            b'S' | b'K' if self.phase == Phase::AuthOk => {}
+            // NoticeResponse and NegotiateProtocolVersion.
             b'N' | b'v' => {}
             _ => self.stop(),
         }
@@ -270,7 +279,9 @@ impl PgsqlParser {
     fn message(&mut self, dir: Direction, ty: u8, msg: &[u8], sink: &mut dyn ParseSink) {
         match (self.phase, dir) {
             (Phase::Startup, Direction::ToServer) => self.startup(msg, sink),
-            (Phase::Auth, Direction::ToClient) => self.server_message(ty, msg, sink),
+            (Phase::Auth | Phase::AuthOk, Direction::ToClient) => {
+                self.server_message(ty, msg, sink)
+            }
             // Password/SASL messages: skipped.
             (Phase::Auth, Direction::ToServer) => {}
             _ => self.stop(),
@@ -356,12 +367,20 @@ impl StreamParser for PgsqlParser {
     }
 
     fn gap(&mut self, _dir: Direction, _len: u64) {
-        self.lost_answer |= self.phase == Phase::Auth;
+        self.lost_answer |= matches!(self.phase, Phase::Auth | Phase::AuthOk);
         self.stop();
     }
 
     fn close(&mut self, _dir: Direction, sink: &mut dyn ParseSink) {
-        if self.phase == Phase::Auth || std::mem::take(&mut self.lost_answer) {
+        if self.phase == Phase::AuthOk {
+            // Cut before ReadyForQuery: the credentials were accepted.
+            self.login(
+                Outcome::Success,
+                "AuthenticationOk".into(),
+                Map::new(),
+                sink,
+            );
+        } else if self.phase == Phase::Auth || std::mem::take(&mut self.lost_answer) {
             self.lost_answer = false;
             self.login(
                 Outcome::Unknown,

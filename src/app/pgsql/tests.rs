@@ -106,6 +106,33 @@ fn no_answer_is_unknown() {
 }
 
 #[test]
+fn role_refused_after_authentication_ok_is_a_failure() {
+    // Written after zeek's psql-login-no-role trace (trust auth): the
+    // server says AuthenticationOk, then 28000 "role does not exist".
+    let mut p = PgsqlParser::default();
+    let mut s = CollectSink::default();
+    p.parse(
+        Direction::ToServer,
+        b"\x00\x00\x00\x08\x04\xd2\x16\x2f",
+        &mut s,
+    );
+    p.parse(Direction::ToClient, b"N", &mut s);
+    p.parse(
+        Direction::ToServer,
+        b"\x00\x00\x00\x1f\x00\x03\x00\x00user\x00test\x00database\x00db\x00\x00",
+        &mut s,
+    );
+    let mut err = b"R\x00\x00\x00\x08\x00\x00\x00\x00E\x00\x00\x00\x00SFATAL\x00C28000\x00Mrole \"test\" does not exist\x00\x00".to_vec();
+    let len = (err.len() - 10) as u32;
+    err[10..14].copy_from_slice(&len.to_be_bytes());
+    p.parse(Direction::ToClient, &err, &mut s);
+    assert_eq!(s.logins.len(), 1);
+    assert_eq!(s.logins[0].outcome, Outcome::Failure);
+    assert_eq!(s.logins[0].reason, "28000 role \"test\" does not exist");
+    assert_eq!(s.logins[0].account.as_deref(), Some("test"));
+}
+
+#[test]
 fn other_errors_are_unknown() {
     let mut p = PgsqlParser::default();
     let mut s = CollectSink::default();

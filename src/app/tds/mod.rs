@@ -46,15 +46,18 @@ const ENCRYPT_NOT_SUP: u8 = 2;
 
 /// Protocol detection: a PRELOGIN whose first option is VERSION, or a
 /// LOGIN7 with a TDS 7.x version, from the client; on port 1433 also a
-/// server tabular-result packet (flow picked up mid-way).
+/// server tabular-result packet or a client SQL batch/RPC (a flow picked up
+/// after its login).
 pub fn probe(dir: Direction, server_port: u16, data: &[u8]) -> Probe {
     let Some(&[ty, status, l0, l1, s0, s1, _id, window]) = data.get(..HEADER_LEN) else {
         let ok_type = match (dir, data.first()) {
             (_, None) => true,
-            (Direction::ToServer, Some(&t)) => t == PRELOGIN || t == LOGIN7,
+            (Direction::ToServer, Some(&t)) => {
+                t == PRELOGIN || t == LOGIN7 || (server_port == 1433 && matches!(t, 0x01 | 0x03))
+            }
             (Direction::ToClient, Some(&t)) => t == TABULAR_RESULT && server_port == 1433,
         };
-        let ok_status = data.get(1).is_none_or(|s| *s == 1);
+        let ok_status = data.get(1).is_none_or(|s| *s == 1 || *s == 9);
         return if ok_type && ok_status {
             Probe::NeedMore
         } else {
@@ -62,7 +65,8 @@ pub fn probe(dir: Direction, server_port: u16, data: &[u8]) -> Probe {
         };
     };
     let len = usize::from(u16::from_be_bytes([l0, l1]));
-    if status != 1 || window != 0 || !(HEADER_LEN + 1..=32_768).contains(&len) {
+    // Status: end of message, and (batches) reset connection (0x08).
+    if (status != 1 && status != 9) || window != 0 || !(HEADER_LEN + 1..=32_768).contains(&len) {
         return Probe::No;
     }
     match (dir, ty) {
@@ -77,6 +81,9 @@ pub fn probe(dir: Direction, server_port: u16, data: &[u8]) -> Probe {
             None => Probe::NeedMore,
         },
         (Direction::ToClient, TABULAR_RESULT) if server_port == 1433 => Probe::Yes,
+        // SQL batch or RPC on the SQL Server port: a session picked up after
+        // its login (app-layer-protocol rules see it; nothing is parsed).
+        (Direction::ToServer, 0x01 | 0x03) if server_port == 1433 => Probe::Yes,
         _ => Probe::No,
     }
 }
