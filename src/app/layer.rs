@@ -157,6 +157,31 @@ pub static STREAM_PROTOS: &[StreamProto] = &[
         new: || Box::new(crate::app::krb5::Krb5TcpParser::new()),
     },
     StreamProto {
+        proto: AppProto::Dicom,
+        probe: crate::app::dicom::probe,
+        new: crate::app::dicom::new_parser,
+    },
+    StreamProto {
+        proto: AppProto::Hl7,
+        probe: crate::app::hl7::probe,
+        new: crate::app::hl7::new_parser,
+    },
+    StreamProto {
+        proto: AppProto::Mysql,
+        probe: crate::app::mysql::probe,
+        new: crate::app::mysql::new_parser,
+    },
+    StreamProto {
+        proto: AppProto::Pgsql,
+        probe: crate::app::pgsql::probe,
+        new: crate::app::pgsql::new_parser,
+    },
+    StreamProto {
+        proto: AppProto::Tds,
+        probe: crate::app::tds::probe,
+        new: crate::app::tds::new_parser,
+    },
+    StreamProto {
         proto: AppProto::Telnet,
         probe: crate::app::telnet::probe,
         new: crate::app::telnet::TelnetParser::boxed,

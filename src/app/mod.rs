@@ -86,22 +86,29 @@ pub trait DatagramParser: Send {
 }
 
 pub mod ber;
+pub mod dicom;
 pub mod dns;
 pub mod event;
 pub mod ftp;
+pub mod hl7;
 pub mod http;
 pub mod imap;
 pub mod krb5;
 pub mod layer;
 pub mod ldap;
+pub mod mysql;
+pub mod pgsql;
 pub mod pop3;
 pub mod radius;
 pub mod smtp;
 pub mod ssh;
+pub mod tds;
 pub mod telnet;
 pub mod text;
 pub mod tls;
 
+#[cfg(test)]
+pub(crate) mod test_pcap;
 #[cfg(test)]
 mod testkit;
 
