@@ -1854,10 +1854,10 @@ fn check_summary_render() {
         "c.rules",
         "alert tcp any any -> any any (sid:1;)\n\
          alert tcp any any -> any any (content:\"a\"; nocase; nocase; sid:2;)\n\
-         alert smb any any -> any any (sid:3;)\n\
+         alert sip any any -> any any (sid:3;)\n\
          alert nfs any any -> any any (sid:4;)\n\
          alert tcp any any -> any any (tag:session,1,packets; sid:5;)\n\
-         alert smb any any -> any any (sid:6;)\n",
+         alert sip any any -> any any (sid:6;)\n",
     );
     let s = check_files(std::slice::from_ref(&f));
     assert!(s.has_failures());
@@ -1870,20 +1870,22 @@ fn check_summary_render() {
          \x20                                                      ^^^^^^\n\
          \n\
          Skipped (valid Suricata rules wardwatch cannot evaluate yet):\n\
-         {name}:3: app-layer protocol smb is not supported yet\n\
+         {name}:3: app-layer protocol sip is not supported yet\n\
+         \x20   alert sip any any -> any any (sid:3;)\n\
+         \x20         ^^^\n\
          {name}:4: app-layer protocol nfs is not supported yet\n\
          \x20   alert nfs any any -> any any (sid:4;)\n\
          \x20         ^^^\n\
          {name}:5: keyword \"tag\" is not supported yet\n\
          \x20   alert tcp any any -> any any (tag:session,1,packets; sid:5;)\n\
          \x20                                 ^^^^^^^^^^^^^^^^^^^^^\n\
-         {name}:6: app-layer protocol smb is not supported yet\n\
-         \x20   alert smb any any -> any any (sid:6;)\n\
+         {name}:6: app-layer protocol sip is not supported yet\n\
+         \x20   alert sip any any -> any any (sid:6;)\n\
          \x20         ^^^\n\
          \n\
          Skipped rules by keyword:\n\
          \x20 keyword        rules\n\
-         \x20 protocol smb       2\n\
+         \x20 protocol sip       2\n\
          \x20 protocol nfs       1\n\
          \x20 tag                1\n\
          \n\
