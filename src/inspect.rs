@@ -349,7 +349,23 @@ impl FlowHandler for Inspector {
         self.emit(flow, ts, None);
     }
 
-    fn on_flow_end(&mut self, _flow: &Flow, _reason: EndReason) {}
+    fn on_flow_end(&mut self, flow: &mut Flow, _reason: EndReason) {
+        // Datagram protocols learn here that unanswered requests stay so.
+        let Some(mut st) = flow.ext.0.take().and_then(|b| b.downcast::<FlowState>().ok()) else {
+            return;
+        };
+        let FlowState { udp, detect, .. } = &mut *st;
+        if let Some((proto, parser)) = udp {
+            let ts = flow.last_seen;
+            let mut sink = self.sink(flow, ts, Direction::ToServer, detect, None);
+            parser.close(&mut Tagged {
+                proto: *proto,
+                sink: &mut sink,
+            });
+        }
+        put_state(flow, st);
+        self.emit(flow, flow.last_seen, None);
+    }
 }
 
 /// Hands a flow's transaction halves to detection and its login attempts and

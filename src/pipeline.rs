@@ -853,7 +853,7 @@ impl FlowHandler for WorkerHandler {
         }
     }
 
-    fn on_flow_end(&mut self, flow: &Flow, reason: EndReason) {
+    fn on_flow_end(&mut self, flow: &mut Flow, reason: EndReason) {
         self.detect.on_flow_end(flow, reason);
         if let Some(i) = self.inspector.as_mut() {
             i.on_flow_end(flow, reason);

@@ -230,3 +230,38 @@ fn krb5_tcp_logins_and_rules() {
     let s: Vec<u64> = sids(&ev).into_iter().map(|(sid, _)| sid).collect();
     assert_eq!(s, vec![1005, 1006]);
 }
+
+/// A RADIUS Access-Request that no server answers: the flow times out (here:
+/// the replay ends) and the attempt is reported with an unknown outcome.
+#[test]
+fn unanswered_radius_request_is_unknown_at_flow_end() {
+    let mut req = vec![1u8, 42, 0, 0];
+    req.extend_from_slice(&[0x11; 16]); // Request Authenticator
+    req.extend_from_slice(&[1, 7]); // User-Name "carol"
+    req.extend_from_slice(b"carol");
+    req.extend_from_slice(&[4, 6, 10, 0, 0, 1]); // NAS-IP-Address
+    let len = req.len() as u16;
+    req[2..4].copy_from_slice(&len.to_be_bytes());
+    let frames = vec![Frame::new(
+        T0_MICROS,
+        udp(Host::v4("10.0.0.1"), 40001, Host::v4("10.0.0.2"), 1812, &req),
+    )];
+    let dir = tempfile::tempdir().expect("tmp");
+    write_pcap(dir.path().join("a.pcap"), 1, &frames).expect("write");
+    std::fs::write(
+        dir.path().join("c.toml"),
+        "[outputs.eve]\npath = \"e.json\"\ntypes = [\"login\"]\n",
+    )
+    .expect("write config");
+    let out = Command::new(env!("CARGO_BIN_EXE_wardwatch"))
+        .args(["replay", "-c", "c.toml", "a.pcap"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run wardwatch");
+    assert!(out.status.success());
+    let events = read_eve(dir.path().join("e.json"));
+    let l = logins(&events, "radius");
+    assert_eq!(l.len(), 1, "{events:?}");
+    assert_eq!(l[0].0, "carol");
+    assert_eq!(l[0].1, "unknown");
+}

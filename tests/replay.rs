@@ -74,7 +74,7 @@ impl FlowHandler for Recorder {
         }
     }
 
-    fn on_flow_end(&mut self, flow: &Flow, reason: EndReason) {
+    fn on_flow_end(&mut self, flow: &mut Flow, reason: EndReason) {
         self.0
             .lock()
             .expect("lock")

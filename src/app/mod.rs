@@ -81,6 +81,9 @@ pub trait StreamParser: Send {
 pub trait DatagramParser: Send {
     /// One datagram's payload, sent by `dir`.
     fn datagram(&mut self, dir: Direction, payload: &[u8], sink: &mut dyn ParseSink);
+    /// The flow ended (timeout or shutdown): requests still waiting will
+    /// never be answered.
+    fn close(&mut self, _sink: &mut dyn ParseSink) {}
     /// Bytes held (pending requests waiting for their answers).
     fn memory(&self) -> usize;
 }

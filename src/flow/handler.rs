@@ -145,7 +145,7 @@ pub trait FlowHandler {
 
     /// `flow` ended; it is dropped after this call.
     #[allow(unused_variables)]
-    fn on_flow_end(&mut self, flow: &Flow, reason: EndReason) {}
+    fn on_flow_end(&mut self, flow: &mut Flow, reason: EndReason) {}
 }
 
 /// The handler that ignores everything (flow tracking only).

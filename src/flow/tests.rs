@@ -157,7 +157,7 @@ impl FlowHandler for Recorder {
         });
     }
 
-    fn on_flow_end(&mut self, flow: &Flow, reason: EndReason) {
+    fn on_flow_end(&mut self, flow: &mut Flow, reason: EndReason) {
         self.evs.push(Ev::End(EndRec {
             id: flow.id,
             reason: reason.as_str(),

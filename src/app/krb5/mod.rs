@@ -340,6 +340,10 @@ impl DatagramParser for Krb5UdpParser {
         }
     }
 
+    fn close(&mut self, sink: &mut dyn ParseSink) {
+        self.exchanges.flush(sink);
+    }
+
     fn memory(&self) -> usize {
         self.exchanges.memory()
     }

@@ -201,6 +201,12 @@ impl DatagramParser for RadiusParser {
         }
     }
 
+    fn close(&mut self, sink: &mut dyn ParseSink) {
+        for q in std::mem::take(&mut self.pending) {
+            unanswered(q, sink);
+        }
+    }
+
     fn memory(&self) -> usize {
         self.pending
             .iter()
