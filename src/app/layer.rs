@@ -145,7 +145,18 @@ pub struct DatagramProto {
 }
 
 /// TCP protocols beyond HTTP, TLS, SSH and DNS, probed in this order.
-pub static STREAM_PROTOS: &[StreamProto] = &[];
+pub static STREAM_PROTOS: &[StreamProto] = &[
+    StreamProto {
+        proto: AppProto::Smb,
+        probe: crate::app::smb::probe,
+        new: crate::app::smb::new_parser,
+    },
+    StreamProto {
+        proto: AppProto::Rdp,
+        probe: crate::app::rdp::probe,
+        new: crate::app::rdp::new_parser,
+    },
+];
 
 /// UDP protocols beyond DNS, probed in this order.
 pub static DATAGRAM_PROTOS: &[DatagramProto] = &[];

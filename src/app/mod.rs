@@ -82,6 +82,8 @@ pub mod dns;
 pub mod event;
 pub mod http;
 pub mod layer;
+pub mod rdp;
+pub mod smb;
 pub mod ssh;
 pub mod tls;
 
