@@ -121,13 +121,15 @@ fn header_protocols() {
         ("dns", RuleProto::App("dns".into())),
         ("tls", RuleProto::App("tls".into())),
         ("ssh", RuleProto::App("ssh".into())),
+        ("smb", RuleProto::App("smb".into())),
+        ("rdp", RuleProto::App("rdp".into())),
     ] {
         let r = parse(&format!("alert {p} any any -> any any (sid:1;)")).unwrap();
         assert_eq!(r.proto, want, "{p}");
     }
     for p in [
-        "smb", "ftp", "krb5", "dcerpc", "smtp", "dnp3", "modbus", "nfs", "sip", "mqtt", "quic",
-        "ike", "rdp", "ldap", "http2",
+        "ftp", "krb5", "dcerpc", "smtp", "dnp3", "modbus", "nfs", "sip", "mqtt", "quic", "ike",
+        "ldap", "http2",
     ] {
         let e = parse(&format!("alert {p} any any -> any any (sid:1;)")).unwrap_err();
         assert_eq!(e.kind, ProblemKind::Unsupported, "{p}");
@@ -1546,12 +1548,12 @@ fn noalert_app_layer_protocol_prefilter() {
         rule("app-layer-protocol:http1;").app_layer_protocol,
         Some(("http".into(), false))
     );
-    let (kw, msg) = skipped("app-layer-protocol:smb;");
+    let (kw, msg) = skipped("app-layer-protocol:nfs;");
     assert_eq!(
         (kw.as_str(), msg.as_str()),
         (
             "app-layer-protocol",
-            "app-layer protocol smb is not supported yet"
+            "app-layer protocol nfs is not supported yet"
         )
     );
     let (_, msg) = skipped("app-layer-protocol:tls,final;");
@@ -1636,7 +1638,7 @@ fn files_report_problems_with_file_and_line() {
          \x20 content:\"y\"; \\\n\
          \x20 sid:3;)\n\
          alert tcp any any -> any any (msg:\"bad\"; content:\"abc\"; depth:1; sid:4;)\n\
-         alert smb any any -> any any (msg:\"smb\"; sid:5;)\n\
+         alert nfs any any -> any any (msg:\"nfs\"; sid:5;)\n\
          alert tcp any any -> any any (msg:\"dup\"; sid:1;)\n\
          alert tcp any any -> any any (msg:\"tagged\"; tag:session,5,packets; sid:6;)\n",
     );
@@ -1684,11 +1686,11 @@ fn files_report_problems_with_file_and_line() {
     assert_eq!(
         skipped,
         vec![
-            format!("{a}:9: app-layer protocol smb is not supported yet"),
+            format!("{a}:9: app-layer protocol nfs is not supported yet"),
             format!("{a}:11: keyword \"tag\" is not supported yet"),
         ]
     );
-    assert_eq!(report.skipped[0].keyword.as_deref(), Some("protocol smb"));
+    assert_eq!(report.skipped[0].keyword.as_deref(), Some("protocol nfs"));
     assert_eq!(report.skipped[1].sid, Some(6));
     assert_eq!(report.failed[0].keyword.as_deref(), Some("depth"));
     assert_eq!(report.total(), 8);
@@ -1765,10 +1767,10 @@ fn check_summary_render() {
         "c.rules",
         "alert tcp any any -> any any (sid:1;)\n\
          alert tcp any any -> any any (content:\"a\"; nocase; nocase; sid:2;)\n\
-         alert smb any any -> any any (sid:3;)\n\
+         alert nfs any any -> any any (sid:3;)\n\
          alert ftp any any -> any any (sid:4;)\n\
          alert tcp any any -> any any (tag:session,1,packets; sid:5;)\n\
-         alert smb any any -> any any (sid:6;)\n",
+         alert nfs any any -> any any (sid:6;)\n",
     );
     let s = check_files(std::slice::from_ref(&f));
     assert!(s.has_failures());
@@ -1777,14 +1779,14 @@ fn check_summary_render() {
         "{name}:2: nocase is given twice for the same content\n\
          \n\
          Skipped (valid Suricata rules wardwatch cannot evaluate yet):\n\
-         {name}:3: app-layer protocol smb is not supported yet\n\
+         {name}:3: app-layer protocol nfs is not supported yet\n\
          {name}:4: app-layer protocol ftp is not supported yet\n\
          {name}:5: keyword \"tag\" is not supported yet\n\
-         {name}:6: app-layer protocol smb is not supported yet\n\
+         {name}:6: app-layer protocol nfs is not supported yet\n\
          \n\
          Skipped rules by keyword:\n\
          \x20 keyword        rules\n\
-         \x20 protocol smb       2\n\
+         \x20 protocol nfs       2\n\
          \x20 protocol ftp       1\n\
          \x20 tag                1\n\
          \n\
