@@ -147,6 +147,16 @@ pub struct DatagramProto {
 /// TCP protocols beyond HTTP, TLS, SSH and DNS, probed in this order.
 pub static STREAM_PROTOS: &[StreamProto] = &[
     StreamProto {
+        proto: AppProto::Smb,
+        probe: crate::app::smb::probe,
+        new: crate::app::smb::new_parser,
+    },
+    StreamProto {
+        proto: AppProto::Rdp,
+        probe: crate::app::rdp::probe,
+        new: crate::app::rdp::new_parser,
+    },
+    StreamProto {
         proto: AppProto::Ldap,
         probe: crate::app::ldap::probe,
         new: || Box::new(crate::app::ldap::LdapParser::new()),

@@ -103,6 +103,8 @@ pub mod mysql;
 pub mod pgsql;
 pub mod pop3;
 pub mod radius;
+pub mod rdp;
+pub mod smb;
 pub mod smtp;
 pub mod ssh;
 pub mod tds;

@@ -124,12 +124,14 @@ fn header_protocols() {
         ("krb5", RuleProto::App("krb5".into())),
         ("ldap", RuleProto::App("ldap".into())),
         ("radius", RuleProto::App("radius".into())),
+        ("smb", RuleProto::App("smb".into())),
+        ("rdp", RuleProto::App("rdp".into())),
     ] {
         let r = parse(&format!("alert {p} any any -> any any (sid:1;)")).unwrap();
         assert_eq!(r.proto, want, "{p}");
     }
     for p in [
-        "smb", "dcerpc", "dnp3", "modbus", "nfs", "sip", "mqtt", "quic", "ike", "rdp", "http2",
+        "dcerpc", "dnp3", "modbus", "nfs", "sip", "mqtt", "quic", "ike", "http2",
     ] {
         let e = parse(&format!("alert {p} any any -> any any (sid:1;)")).unwrap_err();
         assert_eq!(e.kind, ProblemKind::Unsupported, "{p}");
@@ -1637,12 +1639,12 @@ fn noalert_app_layer_protocol_prefilter() {
         rule("app-layer-protocol:http1;").app_layer_protocol,
         Some(("http".into(), false))
     );
-    let (kw, msg) = skipped("app-layer-protocol:smb;");
+    let (kw, msg) = skipped("app-layer-protocol:nfs;");
     assert_eq!(
         (kw.as_str(), msg.as_str()),
         (
             "app-layer-protocol",
-            "app-layer protocol smb is not supported yet"
+            "app-layer protocol nfs is not supported yet"
         )
     );
     let (_, msg) = skipped("app-layer-protocol:tls,final;");
@@ -1725,7 +1727,7 @@ fn files_report_problems_with_file_and_line() {
          \x20 content:\"y\"; \\\n\
          \x20 sid:3;)\n\
          alert tcp any any -> any any (msg:\"bad\"; content:\"abc\"; depth:1; sid:4;)\n\
-         alert smb any any -> any any (msg:\"smb\"; sid:5;)\n\
+         alert nfs any any -> any any (msg:\"nfs\"; sid:5;)\n\
          alert tcp any any -> any any (msg:\"dup\"; sid:1;)\n\
          alert tcp any any -> any any (msg:\"tagged\"; tag:session,5,packets; sid:6;)\n",
     );
@@ -1773,11 +1775,11 @@ fn files_report_problems_with_file_and_line() {
     assert_eq!(
         skipped,
         vec![
-            format!("{a}:9: app-layer protocol smb is not supported yet"),
+            format!("{a}:9: app-layer protocol nfs is not supported yet"),
             format!("{a}:11: keyword \"tag\" is not supported yet"),
         ]
     );
-    assert_eq!(report.skipped[0].keyword.as_deref(), Some("protocol smb"));
+    assert_eq!(report.skipped[0].keyword.as_deref(), Some("protocol nfs"));
     assert_eq!(report.skipped[1].sid, Some(6));
     assert_eq!(report.failed[0].keyword.as_deref(), Some("depth"));
     assert_eq!(report.total(), 8);
