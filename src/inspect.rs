@@ -351,7 +351,12 @@ impl FlowHandler for Inspector {
 
     fn on_flow_end(&mut self, flow: &mut Flow, _reason: EndReason) {
         // Datagram protocols learn here that unanswered requests stay so.
-        let Some(mut st) = flow.ext.0.take().and_then(|b| b.downcast::<FlowState>().ok()) else {
+        let Some(mut st) = flow
+            .ext
+            .0
+            .take()
+            .and_then(|b| b.downcast::<FlowState>().ok())
+        else {
             return;
         };
         let FlowState { udp, detect, .. } = &mut *st;

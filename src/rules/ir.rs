@@ -259,7 +259,10 @@ impl BufferId {
             Payload | HttpProtocol | HttpHeader | HttpHeaderRaw | HttpCookie | HttpContentType
             | HttpContentLen | HttpStart | DnsQuery | SshSoftware | SshProto => None,
             DicomCallingAe | DicomCalledAe | DicomCommand | Hl7Msh | Hl7MessageType
-            | Hl7SendingApp | Krb5Cname | Krb5Sname | SmbNamedPipe => None,
+            | Hl7SendingApp | SmbNamedPipe => None,
+            // Suricata inspects the principal names in requests only (its
+            // krb5_cname/krb5_sname engines are registered to-server).
+            Krb5Cname | Krb5Sname => Some(true),
             SmbShare => Some(true),
             HttpHeaderNames => None,
             HttpRequestHeader => Some(true),
