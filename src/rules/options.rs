@@ -602,6 +602,18 @@ impl<'a> OptionsBuilder<'a> {
     }
 
     fn set_sticky(&mut self, kw: &str, b: BufferId) -> Res<()> {
+        // file_data is the file of any file-carrying protocol in Suricata;
+        // wardwatch extracts files from HTTP bodies only so far.
+        if matches!(kw, "file_data" | "file.data") {
+            if let Some(h) = self.header_app.as_deref().filter(|h| *h != "http") {
+                return Err(RuleProblem::unsupported(
+                    kw,
+                    format!(
+                        "{kw} on {h} needs file extraction from {h}, which is not available yet"
+                    ),
+                ));
+            }
+        }
         if let Some(p) = buffer_app_proto(b) {
             self.require_app(p, kw)?;
         }

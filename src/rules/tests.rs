@@ -2005,3 +2005,21 @@ fn tcp_flags_is_suricatas_newer_name_for_flags() {
     assert_eq!(a.header, b.header);
     assert!(!a.header.is_empty());
 }
+
+#[test]
+fn file_data_on_a_non_http_protocol_is_skipped_not_failed() {
+    for kw in ["file_data", "file.data"] {
+        let e = parse(&format!(
+            "alert smtp any any -> any any (msg:\"m\"; {kw}; content:\"x\"; sid:1;)"
+        ))
+        .unwrap_err();
+        assert_eq!(e.kind, ProblemKind::Unsupported, "{kw}");
+        assert!(
+            e.message.contains("file extraction from smtp"),
+            "{}",
+            e.message
+        );
+    }
+    // On HTTP (or no protocol) it is the response body, as before.
+    assert!(parse("alert http any any -> any any (file_data; content:\"x\"; sid:1;)").is_ok());
+}
