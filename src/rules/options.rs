@@ -605,7 +605,10 @@ impl<'a> OptionsBuilder<'a> {
         // file_data is the file of any file-carrying protocol in Suricata;
         // wardwatch extracts files from HTTP bodies only so far.
         if matches!(kw, "file_data" | "file.data") {
-            if let Some(h) = self.header_app.as_deref().filter(|h| *h != "http") {
+            // The protocols Suricata extracts files from.
+            let carries_files =
+                |h: &&str| matches!(*h, "smtp" | "smb" | "ftp" | "ftp-data" | "nfs" | "http2");
+            if let Some(h) = self.header_app.as_deref().filter(carries_files) {
                 return Err(RuleProblem::unsupported(
                     kw,
                     format!(
