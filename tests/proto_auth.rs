@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 
 use common::*;
@@ -22,46 +21,19 @@ alert krb5 any any -> any any (msg:"krb5 cname alice"; krb5.cname; content:"alic
 
 /// Replays `fixture` with all the rules; returns the EVE events.
 fn replay(fixture: &str) -> Vec<Value> {
-    let dir = tempfile::tempdir().expect("tmp");
-    std::fs::write(
-        dir.path().join("c.toml"),
-        "[outputs.eve]\npath = \"e.json\"\ntypes = [\"alert\", \"login\", \"radius\", \"ldap\", \"krb5\"]\n",
+    replay_fixtures(
+        &[fixture],
+        &["alert", "login", "radius", "ldap", "krb5"],
+        RULES,
+        &[],
     )
-    .expect("write config");
-    std::fs::write(dir.path().join("r.rules"), RULES).expect("write rules");
-    let pcap = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(fixture);
-    let out = Command::new(env!("CARGO_BIN_EXE_wardwatch"))
-        .args(["replay", "-c", "c.toml", "--rules", "r.rules"])
-        .arg(&pcap)
-        .current_dir(dir.path())
-        .output()
-        .expect("run wardwatch");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    read_eve(dir.path().join("e.json"))
+    .events
 }
 
 /// `(account, outcome, reason)` of each login event, sorted (workers may
 /// interleave flows).
 fn logins(events: &[Value], proto: &str) -> Vec<(String, String, String)> {
-    let mut v: Vec<_> = events_of_type(events, "login")
-        .iter()
-        .map(|e| {
-            let l = &e["login"];
-            assert_eq!(l["protocol"], proto);
-            assert_eq!(e["app_proto"], proto);
-            (
-                l["account"].as_str().unwrap_or_default().to_string(),
-                l["outcome"].as_str().unwrap_or_default().to_string(),
-                l["reason"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
+    let mut v = login_triples(events, proto, "");
     v.sort();
     v
 }

@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::*;
 use serde_json::Value;
@@ -40,37 +39,10 @@ fn fixtures(dir: &str) -> Vec<PathBuf> {
 
 /// Replays `files` with the rules above; returns the EVE events.
 fn replay(files: &[PathBuf]) -> Vec<Value> {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let eve = tmp.path().join("eve.json");
-    let cfg = tmp.path().join("cfg.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[outputs.eve]\npath = {:?}\ntypes = [\"alert\", \"login\", \"dicom\", \"hl7\", \"mysql\", \"pgsql\", \"tds\"]\n",
-            eve.display().to_string()
-        ),
-    )
-    .expect("config");
-    let rules = tmp.path().join("med.rules");
-    std::fs::write(&rules, RULES).expect("rules");
-    let out = Command::new(env!("CARGO_BIN_EXE_wardwatch"))
-        .arg("replay")
-        .arg("-c")
-        .arg(&cfg)
-        .arg("--rules")
-        .arg(&rules)
-        .args(["--workers", "1"])
-        .args(files)
-        .output()
-        .expect("run wardwatch");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains("11 loaded, 0 skipped"), "{stdout}");
-    read_eve(&eve)
+    let types = ["alert", "login", "dicom", "hl7", "mysql", "pgsql", "tds"];
+    let r = replay_fixtures(files, &types, RULES, &["--workers", "1"]);
+    assert!(r.stdout.contains("11 loaded, 0 skipped"), "{}", r.stdout);
+    r.events
 }
 
 /// (protocol, account, outcome, reason) of every login event, in order.

@@ -7,9 +7,6 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
 use common::*;
 use serde_json::{Value, json};
 
@@ -24,28 +21,7 @@ alert smb any any -> any any (msg:\"share is a pipe buffer? no\"; smb.named_pipe
 
 /// Replays `fixture` (under tests/fixtures/) and returns the EVE events.
 fn replay(fixture: &str) -> Vec<Value> {
-    let dir = tempfile::tempdir().expect("tmp");
-    let pcap = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(fixture);
-    std::fs::write(
-        dir.path().join("c.toml"),
-        "[outputs.eve]\npath = \"e.json\"\ntypes = [\"alert\", \"login\", \"smb\", \"rdp\"]\n",
-    )
-    .expect("write config");
-    std::fs::write(dir.path().join("r.rules"), RULES).expect("write rules");
-    let out = Command::new(env!("CARGO_BIN_EXE_wardwatch"))
-        .args(["replay", "-c", "c.toml", "--rules", "r.rules"])
-        .arg(&pcap)
-        .current_dir(dir.path())
-        .output()
-        .expect("run wardwatch");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    read_eve(dir.path().join("e.json"))
+    replay_fixtures(&[fixture], &["alert", "login", "smb", "rdp"], RULES, &[]).events
 }
 
 fn logins(events: &[Value]) -> Vec<Value> {

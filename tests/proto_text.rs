@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
 use common::*;
 use serde_json::{Value, json};
 
@@ -34,45 +31,13 @@ fn rules() -> String {
 /// Replays `pcaps` (under tests/fixtures) with EVE types alert, login and
 /// `proto`; returns the events and the raw EVE text.
 fn replay(proto: &str, pcaps: &[&str]) -> (Vec<Value>, String) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = format!(
-        "[outputs.eve]\npath = \"eve.json\"\ntypes = [\"alert\", \"login\", \"{proto}\"]\n"
-    );
-    std::fs::write(dir.path().join("cfg.toml"), cfg).expect("config");
-    std::fs::write(dir.path().join("t.rules"), rules()).expect("rules");
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wardwatch"));
-    cmd.args(["replay", "--config", "cfg.toml", "--rules", "t.rules"])
-        .current_dir(dir.path());
-    for p in pcaps {
-        cmd.arg(fixtures.join(p));
-    }
-    let out = cmd.output().expect("run wardwatch");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let eve = dir.path().join("eve.json");
-    let raw = std::fs::read_to_string(&eve).expect("eve");
-    (read_eve(&eve), raw)
+    let r = replay_fixtures(pcaps, &["alert", "login", proto], &rules(), &[]);
+    (r.events, r.eve)
 }
 
 /// `(account, outcome, reason)` of each login event, checking the protocol.
 fn logins(events: &[Value], proto: &str) -> Vec<(String, String, String)> {
-    events_of_type(events, "login")
-        .into_iter()
-        .map(|e| {
-            let l = &e["login"];
-            assert_eq!(l["protocol"], proto, "{e}");
-            assert_eq!(e["app_proto"], proto, "{e}");
-            (
-                l["account"].as_str().unwrap_or("-").to_string(),
-                l["outcome"].as_str().unwrap_or("?").to_string(),
-                l["reason"].as_str().unwrap_or("?").to_string(),
-            )
-        })
-        .collect()
+    login_triples(events, proto, "-")
 }
 
 fn attempt(account: &str, outcome: &str, reason: &str) -> (String, String, String) {

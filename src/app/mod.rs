@@ -113,8 +113,6 @@ pub mod text;
 pub mod tls;
 
 #[cfg(test)]
-pub(crate) mod test_pcap;
-#[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 
 pub use event::{LoginAttempt, Outcome};

@@ -4,8 +4,9 @@
 //! calling AE `WORKSTATION1`. All on a network namespace's loopback.
 
 use super::*;
-use crate::app::test_pcap::{
-    CollectSink, Conversation, assert_split_invariant, conversations, fuzz, run,
+use crate::app::testkit::{
+    Conversation, Recorder, assert_conversation_split_invariant, conversations, fuzz_conversations,
+    replay,
 };
 
 const DCMTK: &[u8] = include_bytes!("../../../tests/fixtures/dicom/dcmtk_echo_store_find.pcap");
@@ -14,22 +15,29 @@ const DCMQRSCP: &[u8] =
 const PYNETDICOM: &[u8] =
     include_bytes!("../../../tests/fixtures/dicom/pynetdicom_calling_ae_reject.pcap");
 
+/// The buffers the tests read from each transaction.
+const BUFFERS: &[BufferId] = &[
+    BufferId::DicomCallingAe,
+    BufferId::DicomCalledAe,
+    BufferId::DicomCommand,
+];
+
 fn convs(pcap: &[u8], port: u16) -> Vec<Conversation> {
-    conversations(pcap, port)
+    conversations(pcap, &[port])
 }
 
-fn parse(conv: &Conversation) -> CollectSink {
-    run(&mut DicomParser::default(), conv)
+fn parse(conv: &Conversation) -> Recorder {
+    replay(&mut DicomParser::default(), conv, BUFFERS)
 }
 
-fn field<'a>(s: &'a CollectSink, key: &str) -> Vec<&'a str> {
+fn field<'a>(s: &'a Recorder, key: &str) -> Vec<&'a str> {
     s.records
         .iter()
         .filter_map(|(_, r)| r.get(key).and_then(|v| v.as_str()))
         .collect()
 }
 
-fn logins(s: &CollectSink) -> Vec<(Outcome, Option<&str>, &str)> {
+fn logins(s: &Recorder) -> Vec<(Outcome, Option<&str>, &str)> {
     s.logins
         .iter()
         .map(|l| (l.outcome, l.account.as_deref(), l.reason.as_str()))
@@ -53,12 +61,12 @@ fn echo_association_and_commands() {
         ]
     );
     assert_eq!(
-        s.values(BufferId::DicomCallingAe),
+        s.values_of(BufferId::DicomCallingAe),
         ["MODALITY1", "MODALITY1"]
     );
-    assert_eq!(s.values(BufferId::DicomCalledAe), ["PACS1", "PACS1"]);
+    assert_eq!(s.values_of(BufferId::DicomCalledAe), ["PACS1", "PACS1"]);
     assert_eq!(
-        s.values(BufferId::DicomCommand),
+        s.values_of(BufferId::DicomCommand),
         ["C-ECHO-RQ", "C-ECHO-RSP"]
     );
     assert_eq!(
@@ -92,7 +100,7 @@ fn store_skips_the_data_set() {
     let c = convs(DCMTK, 11112);
     let s = parse(&c[1]);
     assert_eq!(
-        s.values(BufferId::DicomCommand),
+        s.values_of(BufferId::DicomCommand),
         ["C-STORE-RQ", "C-STORE-RSP"]
     );
     let rq = &s.records[0].1;
@@ -129,7 +137,7 @@ fn find_without_accepted_context_is_still_a_login_success() {
         s.records[0].1["presentation_contexts"][0]["abstract_syntax_name"],
         "Study Root Query/Retrieve Information Model - FIND"
     );
-    assert!(s.values(BufferId::DicomCommand).is_empty());
+    assert!(s.values_of(BufferId::DicomCommand).is_empty());
     assert_eq!(logins(&s).len(), 1);
 }
 
@@ -156,7 +164,7 @@ fn calling_ae_not_recognized_is_a_login_failure() {
         [(Outcome::Success, Some("WORKSTATION1"), "A-ASSOCIATE-AC")]
     );
     assert_eq!(
-        ok.values(BufferId::DicomCommand),
+        ok.values_of(BufferId::DicomCommand),
         ["C-ECHO-RQ", "C-ECHO-RSP"]
     );
 }
@@ -190,14 +198,14 @@ fn dcmqrscp_called_ae_reject_find_and_store() {
     );
     let find = parse(&c[4]);
     assert_eq!(
-        find.values(BufferId::DicomCommand),
+        find.values_of(BufferId::DicomCommand),
         ["C-FIND-RQ", "C-FIND-RSP", "C-FIND-RSP"]
     );
     let classes: Vec<_> = field(&find, "status_class");
     assert_eq!(classes, ["pending", "success"]);
     let store = parse(&c[3]);
     assert_eq!(
-        store.values(BufferId::DicomCommand),
+        store.values_of(BufferId::DicomCommand),
         ["C-STORE-RQ", "C-STORE-RSP"]
     );
 }
@@ -209,7 +217,7 @@ fn every_split_gives_the_same_result() {
             .iter()
             .filter(|c| c.segments.iter().map(|s| s.1.len()).sum::<usize>() < 4000)
         {
-            assert_split_invariant(new_parser, conv);
+            assert_conversation_split_invariant(new_parser, conv, BUFFERS);
         }
     }
     // The 9.6 KB request: a few hundred cut points spread over it.
@@ -219,12 +227,16 @@ fn every_split_gives_the_same_result() {
     let server = big.stream(Direction::ToClient);
     for k in (0..client.len()).step_by(37) {
         let mut p = DicomParser::default();
-        let mut s = CollectSink::default();
+        let mut s = Recorder::reading(BUFFERS);
         p.parse(Direction::ToServer, &client[..k], &mut s);
         p.parse(Direction::ToServer, &client[k..], &mut s);
         p.parse(Direction::ToClient, &server, &mut s);
-        let cmds = s.values(BufferId::DicomCommand);
-        assert_eq!(cmds, whole.values(BufferId::DicomCommand), "split at {k}");
+        let cmds = s.values_of(BufferId::DicomCommand);
+        assert_eq!(
+            cmds,
+            whole.values_of(BufferId::DicomCommand),
+            "split at {k}"
+        );
     }
 }
 
@@ -232,7 +244,7 @@ fn every_split_gives_the_same_result() {
 fn pipelined_pdus_in_one_call() {
     let c = convs(DCMTK, 11112);
     let mut p = DicomParser::default();
-    let mut s = CollectSink::default();
+    let mut s = Recorder::reading(BUFFERS);
     p.parse(
         Direction::ToServer,
         &c[0].stream(Direction::ToServer),
@@ -244,7 +256,7 @@ fn pipelined_pdus_in_one_call() {
         &mut s,
     );
     assert_eq!(
-        s.values(BufferId::DicomCommand),
+        s.values_of(BufferId::DicomCommand),
         ["C-ECHO-RQ", "C-ECHO-RSP"]
     );
     assert_eq!(s.records.len(), 6);
@@ -292,14 +304,14 @@ fn truncated_and_malformed_input() {
     // A request cut short, then the connection ends: nothing decoded, the
     // attempt never completed (no login, no panic).
     let mut p = DicomParser::default();
-    let mut s = CollectSink::default();
+    let mut s = Recorder::reading(BUFFERS);
     p.parse(Direction::ToServer, &rq[..100], &mut s);
     p.close(Direction::ToServer, &mut s);
     p.close(Direction::ToClient, &mut s);
     assert!(s.records.is_empty() && s.logins.is_empty());
     // A request then silence: Unknown at close.
     let mut p = DicomParser::default();
-    let mut s = CollectSink::default();
+    let mut s = Recorder::reading(BUFFERS);
     p.parse(Direction::ToServer, &rq[..211], &mut s);
     p.close(Direction::ToServer, &mut s);
     assert!(
@@ -317,13 +329,13 @@ fn truncated_and_malformed_input() {
     );
     // Unknown PDU type: the direction stops quietly.
     let mut p = DicomParser::default();
-    let mut s = CollectSink::default();
+    let mut s = Recorder::reading(BUFFERS);
     p.parse(Direction::ToServer, b"\x09\x00\x00\x00\x00\x04abcd", &mut s);
     p.parse(Direction::ToServer, &rq, &mut s);
     assert!(s.records.is_empty());
     // A PDV longer than its PDU: stop.
     let mut p = DicomParser::default();
-    let mut s = CollectSink::default();
+    let mut s = Recorder::reading(BUFFERS);
     p.parse(
         Direction::ToServer,
         b"\x04\x00\x00\x00\x00\x08\x00\x00\x00\x20\x01\x03ab",
@@ -355,12 +367,12 @@ fn command_reassembled_across_pdus_and_bounded() {
         wire.extend_from_slice(part);
     }
     let mut p = DicomParser::default();
-    let mut s = CollectSink::default();
+    let mut s = Recorder::reading(BUFFERS);
     p.parse(Direction::ToServer, &wire, &mut s);
-    assert_eq!(s.values(BufferId::DicomCommand), ["C-ECHO-RQ"]);
+    assert_eq!(s.values_of(BufferId::DicomCommand), ["C-ECHO-RQ"]);
     // An endless command (never a last fragment) stays bounded.
     let mut p = DicomParser::default();
-    let mut s = CollectSink::default();
+    let mut s = Recorder::reading(BUFFERS);
     let chunk = vec![0u8; 4000];
     for _ in 0..100 {
         let mut pdu = vec![4, 0];
@@ -377,7 +389,7 @@ fn command_reassembled_across_pdus_and_bounded() {
 #[test]
 fn oversized_association_pdu_is_skipped() {
     let mut p = DicomParser::default();
-    let mut s = CollectSink::default();
+    let mut s = Recorder::reading(BUFFERS);
     let len = MAX_PDU_BUFFER + 1;
     let mut pdu = vec![1, 0];
     pdu.extend_from_slice(&(len as u32).to_be_bytes());
@@ -390,7 +402,7 @@ fn oversized_association_pdu_is_skipped() {
     // Framing continues after it.
     let rq = convs(DCMTK, 11112)[0].stream(Direction::ToServer);
     p.parse(Direction::ToServer, &rq, &mut s);
-    assert_eq!(s.values(BufferId::DicomCommand), ["C-ECHO-RQ"]);
+    assert_eq!(s.values_of(BufferId::DicomCommand), ["C-ECHO-RQ"]);
 }
 
 #[test]
@@ -398,7 +410,7 @@ fn mutations_never_panic_and_memory_stays_bounded() {
     let mut all = convs(DCMTK, 11112);
     all.extend(convs(DCMQRSCP, 11113));
     all.extend(convs(PYNETDICOM, 11115));
-    fuzz(
+    fuzz_conversations(
         new_parser,
         &all,
         3000,
@@ -410,7 +422,7 @@ fn mutations_never_panic_and_memory_stays_bounded() {
 fn detected_through_the_app_layer() {
     use crate::app::http::HttpConfig;
     use crate::app::layer::{AppLayer, AppProto, TxReady};
-    let c = conversations(DCMTK, 11112);
+    let c = conversations(DCMTK, &[11112]);
     let mut l = AppLayer::new();
     let mut n = 0;
     for (dir, data) in &c[0].segments {

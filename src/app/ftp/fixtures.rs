@@ -3,7 +3,7 @@
 //! listing), curl with an unknown user; `FTPS_0`: curl with `--ssl-reqd`
 //! against vsftpd with TLS on port 2121 (`AUTH SSL`, 234, then TLS).
 
-use crate::app::text::testing::Script;
+use crate::app::testkit::Script;
 use crate::flow::Direction;
 
 /// Stream 0 of `ftp.pcap`.

@@ -2,9 +2,9 @@
 
 use super::fixtures::*;
 use super::*;
-use crate::app::text::testing::{Collected, Script, assert_split_invariant, fuzz, run};
+use crate::app::testkit::{Recorder, Script, assert_split_invariant, fuzz, run};
 
-fn logins(c: &Collected) -> Vec<(Outcome, Option<&str>, &str)> {
+fn logins(c: &Recorder) -> Vec<(Outcome, Option<&str>, &str)> {
     c.logins
         .iter()
         .map(|l| (l.outcome, l.account.as_deref(), l.reason.as_str()))
@@ -29,13 +29,13 @@ fn three_attempts_on_one_connection() {
     // One record per command, with Suricata's fields.
     assert_eq!(c.records.len(), 8);
     assert_eq!(
-        c.records[0],
+        c.records[0].1,
         json!({"command": "USER", "command_data": "ptextuser", "command_truncated": false,
                "completion_code": ["331"], "reply": ["Please specify the password."],
                "reply_received": "yes", "reply_truncated": false})
     );
     assert_eq!(
-        c.records[1],
+        c.records[1].1,
         json!({"command": "PASS", "completion_code": ["530"], "reply": ["Login incorrect."],
                "reply_received": "yes", "reply_truncated": false})
     );
@@ -58,6 +58,7 @@ fn listing_session_and_unknown_user() {
     let epsv = c
         .records
         .iter()
+        .map(|r| &r.1)
         .find(|r| r["command"] == "EPSV")
         .expect("EPSV");
     assert_eq!(epsv["dynamic_port"], 19209);
@@ -65,6 +66,7 @@ fn listing_session_and_unknown_user() {
     let list = c
         .records
         .iter()
+        .map(|r| &r.1)
         .find(|r| r["command"] == "LIST")
         .expect("LIST");
     assert_eq!(list["completion_code"], json!(["150", "226"]));
@@ -84,8 +86,8 @@ fn auth_tls_stops_parsing() {
     let c = run(FtpParser::boxed, FTPS_0);
     assert!(c.logins.is_empty());
     assert_eq!(c.records.len(), 1);
-    assert_eq!(c.records[0]["command"], "AUTH");
-    assert_eq!(c.records[0]["completion_code"], json!(["234"]));
+    assert_eq!(c.records[0].1["command"], "AUTH");
+    assert_eq!(c.records[0].1["completion_code"], json!(["234"]));
     // Nothing after the TLS bytes: one command, greeting + one reply.
     assert_eq!(c.txs.len(), 3);
     // Refused AUTH TLS: parsing goes on.
@@ -108,7 +110,7 @@ fn auth_tls_stops_parsing() {
 #[test]
 fn split_anywhere_gives_the_same_result() {
     for s in [VSFTPD_0, VSFTPD_1, VSFTPD_2, FTPS_0] {
-        assert_split_invariant(FtpParser::boxed, s);
+        assert_split_invariant(FtpParser::boxed, s, &[]);
     }
 }
 
@@ -133,13 +135,13 @@ fn pipelined_multiline_and_unanswered() {
             (Outcome::Unknown, Some("bob"), "no reply"),
         ]
     );
-    let pass = &c.records[1];
+    let pass = &c.records[1].1;
     assert_eq!(
         pass["reply"],
         json!(["Welcome", " 230 inside text", "Logged on"])
     );
-    assert_eq!(c.records[3]["reply_received"], "no");
-    assert_split_invariant(FtpParser::boxed, script);
+    assert_eq!(c.records[3].1["reply_received"], "no");
+    assert_split_invariant(FtpParser::boxed, script, &[]);
     // 332: the account decides.
     let c = run(
         FtpParser::boxed,
@@ -188,7 +190,7 @@ fn garbage_and_caps() {
     assert_eq!(c.records.len(), 1);
     // A long line does not grow memory; a flood of commands is capped.
     let mut p = FtpParser::new();
-    let mut c = Collected::default();
+    let mut c = Recorder::default();
     p.parse(S, &vec![b'A'; 1 << 20], &mut c);
     assert!(p.memory() < 2 * crate::app::text::MAX_LINE);
     for _ in 0..1000 {
@@ -201,7 +203,7 @@ fn garbage_and_caps() {
 #[test]
 fn mutations_never_panic() {
     for s in [VSFTPD_0, VSFTPD_1, FTPS_0] {
-        fuzz(FtpParser::boxed, s, 1500, 64 * 1024);
+        fuzz(FtpParser::boxed, &[s], 1500, 64 * 1024);
     }
 }
 

@@ -5,21 +5,29 @@
 //! segments hold made-up test values.
 
 use super::*;
-use crate::app::test_pcap::{
-    CollectSink, Conversation, assert_split_invariant, conversations, fuzz, run,
+use crate::app::testkit::{
+    Conversation, Recorder, assert_conversation_split_invariant, conversations, fuzz_conversations,
+    replay,
 };
 
 const PCAP: &[u8] = include_bytes!("../../../tests/fixtures/hl7/mllp_adt_oru_qry_acks.pcap");
 
+/// The buffers the tests read from each transaction.
+const BUFFERS: &[BufferId] = &[
+    BufferId::Hl7Msh,
+    BufferId::Hl7MessageType,
+    BufferId::Hl7SendingApp,
+];
+
 fn convs() -> Vec<Conversation> {
-    conversations(PCAP, 2575)
+    conversations(PCAP, &[2575])
 }
 
-fn parse(conv: &Conversation) -> CollectSink {
-    run(&mut Hl7Parser::default(), conv)
+fn parse(conv: &Conversation) -> Recorder {
+    replay(&mut Hl7Parser::default(), conv, BUFFERS)
 }
 
-fn col<'a>(s: &'a CollectSink, key: &str) -> Vec<(Direction, &'a str)> {
+fn col<'a>(s: &'a Recorder, key: &str) -> Vec<(Direction, &'a str)> {
     s.records
         .iter()
         .filter_map(|(d, r)| Some((*d, r.get(key)?.as_str()?)))
@@ -47,15 +55,15 @@ fn messages_and_acknowledgments() {
         [(S, "MSG00001"), (S, "MSG00002")]
     );
     assert_eq!(
-        s.values(BufferId::Hl7SendingApp),
+        s.values_of(BufferId::Hl7SendingApp),
         ["HIS", "LIS", "ANALYZER", "LIS"]
     );
     assert_eq!(
-        s.values(BufferId::Hl7MessageType)[0],
+        s.values_of(BufferId::Hl7MessageType)[0],
         "ADT^A01^ADT_A01".to_string()
     );
     assert_eq!(
-        s.values(BufferId::Hl7Msh)[0],
+        s.values_of(BufferId::Hl7Msh)[0],
         "MSH|^~\\&|HIS|HOSP_A|LIS|MAIN_LAB|20240101120000||ADT^A01^ADT_A01|MSG00001|P|2.5.1"
     );
     let adt = &s.records[0].1;
@@ -79,9 +87,9 @@ fn messages_and_acknowledgments() {
         .iter()
         .map(|r| r.1.to_string())
         .chain(
-            s.txs
+            s.values
                 .iter()
-                .flat_map(|t| t.2.iter())
+                .flatten()
                 .map(|(_, v)| String::from_utf8_lossy(v).into_owned()),
         )
         .collect();
@@ -96,7 +104,7 @@ fn messages_and_acknowledgments() {
 fn pipelined_messages_and_reject() {
     let s = parse(&convs()[1]);
     assert_eq!(
-        s.values(BufferId::Hl7MessageType),
+        s.values_of(BufferId::Hl7MessageType),
         ["QRY^A19", "ADT^A01^ADT_A01", "ACK^A19^ACK", "ACK^A01^ACK"]
     );
     let acks: Vec<_> = col(&s, "ack_code").into_iter().map(|x| x.1).collect();
@@ -117,7 +125,7 @@ fn pipelined_messages_and_reject() {
 #[test]
 fn every_split_gives_the_same_result() {
     for conv in &convs() {
-        assert_split_invariant(new_parser, conv);
+        assert_conversation_split_invariant(new_parser, conv, BUFFERS);
     }
 }
 
@@ -184,7 +192,7 @@ fn header_variants() {
 #[test]
 fn malformed_oversized_and_gap() {
     let mut p = Hl7Parser::default();
-    let mut s = CollectSink::default();
+    let mut s = Recorder::reading(BUFFERS);
     // A frame without MSH: counted, no transaction.
     p.parse(Direction::ToServer, b"\x0bPID|1||X\x1c\r", &mut s);
     assert_eq!((s.txs.len(), p.stats().malformed), (0, 1));
@@ -206,7 +214,7 @@ fn malformed_oversized_and_gap() {
         b"\x0bMSH|^~\\&|OK|F|||||ADT^A02|2|P|2.5\x1c\r",
         &mut s,
     );
-    assert_eq!(s.values(BufferId::Hl7SendingApp), ["OK"]);
+    assert_eq!(s.values_of(BufferId::Hl7SendingApp), ["OK"]);
     // A gap mid-message: the tail before the next start byte is skipped.
     p.parse(Direction::ToServer, b"\x0bMSH|^~\\&|LOST|F|||||ADT", &mut s);
     p.gap(Direction::ToServer, 100);
@@ -216,7 +224,7 @@ fn malformed_oversized_and_gap() {
         b"\x1c\r\x0bMSH|^~\\&|AFTER|F|||||ADT^A03|3|P|2.5\x1c\r",
         &mut s,
     );
-    assert_eq!(s.values(BufferId::Hl7SendingApp), ["OK", "AFTER"]);
+    assert_eq!(s.values_of(BufferId::Hl7SendingApp), ["OK", "AFTER"]);
     // Non-MLLP bytes between frames: the direction stops.
     p.parse(Direction::ToServer, &[b'z'; MAX_JUNK + 1], &mut s);
     p.parse(
@@ -224,7 +232,7 @@ fn malformed_oversized_and_gap() {
         b"\x0bMSH|^~\\&|NO|F|||||ADT^A04|4|P|2.5\x1c\r",
         &mut s,
     );
-    assert_eq!(s.values(BufferId::Hl7SendingApp), ["OK", "AFTER"]);
+    assert_eq!(s.values_of(BufferId::Hl7SendingApp), ["OK", "AFTER"]);
 }
 
 #[test]
@@ -232,7 +240,7 @@ fn truncated_message_is_not_reported() {
     let c = convs();
     let adt = c[0].stream(Direction::ToServer);
     let mut p = Hl7Parser::default();
-    let mut s = CollectSink::default();
+    let mut s = Recorder::reading(BUFFERS);
     p.parse(Direction::ToServer, &adt[..100], &mut s);
     p.close(Direction::ToServer, &mut s);
     assert!(s.txs.is_empty() && s.records.is_empty());
@@ -240,7 +248,7 @@ fn truncated_message_is_not_reported() {
 
 #[test]
 fn mutations_never_panic_and_memory_stays_bounded() {
-    fuzz(new_parser, &convs(), 4000, 4 * MAX_KEPT);
+    fuzz_conversations(new_parser, &convs(), 4000, 4 * MAX_KEPT);
 }
 
 #[test]

@@ -6,7 +6,7 @@
 //! sending LOGIN with LITERAL+ and synchronising literals, and a FETCH whose
 //! response carries a literal.
 
-use crate::app::text::testing::Script;
+use crate::app::testkit::Script;
 use crate::flow::Direction;
 
 /// Stream 0 of `imap.pcap`.

@@ -2,12 +2,12 @@
 
 use super::fixtures::*;
 use super::*;
-use crate::app::text::testing::{Collected, Script, assert_split_invariant, fuzz, run};
+use crate::app::testkit::{Recorder, Script, assert_split_invariant, fuzz, run};
 
 const S: Direction = Direction::ToServer;
 const C: Direction = Direction::ToClient;
 
-fn logins(c: &Collected) -> Vec<(Outcome, Option<&str>, &str)> {
+fn logins(c: &Recorder) -> Vec<(Outcome, Option<&str>, &str)> {
     c.logins
         .iter()
         .map(|l| (l.outcome, l.account.as_deref(), l.reason.as_str()))
@@ -28,7 +28,7 @@ fn login_and_authenticate() {
     );
     assert!(c.logins.iter().all(|l| l.protocol == AppProto::Imap));
     assert_eq!(
-        c.records[1],
+        c.records[1].1,
         json!({"tag": "HPNL1", "command": "LOGIN", "status": "NO",
                "response": "[AUTHENTICATIONFAILED] Authentication failed."})
     );
@@ -44,7 +44,7 @@ fn login_and_authenticate() {
         vec![(Outcome::Success, Some("ptextuser"), "OK Logged in")]
     );
     assert_eq!(c.records.len(), 4);
-    assert_eq!(c.records[3]["command"], "LOGOUT");
+    assert_eq!(c.records[3].1["command"], "LOGOUT");
     for s in [
         DOVECOT_0, DOVECOT_1, DOVECOT_2, DOVECOT_3, DOVECOT_4, LITERALS_0,
     ] {
@@ -66,11 +66,12 @@ fn literals_on_both_sides() {
             (Outcome::Success, Some("ptextuser"), "OK Logged in"),
         ]
     );
-    let cmds: Vec<_> = c.records.iter().map(|r| r["command"].clone()).collect();
+    let cmds: Vec<_> = c.records.iter().map(|r| r.1["command"].clone()).collect();
     assert_eq!(cmds, vec!["LOGIN", "LOGIN", "SELECT", "FETCH", "LOGOUT"]);
     assert!(
         c.records
             .iter()
+            .map(|r| &r.1)
             .all(|r| r["status"] == "OK" || r["status"] == "NO")
     );
 }
@@ -80,7 +81,7 @@ fn starttls_stops_parsing() {
     let c = run(ImapParser::boxed, DOVECOT_4);
     assert!(c.logins.is_empty());
     assert_eq!(c.records.len(), 2);
-    assert_eq!(c.records[1]["command"], "STARTTLS");
+    assert_eq!(c.records[1].1["command"], "STARTTLS");
     assert_eq!(c.txs.len(), 4);
 }
 
@@ -89,7 +90,7 @@ fn split_anywhere_gives_the_same_result() {
     for s in [
         DOVECOT_0, DOVECOT_1, DOVECOT_2, DOVECOT_3, DOVECOT_4, LITERALS_0,
     ] {
-        assert_split_invariant(ImapParser::boxed, s);
+        assert_split_invariant(ImapParser::boxed, s, &[]);
     }
 }
 
@@ -115,15 +116,15 @@ fn out_of_order_results_cancel_and_unanswered() {
             (Outcome::Unknown, Some("ann"), "no reply"),
         ]
     );
-    let tags: Vec<_> = c.records.iter().map(|r| r["tag"].clone()).collect();
+    let tags: Vec<_> = c.records.iter().map(|r| r.1["tag"].clone()).collect();
     assert_eq!(tags, vec!["x3", "x2", "x1", "x4", "x5"]);
-    assert_split_invariant(ImapParser::boxed, script);
+    assert_split_invariant(ImapParser::boxed, script, &[]);
 }
 
 #[test]
 fn garbage_and_caps() {
     let mut p = ImapParser::new();
-    let mut c = Collected::default();
+    let mut c = Recorder::default();
     for i in 0..1000 {
         p.parse(S, format!("t{i} NOOP\r\n").as_bytes(), &mut c);
     }
@@ -145,7 +146,7 @@ fn garbage_and_caps() {
 #[test]
 fn mutations_never_panic() {
     for s in [DOVECOT_0, DOVECOT_2, DOVECOT_4, LITERALS_0] {
-        fuzz(ImapParser::boxed, s, 1500, 64 * 1024);
+        fuzz(ImapParser::boxed, &[s], 1500, 64 * 1024);
     }
 }
 

@@ -11,7 +11,7 @@
 
 use super::*;
 use crate::app::Outcome;
-use crate::app::testkit::{Recorder, Rng, segments};
+use crate::app::testkit::{Recorder, Rng, conversations, segments};
 
 const UDP: &[u8] = include_bytes!("../../../tests/fixtures/krb5/kinit-udp.pcap");
 const TCP: &[u8] = include_bytes!("../../../tests/fixtures/krb5/kinit-tcp.pcap");
@@ -31,25 +31,15 @@ fn recorder() -> Recorder {
     }
 }
 
-/// The TCP capture's connections: (client port, [(dir, payload)]).
+/// The TCP capture's connections: [(dir, payload)].
 type Conn = Vec<(Direction, Vec<u8>)>;
 
-fn tcp_connections() -> Vec<(u16, Conn)> {
-    let mut conns: Vec<(u16, Conn)> = Vec::new();
-    for s in segments(TCP).into_iter().filter(|s| !s.payload.is_empty()) {
-        assert!(!s.udp);
-        let dir = dir_of(s.dst_port);
-        let port = if dir == Direction::ToServer {
-            s.src_port
-        } else {
-            s.dst_port
-        };
-        match conns.iter_mut().find(|c| c.0 == port) {
-            Some(c) => c.1.push((dir, s.payload)),
-            None => conns.push((port, vec![(dir, s.payload)])),
-        }
-    }
-    conns
+fn tcp_connections() -> Vec<Conn> {
+    assert!(segments(TCP).iter().all(|s| !s.udp));
+    conversations(TCP, &[88])
+        .into_iter()
+        .map(|c| c.segments)
+        .collect()
 }
 
 fn triples(r: &Recorder) -> Vec<(String, Outcome, String)> {
@@ -124,7 +114,7 @@ fn kinit_over_tcp_split_at_every_byte() {
     assert_eq!(conns.len(), 5);
     let whole = {
         let mut r = recorder();
-        for (_, segs) in &conns {
+        for segs in &conns {
             assert_eq!(probe_tcp(segs[0].0, 88, &segs[0].1), Probe::Yes);
             let mut p = Krb5TcpParser::new();
             for (dir, data) in segs {
@@ -148,7 +138,7 @@ fn kinit_over_tcp_split_at_every_byte() {
     );
     assert_eq!(whole.records.len(), 5);
     // Every message split at every offset gives the same.
-    for (_, segs) in &conns {
+    for segs in &conns {
         for (k, (dir, data)) in segs.iter().enumerate() {
             for cut in 1..data.len() {
                 let mut a = recorder();
@@ -177,8 +167,8 @@ fn kinit_over_tcp_split_at_every_byte() {
 fn pipelined_frames_and_one_byte_at_a_time() {
     // Both requests of the first connection and a second AS-REQ in one call.
     let conns = tcp_connections();
-    let req = &conns[0].1[0].1;
-    let rep = &conns[0].1[1].1;
+    let req = &conns[0][0].1;
+    let rep = &conns[0][1].1;
     let mut all = req.clone();
     all.extend_from_slice(req);
     let mut r = recorder();
@@ -242,7 +232,7 @@ fn probes_are_strict() {
     assert!(!probe_udp(40000, 88, &req[..req.len() - 1]));
     assert!(!probe_udp(40000, 88, b"\x6a\x03\x02\x01\x05"));
     // TCP: length, tag, sequence and pvno, byte by byte.
-    let tcp = &tcp_connections()[0].1[0].1;
+    let tcp = &tcp_connections()[0][0].1;
     // 4 (length) + 3 (0x6a 0x81 len) + 3 (0x30 0x81 len) + 5 (pvno).
     for n in 0..15 {
         assert_eq!(
@@ -279,7 +269,7 @@ fn oversized_and_garbage_frames() {
     p.parse(Direction::ToServer, &big, &mut r);
     assert!(p.memory() < 1024);
     p.parse(Direction::ToServer, &vec![0u8; (1 << 20) - 4096], &mut r);
-    let req = &tcp_connections()[0].1[0].1;
+    let req = &tcp_connections()[0][0].1;
     p.parse(Direction::ToServer, req, &mut r);
     assert_eq!(p.oversized, 1);
     assert_eq!(r.txs.len(), 1);
@@ -303,7 +293,7 @@ fn mutations_never_panic() {
         assert!(u.memory() < 256 * 1024);
     }
     for i in 0..2000 {
-        let (_, segs) = &conns[i % conns.len()];
+        let segs = &conns[i % conns.len()];
         let mut p = Krb5TcpParser::new();
         for (dir, data) in segs {
             let m = rng.mutate(data);

@@ -10,31 +10,17 @@
 
 use super::*;
 use crate::app::Outcome;
-use crate::app::testkit::{Recorder, Rng, segments};
+use crate::app::testkit::{Recorder, Rng, conversations};
 
 const PCAP: &[u8] = include_bytes!("../../../tests/fixtures/ldap/slapd-binds.pcap");
 
 type Conn = Vec<(Direction, Vec<u8>)>;
 
 fn connections() -> Vec<Conn> {
-    let mut conns: Vec<(u16, Conn)> = Vec::new();
-    for s in segments(PCAP).into_iter().filter(|s| !s.payload.is_empty()) {
-        let dir = if s.dst_port == 389 {
-            Direction::ToServer
-        } else {
-            Direction::ToClient
-        };
-        let port = if dir == Direction::ToServer {
-            s.src_port
-        } else {
-            s.dst_port
-        };
-        match conns.iter_mut().find(|c| c.0 == port) {
-            Some(c) => c.1.push((dir, s.payload)),
-            None => conns.push((port, vec![(dir, s.payload)])),
-        }
-    }
-    conns.into_iter().map(|c| c.1).collect()
+    conversations(PCAP, &[389])
+        .into_iter()
+        .map(|c| c.segments)
+        .collect()
 }
 
 fn run(conns: &[Conn]) -> Recorder {

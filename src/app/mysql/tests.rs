@@ -5,8 +5,9 @@
 //! switches to `mysql_native_password`), and a TLS connection.
 
 use super::*;
-use crate::app::test_pcap::{
-    CollectSink, Conversation, assert_split_invariant, conversations, fuzz, run,
+use crate::app::testkit::{
+    Conversation, Recorder, assert_conversation_split_invariant, conversations, fuzz_conversations,
+    replay,
 };
 
 const LOGINS: &[u8] =
@@ -14,11 +15,11 @@ const LOGINS: &[u8] =
 const SWITCH: &[u8] = include_bytes!("../../../tests/fixtures/mysql/mariadb_auth_switch.pcap");
 const SSL: &[u8] = include_bytes!("../../../tests/fixtures/mysql/mariadb_ssl.pcap");
 
-fn parse(conv: &Conversation) -> CollectSink {
-    run(&mut MysqlParser::default(), conv)
+fn parse(conv: &Conversation) -> Recorder {
+    replay(&mut MysqlParser::default(), conv, &[])
 }
 
-fn logins(s: &CollectSink) -> Vec<(Outcome, Option<&str>, Option<&str>, &str)> {
+fn logins(s: &Recorder) -> Vec<(Outcome, Option<&str>, Option<&str>, &str)> {
     s.logins
         .iter()
         .map(|l| {
@@ -34,7 +35,7 @@ fn logins(s: &CollectSink) -> Vec<(Outcome, Option<&str>, Option<&str>, &str)> {
 
 #[test]
 fn success_wrong_password_unknown_user() {
-    let c = conversations(LOGINS, 3306);
+    let c = conversations(LOGINS, &[3306]);
     assert_eq!(c.len(), 3);
     let all: Vec<_> = c.iter().map(parse).collect();
     assert_eq!(
@@ -71,7 +72,7 @@ fn success_wrong_password_unknown_user() {
 
 #[test]
 fn auth_switch_then_ok() {
-    let c = conversations(SWITCH, 3306);
+    let c = conversations(SWITCH, &[3306]);
     let s = parse(&c[0]);
     assert_eq!(logins(&s), [(Outcome::Success, Some("alice"), None, "OK")]);
     assert_eq!(s.records[0].1["auth_plugin"], "mysql_native_password");
@@ -79,7 +80,7 @@ fn auth_switch_then_ok() {
 
 #[test]
 fn ssl_request_stops_without_a_login() {
-    let c = conversations(SSL, 3306);
+    let c = conversations(SSL, &[3306]);
     assert_eq!(c.len(), 1);
     let s = parse(&c[0]);
     assert!(s.logins.is_empty(), "{:?}", s.logins);
@@ -90,9 +91,9 @@ fn ssl_request_stops_without_a_login() {
 
 #[test]
 fn no_answer_is_unknown() {
-    let c = conversations(LOGINS, 3306);
+    let c = conversations(LOGINS, &[3306]);
     let mut p = MysqlParser::default();
-    let mut s = CollectSink::default();
+    let mut s = Recorder::reading(&[]);
     p.parse(
         Direction::ToClient,
         &c[1].stream(Direction::ToClient)[..104],
@@ -114,17 +115,17 @@ fn no_answer_is_unknown() {
 #[test]
 fn every_split_gives_the_same_result() {
     for pcap in [LOGINS, SWITCH, SSL] {
-        for conv in &conversations(pcap, 3306) {
-            assert_split_invariant(new_parser, conv);
+        for conv in &conversations(pcap, &[3306]) {
+            assert_conversation_split_invariant(new_parser, conv, &[]);
         }
     }
 }
 
 #[test]
 fn pipelined_packets_in_one_call() {
-    let c = conversations(SWITCH, 3306);
+    let c = conversations(SWITCH, &[3306]);
     let mut p = MysqlParser::default();
-    let mut s = CollectSink::default();
+    let mut s = Recorder::reading(&[]);
     // Server greeting, then everything the client sent, then all answers.
     let server = c[0].stream(Direction::ToClient);
     p.parse(Direction::ToClient, &server[..104], &mut s);
@@ -139,7 +140,7 @@ fn pipelined_packets_in_one_call() {
 
 #[test]
 fn probe_is_strict() {
-    let c = conversations(LOGINS, 3306);
+    let c = conversations(LOGINS, &[3306]);
     let greeting = c[0].stream(Direction::ToClient);
     assert_eq!(probe(Direction::ToClient, 3307, &greeting), Probe::Yes);
     assert_eq!(
@@ -174,7 +175,7 @@ fn probe_is_strict() {
 #[test]
 fn malformed_and_oversized() {
     let mut p = MysqlParser::default();
-    let mut s = CollectSink::default();
+    let mut s = Recorder::reading(&[]);
     // A huge packet length: not the connection phase; memory stays small.
     p.parse(Direction::ToClient, b"\xff\xff\xff\x00", &mut s);
     p.parse(Direction::ToClient, &[0u8; 100_000], &mut s);
@@ -192,17 +193,17 @@ fn malformed_and_oversized() {
 
 #[test]
 fn mutations_never_panic_and_memory_stays_bounded() {
-    let mut all = conversations(LOGINS, 3306);
-    all.extend(conversations(SWITCH, 3306));
-    all.extend(conversations(SSL, 3306));
-    fuzz(new_parser, &all, 4000, 2 * (4 + MAX_PACKET) * 2);
+    let mut all = conversations(LOGINS, &[3306]);
+    all.extend(conversations(SWITCH, &[3306]));
+    all.extend(conversations(SSL, &[3306]));
+    fuzz_conversations(new_parser, &all, 4000, 2 * (4 + MAX_PACKET) * 2);
 }
 
 #[test]
 fn detected_through_the_app_layer() {
     use crate::app::http::HttpConfig;
     use crate::app::layer::{AppLayer, AppProto, TxReady};
-    let c = conversations(LOGINS, 3306);
+    let c = conversations(LOGINS, &[3306]);
     let mut l = AppLayer::new();
     let mut n = 0;
     for (dir, data) in &c[0].segments {

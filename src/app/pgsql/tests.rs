@@ -7,21 +7,22 @@
 //! answered `S`.
 
 use super::*;
-use crate::app::test_pcap::{
-    CollectSink, Conversation, assert_split_invariant, conversations, fuzz, run,
+use crate::app::testkit::{
+    Conversation, Recorder, assert_conversation_split_invariant, conversations, fuzz_conversations,
+    replay,
 };
 
 const LOGINS: &[u8] =
     include_bytes!("../../../tests/fixtures/pgsql/psql_scram_md5_wrong_unknown_hba_reject.pcap");
 const SSL: &[u8] = include_bytes!("../../../tests/fixtures/pgsql/psql_ssl.pcap");
 
-fn parse(conv: &Conversation) -> CollectSink {
-    run(&mut PgsqlParser::default(), conv)
+fn parse(conv: &Conversation) -> Recorder {
+    replay(&mut PgsqlParser::default(), conv, &[])
 }
 
 #[test]
 fn logins_of_every_kind() {
-    let c = conversations(LOGINS, 5432);
+    let c = conversations(LOGINS, &[5432]);
     assert_eq!(c.len(), 7);
     let got: Vec<_> = c
         .iter()
@@ -77,7 +78,7 @@ fn logins_of_every_kind() {
 
 #[test]
 fn ssl_accepted_stops_without_a_login() {
-    let c = conversations(SSL, 5432);
+    let c = conversations(SSL, &[5432]);
     assert_eq!(c.len(), 1);
     let s = parse(&c[0]);
     assert!(s.logins.is_empty(), "{:?}", s.logins);
@@ -86,17 +87,17 @@ fn ssl_accepted_stops_without_a_login() {
 #[test]
 fn every_split_gives_the_same_result() {
     for pcap in [LOGINS, SSL] {
-        for conv in &conversations(pcap, 5432) {
-            assert_split_invariant(new_parser, conv);
+        for conv in &conversations(pcap, &[5432]) {
+            assert_conversation_split_invariant(new_parser, conv, &[]);
         }
     }
 }
 
 #[test]
 fn no_answer_is_unknown() {
-    let c = conversations(LOGINS, 5432);
+    let c = conversations(LOGINS, &[5432]);
     let mut p = PgsqlParser::default();
-    let mut s = CollectSink::default();
+    let mut s = Recorder::reading(&[]);
     p.parse(Direction::ToServer, &c[0].segments[0].1, &mut s);
     p.close(Direction::ToServer, &mut s);
     p.close(Direction::ToClient, &mut s);
@@ -110,7 +111,7 @@ fn role_refused_after_authentication_ok_is_a_failure() {
     // Written after zeek's psql-login-no-role trace (trust auth): the
     // server says AuthenticationOk, then 28000 "role does not exist".
     let mut p = PgsqlParser::default();
-    let mut s = CollectSink::default();
+    let mut s = Recorder::reading(&[]);
     p.parse(
         Direction::ToServer,
         b"\x00\x00\x00\x08\x04\xd2\x16\x2f",
@@ -135,7 +136,7 @@ fn role_refused_after_authentication_ok_is_a_failure() {
 #[test]
 fn other_errors_are_unknown() {
     let mut p = PgsqlParser::default();
-    let mut s = CollectSink::default();
+    let mut s = Recorder::reading(&[]);
     let startup = b"\x00\x00\x00\x11\x00\x03\x00\x00user\x00eve\x00\x00";
     p.parse(Direction::ToServer, startup, &mut s);
     let mut err =
@@ -152,7 +153,7 @@ fn other_errors_are_unknown() {
 
 #[test]
 fn probe_is_strict() {
-    let c = conversations(LOGINS, 5432);
+    let c = conversations(LOGINS, &[5432]);
     let startup = c[0].stream(Direction::ToServer);
     assert_eq!(probe(Direction::ToServer, 5433, &startup), Probe::Yes);
     assert_eq!(
@@ -189,7 +190,7 @@ fn probe_is_strict() {
 #[test]
 fn malformed_and_oversized() {
     let mut p = PgsqlParser::default();
-    let mut s = CollectSink::default();
+    let mut s = Recorder::reading(&[]);
     p.parse(
         Direction::ToServer,
         b"\x7f\xff\xff\xff\x00\x03\x00\x00",
@@ -204,16 +205,16 @@ fn malformed_and_oversized() {
 
 #[test]
 fn mutations_never_panic_and_memory_stays_bounded() {
-    let mut all = conversations(LOGINS, 5432);
-    all.extend(conversations(SSL, 5432));
-    fuzz(new_parser, &all, 4000, 2 * (MAX_MESSAGE + 5) * 2 + 1024);
+    let mut all = conversations(LOGINS, &[5432]);
+    all.extend(conversations(SSL, &[5432]));
+    fuzz_conversations(new_parser, &all, 4000, 2 * (MAX_MESSAGE + 5) * 2 + 1024);
 }
 
 #[test]
 fn detected_through_the_app_layer() {
     use crate::app::http::HttpConfig;
     use crate::app::layer::{AppLayer, AppProto, TxReady};
-    let c = conversations(LOGINS, 5432);
+    let c = conversations(LOGINS, &[5432]);
     let mut l = AppLayer::new();
     let mut n = 0;
     for (dir, data) in &c[0].segments {

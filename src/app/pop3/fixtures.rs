@@ -3,7 +3,7 @@
 //! `DOVECOT_2`/`_3` curl with `AUTH=PLAIN` (refused, accepted), `DOVECOT_4`
 //! curl with `--ssl-reqd` (STLS, then TLS).
 
-use crate::app::text::testing::Script;
+use crate::app::testkit::Script;
 use crate::flow::Direction;
 
 /// Stream 0 of `pop3.pcap`.

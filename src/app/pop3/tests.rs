@@ -2,12 +2,12 @@
 
 use super::fixtures::*;
 use super::*;
-use crate::app::text::testing::{Collected, Script, assert_split_invariant, fuzz, run};
+use crate::app::testkit::{Recorder, Script, assert_split_invariant, fuzz, run};
 
 const S: Direction = Direction::ToServer;
 const C: Direction = Direction::ToClient;
 
-fn logins(c: &Collected) -> Vec<(Outcome, Option<&str>, &str)> {
+fn logins(c: &Recorder) -> Vec<(Outcome, Option<&str>, &str)> {
     c.logins
         .iter()
         .map(|l| (l.outcome, l.account.as_deref(), l.reason.as_str()))
@@ -25,7 +25,7 @@ fn user_pass_and_sasl_plain() {
     );
     assert!(c.logins.iter().all(|l| l.protocol == AppProto::Pop3));
     assert_eq!(
-        c.records,
+        c.bodies(),
         vec![
             json!({"request": {"command": "CAPA"},
                    "response": {"success": true, "status": "OK", "header": ""}}),
@@ -45,7 +45,7 @@ fn user_pass_and_sasl_plain() {
     );
     // LIST's listing is passed over: STAT, LIST and QUIT get their records.
     assert_eq!(c.records.len(), 5);
-    assert_eq!(c.records[4]["request"]["command"], "QUIT");
+    assert_eq!(c.records[4].1["request"]["command"], "QUIT");
     let c = run(Pop3Parser::boxed, DOVECOT_2);
     assert_eq!(
         logins(&c),
@@ -57,7 +57,7 @@ fn user_pass_and_sasl_plain() {
         vec![(Outcome::Success, Some("ptextuser"), "+OK Logged in.")]
     );
     assert_eq!(
-        c.records[1]["request"],
+        c.records[1].1["request"],
         json!({"command": "AUTH", "args": ["PLAIN"]})
     );
     for s in [DOVECOT_0, DOVECOT_1, DOVECOT_2, DOVECOT_3, DOVECOT_4] {
@@ -74,14 +74,14 @@ fn stls_stops_parsing() {
     let c = run(Pop3Parser::boxed, DOVECOT_4);
     assert!(c.logins.is_empty());
     assert_eq!(c.records.len(), 2);
-    assert_eq!(c.records[1]["request"]["command"], "STLS");
+    assert_eq!(c.records[1].1["request"]["command"], "STLS");
     assert_eq!(c.txs.len(), 2 + 3);
 }
 
 #[test]
 fn split_anywhere_gives_the_same_result() {
     for s in [DOVECOT_0, DOVECOT_1, DOVECOT_2, DOVECOT_3, DOVECOT_4] {
-        assert_split_invariant(Pop3Parser::boxed, s);
+        assert_split_invariant(Pop3Parser::boxed, s, &[]);
     }
 }
 
@@ -117,19 +117,19 @@ fn pipelined_apop_retr_and_unanswered() {
         ]
     );
     assert_eq!(
-        c.records[0]["request"],
+        c.records[0].1["request"],
         json!({"command": "APOP", "args": ["mrose"]})
     );
-    assert_eq!(c.records[4]["request"]["command"], "NOOP");
-    assert_eq!(c.records[4]["response"]["success"], true);
+    assert_eq!(c.records[4].1["request"]["command"], "NOOP");
+    assert_eq!(c.records[4].1["response"]["success"], true);
     assert!(!format!("{c:?}").contains("c4c9334b"));
-    assert_split_invariant(Pop3Parser::boxed, script);
+    assert_split_invariant(Pop3Parser::boxed, script, &[]);
 }
 
 #[test]
 fn garbage_and_caps() {
     let mut p = Pop3Parser::new();
-    let mut c = Collected::default();
+    let mut c = Recorder::default();
     for _ in 0..1000 {
         p.parse(S, b"NOOP\r\n", &mut c);
     }
@@ -148,7 +148,7 @@ fn garbage_and_caps() {
 #[test]
 fn mutations_never_panic() {
     for s in [DOVECOT_0, DOVECOT_1, DOVECOT_3, DOVECOT_4] {
-        fuzz(Pop3Parser::boxed, s, 1500, 64 * 1024);
+        fuzz(Pop3Parser::boxed, &[s], 1500, 64 * 1024);
     }
 }
 

@@ -2,25 +2,25 @@
 //! real X.224 Connection Requests) and hand-made TPDUs.
 
 use super::*;
-use crate::app::smb::fixtures::{Collect, Conn, connections, replay};
+use crate::app::testkit::{Conversation, Recorder, conversations, replay};
 
 const TLS: &[u8] = include_bytes!("../../../tests/fixtures/rdp/rdp_cr_tls.pcap");
 const NLA_ONLY: &[u8] = include_bytes!("../../../tests/fixtures/rdp/rdp_cr_nla_only.pcap");
 const LEGACY: &[u8] = include_bytes!("../../../tests/fixtures/rdp/rdp_cr_legacy.pcap");
 const FREERDP: &[u8] = include_bytes!("../../../tests/fixtures/rdp/rdp_freerdp_authonly.pcap");
 
-fn conn(pcap: &[u8]) -> Conn {
-    connections(pcap, &[3389]).remove(0)
+fn conn(pcap: &[u8]) -> Conversation {
+    conversations(pcap, &[3389]).remove(0)
 }
 
-fn run(pcap: &[u8]) -> (RdpParser, Collect) {
+fn run(pcap: &[u8]) -> (RdpParser, Recorder) {
     let mut p = RdpParser::new();
-    let s = replay(&mut p, &conn(pcap));
+    let s = replay(&mut p, &conn(pcap), &[]);
     (p, s)
 }
 
-fn json(s: &Collect, i: usize) -> serde_json::Value {
-    serde_json::Value::Object(s.records[i].1.clone())
+fn json(s: &Recorder, i: usize) -> serde_json::Value {
+    s.records[i].1.clone()
 }
 
 #[test]
@@ -93,7 +93,7 @@ const HYBRID_SELECTED: &[u8] =
 fn negotiation_failure_and_nla() {
     assert_eq!(NLA_CR.len(), 0x2f);
     let mut p = RdpParser::new();
-    let mut s = Collect::default();
+    let mut s = Recorder::default();
     p.parse(Direction::ToServer, NLA_CR, &mut s);
     p.parse(Direction::ToClient, HYBRID_REQUIRED, &mut s);
     assert_eq!(
@@ -108,7 +108,7 @@ fn negotiation_failure_and_nla() {
     assert_eq!(s.logins[0].account.as_deref(), Some("administr"));
 
     let mut p = RdpParser::new();
-    let mut s = Collect::default();
+    let mut s = Recorder::default();
     p.parse(Direction::ToServer, NLA_CR, &mut s);
     p.parse(Direction::ToClient, HYBRID_SELECTED, &mut s);
     assert_eq!(
@@ -136,7 +136,7 @@ fn negotiation_failure_and_nla() {
 #[test]
 fn no_confirm_is_reported_at_close() {
     let mut p = RdpParser::new();
-    let mut s = Collect::default();
+    let mut s = Recorder::default();
     p.parse(Direction::ToServer, NLA_CR, &mut s);
     assert!(s.logins.is_empty());
     p.close(Direction::ToServer, &mut s);
@@ -149,11 +149,11 @@ fn no_confirm_is_reported_at_close() {
 #[test]
 fn split_at_every_offset() {
     let c = conn(FREERDP);
-    let want = format!("{:?}", replay(&mut RdpParser::new(), &c).records);
+    let want = format!("{:?}", replay(&mut RdpParser::new(), &c, &[]).records);
     let cr = NLA_CR;
     for k in 0..=cr.len() {
         let mut p = RdpParser::new();
-        let mut s = Collect::default();
+        let mut s = Recorder::default();
         p.parse(Direction::ToServer, &cr[..k], &mut s);
         p.parse(Direction::ToServer, &cr[k..], &mut s);
         assert_eq!(s.records.len(), 1, "split at {k}");
@@ -161,8 +161,8 @@ fn split_at_every_offset() {
     }
     for k in 0..64 {
         let mut p = RdpParser::new();
-        let mut s = Collect::default();
-        for (d, b) in &c.chunks {
+        let mut s = Recorder::default();
+        for (d, b) in &c.segments {
             let (a, z) = b.split_at(k.min(b.len()));
             p.parse(*d, a, &mut s);
             p.parse(*d, z, &mut s);
@@ -192,11 +192,11 @@ fn probe_accepts_rdp_and_refuses_cotp() {
     );
     let legacy = conn(LEGACY);
     assert_eq!(
-        probe(Direction::ToServer, 3389, &legacy.chunks[0].1),
+        probe(Direction::ToServer, 3389, &legacy.segments[0].1),
         Probe::Yes
     );
     assert_eq!(
-        probe(Direction::ToServer, 102, &legacy.chunks[0].1),
+        probe(Direction::ToServer, 102, &legacy.segments[0].1),
         Probe::No
     );
     // S7comm's COTP Connection Request (TSAP parameters) on port 102.
@@ -224,9 +224,9 @@ fn random_and_mutated_input_never_panics() {
     let c = conn(FREERDP);
     for _ in 0..3000 {
         let mut p = RdpParser::new();
-        let mut s = Collect::default();
+        let mut s = Recorder::default();
         for (d, b) in c
-            .chunks
+            .segments
             .iter()
             .take(4)
             .chain([(Direction::ToServer, NLA_CR.to_vec())].iter())

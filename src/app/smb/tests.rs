@@ -3,20 +3,24 @@
 use super::fixtures::*;
 use super::*;
 use crate::app::Outcome;
+use crate::app::testkit::{Conversation, Recorder, conversations, replay};
 
-fn smb_conns(pcap: &[u8]) -> Vec<Conn> {
-    connections(pcap, &[445, 139])
+/// The buffers the tests read from each transaction.
+const BUFFERS: &[BufferId] = &[BufferId::SmbShare, BufferId::SmbNamedPipe];
+
+fn smb_conns(pcap: &[u8]) -> Vec<Conversation> {
+    conversations(pcap, &[445, 139])
 }
 
-fn one(pcap: &[u8]) -> (SmbParser, Collect) {
+fn one(pcap: &[u8]) -> (SmbParser, Recorder) {
     let conns = smb_conns(pcap);
     assert_eq!(conns.len(), 1);
     let mut p = SmbParser::new();
-    let s = replay(&mut p, &conns[0]);
+    let s = replay(&mut p, &conns[0], BUFFERS);
     (p, s)
 }
 
-fn logins(s: &Collect) -> Vec<(Outcome, Option<String>, Option<String>, String)> {
+fn logins(s: &Recorder) -> Vec<(Outcome, Option<String>, Option<String>, String)> {
     s.logins
         .iter()
         .map(|l| {
@@ -46,7 +50,7 @@ fn login(
 }
 
 /// Values of field `k` of every record, as strings.
-fn field(s: &Collect, k: &str) -> Vec<String> {
+fn field(s: &Recorder, k: &str) -> Vec<String> {
     s.records
         .iter()
         .filter_map(|(_, r)| r.get(k))
@@ -54,12 +58,12 @@ fn field(s: &Collect, k: &str) -> Vec<String> {
         .collect()
 }
 
-fn shares(s: &Collect) -> Vec<String> {
-    s.txs.iter().flat_map(|t| t.2.clone()).collect()
+fn shares(s: &Recorder) -> Vec<String> {
+    s.values_of(BufferId::SmbShare)
 }
 
-fn pipes(s: &Collect) -> Vec<String> {
-    s.txs.iter().flat_map(|t| t.3.clone()).collect()
+fn pipes(s: &Recorder) -> Vec<String> {
+    s.values_of(BufferId::SmbNamedPipe)
 }
 
 #[test]
@@ -173,13 +177,13 @@ fn smb1_session_is_flagged() {
 fn netbios_session_request_on_139() {
     let conns = smb_conns(SMB1_NBSS139_FAILURE);
     assert_eq!(conns[0].server_port, 139);
-    assert_eq!(conns[0].chunks[0].1[0], nbss::SESSION_REQUEST);
+    assert_eq!(conns[0].segments[0].1[0], nbss::SESSION_REQUEST);
     assert_eq!(
-        probe(Direction::ToServer, 139, &conns[0].chunks[0].1),
+        probe(Direction::ToServer, 139, &conns[0].segments[0].1),
         Probe::Yes
     );
     assert_eq!(
-        probe(Direction::ToClient, 139, &conns[0].chunks[1].1),
+        probe(Direction::ToClient, 139, &conns[0].segments[1].1),
         Probe::Yes
     );
     let (_, s) = one(SMB1_NBSS139_FAILURE);
@@ -212,7 +216,7 @@ fn anonymous_and_named_pipes() {
     let mut all = Vec::new();
     let mut pipe_names = Vec::new();
     for c in &conns {
-        let s = replay(&mut SmbParser::new(), c);
+        let s = replay(&mut SmbParser::new(), c, BUFFERS);
         all.extend(logins(&s));
         pipe_names.extend(pipes(&s));
     }
@@ -257,10 +261,10 @@ fn rpcclient_opens_srvsvc() {
 }
 
 /// Patches the final SESSION_SETUP response of a captured SMB2 exchange.
-fn patch_final_setup(pcap: &[u8], f: impl Fn(&mut Vec<u8>)) -> Conn {
+fn patch_final_setup(pcap: &[u8], f: impl Fn(&mut Vec<u8>)) -> Conversation {
     let mut c = smb_conns(pcap).remove(0);
     let chunk = c
-        .chunks
+        .segments
         .iter_mut()
         .rev()
         .find(|(d, b)| {
@@ -285,7 +289,7 @@ fn locked_out_and_other_statuses_are_named() {
         let c = patch_final_setup(SMB2_LOGON_FAILURE, |b| {
             b[12..16].copy_from_slice(&code.to_le_bytes())
         });
-        let s = replay(&mut SmbParser::new(), &c);
+        let s = replay(&mut SmbParser::new(), &c, BUFFERS);
         assert_eq!(
             logins(&s),
             vec![login(
@@ -301,7 +305,7 @@ fn locked_out_and_other_statuses_are_named() {
 #[test]
 fn guest_session_says_so() {
     let c = patch_final_setup(SMB2_LOGON_SUCCESS, |b| b[4 + 64 + 2] = 1);
-    let s = replay(&mut SmbParser::new(), &c);
+    let s = replay(&mut SmbParser::new(), &c, BUFFERS);
     assert_eq!(
         logins(&s),
         vec![login(
@@ -316,8 +320,8 @@ fn guest_session_says_so() {
 #[test]
 fn unanswered_login_is_unknown_at_close() {
     let mut c = smb_conns(SMB2_LOGON_FAILURE).remove(0);
-    c.chunks.pop(); // the LOGON_FAILURE response
-    let s = replay(&mut SmbParser::new(), &c);
+    c.segments.pop(); // the LOGON_FAILURE response
+    let s = replay(&mut SmbParser::new(), &c, BUFFERS);
     assert_eq!(
         logins(&s),
         vec![login(
@@ -330,7 +334,7 @@ fn unanswered_login_is_unknown_at_close() {
     assert_eq!(s.records.last().expect("record").1["response"], "UNREPLIED");
 }
 
-fn render(s: &Collect) -> String {
+fn render(s: &Recorder) -> String {
     format!("{:?}\n{:?}\n{:?}", s.logins, s.records, s.txs)
 }
 
@@ -343,12 +347,12 @@ fn split_at_every_offset_gives_the_same_result() {
         SMB3_ENCRYPTED,
     ] {
         let c = smb_conns(pcap).remove(0);
-        let want = render(&replay(&mut SmbParser::new(), &c));
-        let longest = c.chunks.iter().map(|x| x.1.len()).max().unwrap_or(0);
+        let want = render(&replay(&mut SmbParser::new(), &c, BUFFERS));
+        let longest = c.segments.iter().map(|x| x.1.len()).max().unwrap_or(0);
         for k in 0..=longest {
             let mut p = SmbParser::new();
-            let mut sink = Collect::default();
-            for (d, b) in &c.chunks {
+            let mut sink = Recorder::reading(BUFFERS);
+            for (d, b) in &c.segments {
                 let (a, z) = b.split_at(k.min(b.len()));
                 p.parse(*d, a, &mut sink);
                 p.parse(*d, z, &mut sink);
@@ -359,8 +363,8 @@ fn split_at_every_offset_gives_the_same_result() {
         }
         // And one byte at a time.
         let mut p = SmbParser::new();
-        let mut sink = Collect::default();
-        for (d, b) in &c.chunks {
+        let mut sink = Recorder::reading(BUFFERS);
+        for (d, b) in &c.segments {
             for byte in b.chunks(1) {
                 p.parse(*d, byte, &mut sink);
             }
@@ -374,10 +378,10 @@ fn split_at_every_offset_gives_the_same_result() {
 #[test]
 fn pipelined_requests_pair_by_message_id() {
     let c = smb_conns(SMB2_LOGON_SUCCESS).remove(0);
-    let serial = replay(&mut SmbParser::new(), &c);
+    let serial = replay(&mut SmbParser::new(), &c, BUFFERS);
     // All requests in one call, then all responses in one call.
     let mut p = SmbParser::new();
-    let mut sink = Collect::default();
+    let mut sink = Recorder::reading(BUFFERS);
     p.parse(
         Direction::ToServer,
         &c.stream(Direction::ToServer),
@@ -392,7 +396,7 @@ fn pipelined_requests_pair_by_message_id() {
     assert_eq!(sink.logins, serial.logins);
     // Shares and pipes are decided by name at the request: the same.
     assert_eq!(shares(&sink), shares(&serial));
-    let cmds = |s: &Collect| {
+    let cmds = |s: &Recorder| {
         let mut v: Vec<(String, String)> = s
             .records
             .iter()
@@ -488,7 +492,7 @@ fn response(command: u16, msg_id: u64, tree: u32, status: u32, next: u32, body: 
 #[test]
 fn compounded_creates_on_an_ipc_tree() {
     let mut p = SmbParser::new();
-    let mut s = Collect::default();
+    let mut s = Recorder::reading(BUFFERS);
     p.parse(
         Direction::ToServer,
         &nbss_frame(&tree_connect(1, "\\\\FILESRV\\IPC$")),
@@ -540,7 +544,7 @@ fn compounded_creates_on_an_ipc_tree() {
 #[test]
 fn big_messages_are_skipped_past() {
     let mut p = SmbParser::new();
-    let mut s = Collect::default();
+    let mut s = Recorder::reading(BUFFERS);
     // A 200 KB WRITE, then a TREE_CONNECT, in odd-sized pieces.
     let mut write = smb2(smb2_cmd::WRITE, 1, 0, 1, 0, 0, &[49, 0]);
     write.resize(200_000, 0x41);
@@ -557,7 +561,7 @@ fn big_messages_are_skipped_past() {
 #[test]
 fn gap_inside_a_message_resynchronises() {
     let mut p = SmbParser::new();
-    let mut s = Collect::default();
+    let mut s = Recorder::reading(BUFFERS);
     let first = nbss_frame(&tree_connect(1, "\\\\srv\\one"));
     p.parse(Direction::ToServer, &first[..30], &mut s);
     p.gap(Direction::ToServer, (first.len() - 40) as u64);
@@ -581,7 +585,7 @@ fn gap_inside_a_message_resynchronises() {
 #[test]
 fn pending_requests_are_bounded() {
     let mut p = SmbParser::new();
-    let mut s = Collect::default();
+    let mut s = Recorder::reading(BUFFERS);
     for id in 0..1000u64 {
         p.parse(
             Direction::ToServer,
@@ -657,7 +661,7 @@ fn smb1_plain_session_setup_and_dos_error() {
         &[],
     );
     let mut p = SmbParser::new();
-    let mut s = Collect::default();
+    let mut s = Recorder::reading(BUFFERS);
     p.parse(Direction::ToServer, &nbss_frame(&req), &mut s);
     p.parse(Direction::ToClient, &nbss_frame(&resp), &mut s);
     assert_eq!(
@@ -687,7 +691,7 @@ fn kerberos_session_setup_has_no_account() {
     body.extend_from_slice(&[0; 8]);
     body.extend_from_slice(&blob);
     let mut p = SmbParser::new();
-    let mut s = Collect::default();
+    let mut s = Recorder::reading(BUFFERS);
     p.parse(
         Direction::ToServer,
         &nbss_frame(&smb2(smb2_cmd::SESSION_SETUP, 4, 0, 0, 0, 0, &body)),
@@ -714,7 +718,7 @@ fn kerberos_session_setup_has_no_account() {
 #[test]
 fn probe_is_strict() {
     let c = smb_conns(SMB2_LOGON_SUCCESS).remove(0);
-    let first = &c.chunks[0].1;
+    let first = &c.segments[0].1;
     assert_eq!(probe(Direction::ToServer, 445, first), Probe::Yes);
     assert_eq!(probe(Direction::ToServer, 40000, first), Probe::Yes);
     assert_eq!(
@@ -760,7 +764,7 @@ fn mutated_input_never_panics_and_stays_bounded() {
         rng ^= rng << 17;
         rng
     };
-    let conns: Vec<Conn> = [
+    let conns: Vec<Conversation> = [
         SMB2_LOGON_SUCCESS,
         SMB1_LOGON,
         SMB_ANONYMOUS,
@@ -772,8 +776,8 @@ fn mutated_input_never_panics_and_stays_bounded() {
     for i in 0..3000 {
         let c = &conns[i % conns.len()];
         let mut p = SmbParser::new();
-        let mut s = Collect::default();
-        for (d, b) in &c.chunks {
+        let mut s = Recorder::reading(BUFFERS);
+        for (d, b) in &c.segments {
             let mut b = b.clone();
             for _ in 0..(next() % 6) {
                 if !b.is_empty() {

@@ -4,7 +4,7 @@
 //! `POSTFIX_1` curl (AUTH PLAIN without initial response, one message);
 //! `POSTFIX_2` curl with `--ssl-reqd` (STARTTLS, then TLS).
 
-use crate::app::text::testing::Script;
+use crate::app::testkit::Script;
 use crate::flow::Direction;
 
 /// Stream 0 of `smtp.pcap`.

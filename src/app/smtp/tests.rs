@@ -2,12 +2,12 @@
 
 use super::fixtures::*;
 use super::*;
-use crate::app::text::testing::{Collected, Script, assert_split_invariant, fuzz, run};
+use crate::app::testkit::{Recorder, Script, assert_split_invariant, fuzz, run};
 
 const S: Direction = Direction::ToServer;
 const C: Direction = Direction::ToClient;
 
-fn logins(c: &Collected) -> Vec<(Outcome, Option<&str>, &str)> {
+fn logins(c: &Recorder) -> Vec<(Outcome, Option<&str>, &str)> {
     c.logins
         .iter()
         .map(|l| (l.outcome, l.account.as_deref(), l.reason.as_str()))
@@ -33,7 +33,7 @@ fn auth_login_and_plain_attempts_then_a_message() {
     );
     assert!(c.logins.iter().all(|l| l.protocol == AppProto::Smtp));
     assert_eq!(
-        c.records,
+        c.bodies(),
         vec![json!({
             "helo": "client.ptext.test",
             "mail_from": "<ptextuser@mail.ptext.test>",
@@ -63,20 +63,20 @@ fn curl_sessions() {
     );
     assert_eq!(c.records.len(), 1);
     assert_eq!(
-        c.records[0]["rcpt_to"],
+        c.records[0].1["rcpt_to"],
         json!(["<ptextuser@mail.ptext.test>"])
     );
     // STARTTLS: parsing ends; the session record (helo only) at close.
     let c = run(SmtpParser::boxed, POSTFIX_2);
     assert!(c.logins.is_empty());
-    assert_eq!(c.records, vec![json!({"helo": "client.example"})]);
+    assert_eq!(c.bodies(), vec![json!({"helo": "client.example"})]);
     assert_eq!(c.txs.len(), 2 + 3);
 }
 
 #[test]
 fn split_anywhere_gives_the_same_result() {
     for s in [POSTFIX_0, POSTFIX_1, POSTFIX_2] {
-        assert_split_invariant(SmtpParser::boxed, s);
+        assert_split_invariant(SmtpParser::boxed, s, &[]);
     }
 }
 
@@ -117,19 +117,19 @@ fn pipelining_bdat_refused_data_and_cancel() {
         ]
     );
     assert_eq!(
-        c.records,
+        c.bodies(),
         vec![
             json!({"helo": "x", "mail_from": "<a@x>", "rcpt_to": ["<b@y>", "<c@y>"]}),
             json!({"helo": "x", "mail_from": "<>"}),
         ]
     );
-    assert_split_invariant(SmtpParser::boxed, script);
+    assert_split_invariant(SmtpParser::boxed, script, &[]);
 }
 
 #[test]
 fn garbage_and_caps() {
     let mut p = SmtpParser::new();
-    let mut c = Collected::default();
+    let mut c = Recorder::default();
     p.parse(S, b"EHLO a\r\nMAIL FROM:<a>\r\n", &mut c);
     for _ in 0..1000 {
         p.parse(S, b"RCPT TO:<someone@example.org>\r\n", &mut c);
@@ -149,7 +149,7 @@ fn garbage_and_caps() {
 #[test]
 fn mutations_never_panic() {
     for s in [POSTFIX_0, POSTFIX_1, POSTFIX_2] {
-        fuzz(SmtpParser::boxed, s, 1500, 64 * 1024);
+        fuzz(SmtpParser::boxed, &[s], 1500, 64 * 1024);
     }
 }
 

@@ -7,18 +7,19 @@
 //! PRELOGIN bytes with the server's ENCRYPTION option set to ENCRYPT_OFF.
 
 use super::*;
-use crate::app::test_pcap::{
-    CollectSink, Conversation, assert_split_invariant, conversations, fuzz, run,
+use crate::app::testkit::{
+    Conversation, Recorder, assert_conversation_split_invariant, conversations, fuzz_conversations,
+    replay,
 };
 
 const PCAP: &[u8] =
     include_bytes!("../../../tests/fixtures/tds/freetds_tsql_login_ok_and_failed.pcap");
 
-fn parse(conv: &Conversation) -> CollectSink {
-    run(&mut TdsParser::default(), conv)
+fn parse(conv: &Conversation) -> Recorder {
+    replay(&mut TdsParser::default(), conv, &[])
 }
 
-fn logins(s: &CollectSink) -> Vec<(Outcome, Option<&str>, &str)> {
+fn logins(s: &Recorder) -> Vec<(Outcome, Option<&str>, &str)> {
     s.logins
         .iter()
         .map(|l| (l.outcome, l.account.as_deref(), l.reason.as_str()))
@@ -27,7 +28,7 @@ fn logins(s: &CollectSink) -> Vec<(Outcome, Option<&str>, &str)> {
 
 #[test]
 fn login_ok_and_failed() {
-    let c = conversations(PCAP, 1433);
+    let c = conversations(PCAP, &[1433]);
     assert_eq!(c.len(), 2);
     let ok = parse(&c[0]);
     assert_eq!(
@@ -59,7 +60,7 @@ fn login_ok_and_failed() {
 
 #[test]
 fn login7_fields() {
-    let c = conversations(PCAP, 1433);
+    let c = conversations(PCAP, &[1433]);
     let client = c[1].stream(Direction::ToServer);
     // Skip the PRELOGIN packet, then the LOGIN7 packet header.
     let login = &client[58 + HEADER_LEN..];
@@ -75,7 +76,7 @@ fn login7_fields() {
 /// ENCRYPT_OFF, and the LOGIN7 replaced by a TLS handshake in PRELOGIN
 /// packets and an application-data record.
 fn encrypted_conversation() -> Conversation {
-    let c = conversations(PCAP, 1433);
+    let c = conversations(PCAP, &[1433]);
     let client = c[0].stream(Direction::ToServer);
     let mut answer = c[0].stream(Direction::ToClient)[..26].to_vec();
     assert_eq!(answer[25], ENCRYPT_NOT_SUP);
@@ -86,6 +87,7 @@ fn encrypted_conversation() -> Conversation {
         b"\x12\x01\x00\x12\x00\x00\x00\x00\x16\x03\x03\x00\x05\x02\x00\x00\x01\x00".to_vec();
     let record = b"\x17\x03\x03\x00\x20 encrypted LOGIN7 .............".to_vec();
     Conversation {
+        server_port: 1433,
         segments: vec![
             (Direction::ToServer, client[..58].to_vec()),
             (Direction::ToClient, answer),
@@ -109,7 +111,7 @@ fn encrypted_login_is_unknown_without_account() {
 
 #[test]
 fn no_answer_is_unknown() {
-    let c = conversations(PCAP, 1433);
+    let c = conversations(PCAP, &[1433]);
     let mut conv = c[1].clone();
     conv.segments.pop();
     let s = parse(&conv);
@@ -121,18 +123,18 @@ fn no_answer_is_unknown() {
 
 #[test]
 fn every_split_gives_the_same_result() {
-    for conv in conversations(PCAP, 1433)
+    for conv in conversations(PCAP, &[1433])
         .iter()
         .chain([&encrypted_conversation()])
     {
-        assert_split_invariant(new_parser, conv);
+        assert_conversation_split_invariant(new_parser, conv, &[]);
     }
 }
 
 #[test]
 fn login7_split_over_packets() {
     // The same LOGIN7 cut into three packets (status 0 until the last).
-    let c = conversations(PCAP, 1433);
+    let c = conversations(PCAP, &[1433]);
     let client = c[1].stream(Direction::ToServer);
     let login = &client[58 + HEADER_LEN..];
     let mut wire = client[..58].to_vec();
@@ -146,7 +148,7 @@ fn login7_split_over_packets() {
     }
     let server = c[1].stream(Direction::ToClient);
     let mut p = TdsParser::default();
-    let mut s = CollectSink::default();
+    let mut s = Recorder::reading(&[]);
     p.parse(Direction::ToServer, &wire[..58], &mut s);
     p.parse(Direction::ToClient, &server[..26], &mut s);
     p.parse(Direction::ToServer, &wire[58..], &mut s);
@@ -163,7 +165,7 @@ fn login7_split_over_packets() {
 
 #[test]
 fn probe_is_strict() {
-    let c = conversations(PCAP, 1433);
+    let c = conversations(PCAP, &[1433]);
     let client = c[0].stream(Direction::ToServer);
     assert_eq!(probe(Direction::ToServer, 14330, &client), Probe::Yes);
     assert_eq!(
@@ -217,7 +219,7 @@ fn token_stream_variants() {
 #[test]
 fn malformed_and_oversized() {
     let mut p = TdsParser::default();
-    let mut s = CollectSink::default();
+    let mut s = Recorder::reading(&[]);
     // A message growing past MAX_MESSAGE over many packets stops.
     for _ in 0..40 {
         let mut pkt = vec![PRELOGIN, 0, 0x10, 0x00, 0, 0, 1, 0];
@@ -238,16 +240,16 @@ fn malformed_and_oversized() {
 
 #[test]
 fn mutations_never_panic_and_memory_stays_bounded() {
-    let mut all = conversations(PCAP, 1433);
+    let mut all = conversations(PCAP, &[1433]);
     all.push(encrypted_conversation());
-    fuzz(new_parser, &all, 4000, 2 * (MAX_MESSAGE + 0x10000));
+    fuzz_conversations(new_parser, &all, 4000, 2 * (MAX_MESSAGE + 0x10000));
 }
 
 #[test]
 fn detected_through_the_app_layer() {
     use crate::app::http::HttpConfig;
     use crate::app::layer::{AppLayer, AppProto, TxReady};
-    let c = conversations(PCAP, 1433);
+    let c = conversations(PCAP, &[1433]);
     let mut l = AppLayer::new();
     let mut n = 0;
     for (dir, data) in &c[0].segments {

@@ -5,7 +5,7 @@
 //! USER, which this telnetd ignores), lines typed ahead of the prompts: the
 //! name `badpass1`, the password `root`, then `badpass2` before the verdict.
 
-use crate::app::text::testing::Script;
+use crate::app::testkit::Script;
 use crate::flow::Direction;
 
 /// Stream 0 of `telnet.pcap`.

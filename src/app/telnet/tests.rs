@@ -3,12 +3,12 @@
 
 use super::fixtures::*;
 use super::*;
-use crate::app::text::testing::{Collected, Script, assert_split_invariant, fuzz, run};
+use crate::app::testkit::{Recorder, Script, assert_split_invariant, fuzz, run};
 
 const S: Direction = Direction::ToServer;
 const C: Direction = Direction::ToClient;
 
-fn logins(c: &Collected) -> Vec<(Outcome, Option<&str>, &str)> {
+fn logins(c: &Recorder) -> Vec<(Outcome, Option<&str>, &str)> {
     c.logins
         .iter()
         .map(|l| (l.outcome, l.account.as_deref(), l.reason.as_str()))
@@ -27,7 +27,7 @@ fn char_mode_failure_then_success() {
     );
     assert!(c.logins.iter().all(|l| l.protocol == AppProto::Telnet));
     assert_eq!(
-        c.records[0],
+        c.records[0].1,
         json!({"login_prompt": "vm login:", "username": "ptextuser",
                "outcome": "failure", "reason": "Login incorrect"})
     );
@@ -57,7 +57,7 @@ fn typeahead_and_environ() {
         logins(&c),
         vec![(Outcome::Success, Some("alice"), "Last login")]
     );
-    assert_split_invariant(TelnetParser::boxed, script);
+    assert_split_invariant(TelnetParser::boxed, script, &[]);
 }
 
 #[test]
@@ -88,7 +88,7 @@ fn devices_and_unknown_at_close() {
             (Outcome::Unknown, Some("root"), "connection closed"),
         ]
     );
-    assert_split_invariant(TelnetParser::boxed, script);
+    assert_split_invariant(TelnetParser::boxed, script, &[]);
     // A device prompt as success.
     let c = run(
         TelnetParser::boxed,
@@ -108,8 +108,8 @@ fn devices_and_unknown_at_close() {
 
 #[test]
 fn split_anywhere_gives_the_same_result() {
-    assert_split_invariant(TelnetParser::boxed, LOGIN_0);
-    assert_split_invariant(TelnetParser::boxed, TYPEAHEAD_0);
+    assert_split_invariant(TelnetParser::boxed, LOGIN_0, &[]);
+    assert_split_invariant(TelnetParser::boxed, TYPEAHEAD_0, &[]);
 }
 
 #[test]
@@ -133,7 +133,7 @@ fn iac_stripping() {
 #[test]
 fn caps_and_mutations() {
     let mut p = TelnetParser::new();
-    let mut c = Collected::default();
+    let mut c = Recorder::default();
     p.parse(C, b"login: ", &mut c);
     p.parse(S, &vec![b'a'; 1 << 20], &mut c);
     p.parse(C, &vec![b'b'; 1 << 20], &mut c);
@@ -141,7 +141,7 @@ fn caps_and_mutations() {
     p.parse(S, &vec![b'c'; 1 << 20], &mut c);
     assert!(p.memory() < 64 * 1024 + 4096, "{}", p.memory());
     for s in [LOGIN_0, TYPEAHEAD_0] {
-        fuzz(TelnetParser::boxed, s, 1500, 80 * 1024);
+        fuzz(TelnetParser::boxed, &[s], 1500, 80 * 1024);
     }
 }
 

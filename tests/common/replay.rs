@@ -1,0 +1,77 @@
+//! `wardwatch replay` on fixture captures with a given EVE config and rule
+//! set, and readers of the login events it writes.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::common::util::{events_of_type, read_eve};
+
+/// What one replay wrote.
+pub struct Replayed {
+    /// The EVE events, in file order.
+    pub events: Vec<Value>,
+    /// The EVE file as written.
+    pub eve: String,
+    /// The binary's standard output.
+    pub stdout: String,
+}
+
+/// Replays `pcaps` (relative paths are under `tests/fixtures/`) with EVE
+/// output of `eve_types`, the rules `rules` and the extra arguments `args`;
+/// panics with the binary's stderr when it fails.
+pub fn replay_fixtures<P: AsRef<Path>>(
+    pcaps: &[P],
+    eve_types: &[&str],
+    rules: &str,
+    args: &[&str],
+) -> Replayed {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let types: Vec<String> = eve_types.iter().map(|t| format!("{t:?}")).collect();
+    let cfg = format!(
+        "[outputs.eve]\npath = \"eve.json\"\ntypes = [{}]\n",
+        types.join(", ")
+    );
+    std::fs::write(dir.path().join("cfg.toml"), cfg).expect("write config");
+    std::fs::write(dir.path().join("t.rules"), rules).expect("write rules");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wardwatch"));
+    cmd.args(["replay", "--config", "cfg.toml", "--rules", "t.rules"])
+        .args(args)
+        .current_dir(dir.path());
+    for p in pcaps {
+        cmd.arg(fixtures.join(p));
+    }
+    let out = cmd.output().expect("run wardwatch");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = dir.path().join("eve.json");
+    Replayed {
+        events: read_eve(&path),
+        eve: std::fs::read_to_string(&path).expect("read eve"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+    }
+}
+
+/// `(account, outcome, reason)` of each login event in order, checking
+/// that each is of protocol `proto`; a missing field reads as `missing`.
+pub fn login_triples(
+    events: &[Value],
+    proto: &str,
+    missing: &str,
+) -> Vec<(String, String, String)> {
+    events_of_type(events, "login")
+        .into_iter()
+        .map(|e| {
+            let l = &e["login"];
+            assert_eq!(l["protocol"], proto, "{e}");
+            assert_eq!(e["app_proto"], proto, "{e}");
+            let s = |k: &str| l[k].as_str().unwrap_or(missing).to_string();
+            (s("account"), s("outcome"), s("reason"))
+        })
+        .collect()
+}
