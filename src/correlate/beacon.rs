@@ -2,9 +2,10 @@
 //! regular intervals (malware checking in with its command-and-control).
 //!
 //! Per (inside client, outside server, transport, port) the start times of
-//! the last connections are kept (at most 128; a burst within one second is
-//! one check-in). Once there are `min_connections` spanning `min_span_secs`,
-//! the intervals are judged: their median must lie between
+//! the latest connections are kept (`min_connections`, at least 32 and at
+//! most 128; a burst within one second is one check-in). Once there are
+//! `min_connections` and the connections since the first span
+//! `min_span_secs`, the kept intervals are judged: their median must lie between
 //! `min_interval_secs` and `max_interval_secs`, and their spread — the
 //! median absolute deviation over the median — must not exceed `max_jitter`.
 //! Robust statistics, so one missed or doubled check-in does not hide a
@@ -105,7 +106,10 @@ impl Beacon {
             |t| t.episode.is_some(),
         );
         let ts = e.ts.as_micros();
-        if t.starts.back().is_some_and(|&l| ts.saturating_sub(l) < 1_000_000) {
+        if t.starts
+            .back()
+            .is_some_and(|&l| ts.saturating_sub(l) < 1_000_000)
+        {
             // Same check-in (a burst of parallel connections).
             t.window.touch(e.ts);
         } else {
@@ -166,10 +170,10 @@ fn judge(
     if (n as u64) < cfg.min_connections.min(HISTORY_MAX as u64) {
         return;
     }
-    let (Some(&first), Some(&last)) = (t.starts.front(), t.starts.back()) else {
-        return;
-    };
-    if last.saturating_sub(first) < cfg.min_span_secs.saturating_mul(1_000_000) {
+    // The span counts from the tracker's first connection; the regularity
+    // is judged on the kept history (the latest check-ins).
+    let span = t.window.last.micros_since(t.window.first);
+    if span < cfg.min_span_secs.saturating_mul(1_000_000) {
         return;
     }
     let mut intervals: Vec<f64> = t
@@ -222,10 +226,7 @@ fn anomaly(k: &Key, t: &BeaconTracker, state: EpisodeState, ts: Timestamp) -> An
         .into_iter()
         .rev()
         .collect();
-    let span = match (t.starts.front(), t.starts.back()) {
-        (Some(f), Some(l)) => l.saturating_sub(*f) / 1_000_000,
-        _ => 0,
-    };
+    let span = t.window.last.micros_since(t.window.first) / 1_000_000;
     let ev = &mut a.evidence;
     ev.insert("connections".into(), t.connections.into());
     ev.insert("interval_secs".into(), round(t.median).into());

@@ -299,7 +299,7 @@ impl Default for LoginFloodConfig {
             window_secs: 300,
             quiet_secs: 600,
             thresholds,
-            server_sources: 20,
+            server_sources: 50,
             account_sources: 8,
             distributed_window_secs: 600,
             allow: NetList::default(),
@@ -776,7 +776,10 @@ impl DetectorsConfig {
         let l = &self.login_flood;
         positive("login-flood.window_secs", l.window_secs)?;
         positive("login-flood.quiet_secs", l.quiet_secs)?;
-        positive("login-flood.distributed_window_secs", l.distributed_window_secs)?;
+        positive(
+            "login-flood.distributed_window_secs",
+            l.distributed_window_secs,
+        )?;
         positive("login-flood.server_sources", l.server_sources)?;
         positive("login-flood.account_sources", l.account_sources)?;
         positive("login-flood.max_tracked", l.max_tracked as u64)?;
@@ -831,10 +834,7 @@ impl DetectorsConfig {
         ratio("syn-flood.min_failed_ratio", f.min_failed_ratio)?;
         let d = &self.suspicious_destination;
         positive("suspicious-destination.quiet_secs", d.quiet_secs)?;
-        positive(
-            "suspicious-destination.max_tracked",
-            d.max_tracked as u64,
-        )?;
+        positive("suspicious-destination.max_tracked", d.max_tracked as u64)?;
         let n = &self.new_device;
         positive("new-device.max_devices", n.max_devices as u64)?;
         let z = &self.zone_policy;
@@ -852,7 +852,10 @@ impl DetectorsConfig {
                 ));
             }
             if zone.networks.is_empty() {
-                return Err(invalid(&format!("{key}.networks"), "needs at least one network"));
+                return Err(invalid(
+                    &format!("{key}.networks"),
+                    "needs at least one network",
+                ));
             }
         }
         for (idx, flow) in z.flows.iter().enumerate() {
@@ -915,13 +918,10 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(e.contains("syn-flood.window_secs"), "{e}");
-        let e = DetectorsConfig::parse(
-            "[login-flood.thresholds]\nsshh = 3\n",
-            Path::new("d.toml"),
-        )
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+        let e = DetectorsConfig::parse("[login-flood.thresholds]\nsshh = 3\n", Path::new("d.toml"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.contains("login-flood.thresholds.sshh"), "{e}");
         let e = DetectorsConfig::parse(
             "[host-sweep]\nallow = [\"10.0.0.300\"]\n",

@@ -120,7 +120,12 @@ impl Indicators {
         let defaults = DestinationConfig::default();
         let mut ind = Indicators::default();
         for (files, default, shipped, is_domain) in [
-            (&d.domain_files, &defaults.domain_files, SHIPPED_DOMAINS, true),
+            (
+                &d.domain_files,
+                &defaults.domain_files,
+                SHIPPED_DOMAINS,
+                true,
+            ),
             (&d.ip_files, &defaults.ip_files, SHIPPED_IPS, false),
         ] {
             for f in files {
@@ -383,7 +388,8 @@ impl SuspiciousDestination {
         );
         t.c.begin(h.ts, cfg.quiet_secs);
         t.c.count += 1;
-        t.c.distinct.insert(h.matched, s.max_distinct, s.evidence_list);
+        t.c.distinct
+            .insert(h.matched, s.max_distinct, s.evidence_list);
         t.seen_in.insert(h.seen_in, 8, 8);
         if t.peer.is_none() {
             t.peer = h.peer;
@@ -410,15 +416,14 @@ impl SuspiciousDestination {
         out: &mut Vec<Anomaly>,
     ) {
         let q = self.cfg.quiet_secs;
-        self.map
-            .retain(|k, t| match t.c.verdict(now, force, q, q) {
-                None => true,
-                Some(false) => false,
-                Some(true) => {
-                    out.push(anomaly(k, t, EpisodeState::End, now));
-                    false
-                }
-            });
+        self.map.retain(|k, t| match t.c.verdict(now, force, q, q) {
+            None => true,
+            Some(false) => false,
+            Some(true) => {
+                out.push(anomaly(k, t, EpisodeState::End, now));
+                false
+            }
+        });
     }
 }
 
@@ -490,7 +495,9 @@ mod tests {
         assert!(ind.match_name("notevil.example").is_none());
         assert!(ind.match_name("x.bad.example").is_some());
         assert_eq!(
-            ind.match_name("evil.example").and_then(|e| e.note.clone()).as_deref(),
+            ind.match_name("evil.example")
+                .and_then(|e| e.note.clone())
+                .as_deref(),
             Some("campaign x")
         );
         ind.add_ips(
@@ -498,7 +505,12 @@ mod tests {
             Path::new("i.txt"),
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        let hit = |s: &str| s.parse().ok().and_then(|ip| ind.match_ip(ip)).map(|e| e.text.to_string());
+        let hit = |s: &str| {
+            s.parse()
+                .ok()
+                .and_then(|ip| ind.match_ip(ip))
+                .map(|e| e.text.to_string())
+        };
         assert_eq!(hit("203.0.113.7").as_deref(), Some("203.0.113.7"));
         assert_eq!(hit("203.0.113.8").as_deref(), Some("203.0.113.0/24"));
         assert_eq!(hit("2001:db8::1").as_deref(), Some("2001:db8::/32"));

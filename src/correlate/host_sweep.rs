@@ -88,7 +88,11 @@ impl HostSweep {
         }
         t.c.count += 1;
         t.kinds.add(e.outcome);
-        if t.c.distinct.insert(e.server, s.max_distinct, s.evidence_list) && !e.outcome.failed() {
+        if t.c
+            .distinct
+            .insert(e.server, s.max_distinct, s.evidence_list)
+            && !e.outcome.failed()
+        {
             t.answered += 1;
         }
         let measure = t.c.distinct.len() as u64;
@@ -148,7 +152,10 @@ fn anomaly(
     a.dest_port = (!icmp).then_some(port);
     a.proto = proto_name(ip_proto);
     let ev = &mut a.evidence;
-    ev.insert("transport".into(), proto_name(ip_proto).unwrap_or("other").into());
+    ev.insert(
+        "transport".into(),
+        proto_name(ip_proto).unwrap_or("other").into(),
+    );
     if !icmp {
         ev.insert("port".into(), port.into());
     }

@@ -336,12 +336,11 @@ impl Inventory {
             path: path.to_path_buf(),
             source,
         };
-        let text = serde_json::to_string_pretty(&self.to_json()).map_err(|e| {
-            InventoryError::Format {
+        let text =
+            serde_json::to_string_pretty(&self.to_json()).map_err(|e| InventoryError::Format {
                 path: path.to_path_buf(),
                 message: e.to_string(),
-            }
-        })?;
+            })?;
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
@@ -450,7 +449,12 @@ impl Inventory {
                 push_capped(&mut d.ips, ip, MAX_IPS);
                 self.by_ip.insert(ip, key);
             }
-            if let Some(h) = e.hostname.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+            if let Some(h) = e
+                .hostname
+                .as_deref()
+                .map(str::trim)
+                .filter(|h| !h.is_empty())
+            {
                 let h: String = h.chars().filter(|c| !c.is_control()).take(64).collect();
                 push_capped(&mut d.hostnames, h, MAX_NAMES);
             }
@@ -467,7 +471,10 @@ impl Inventory {
         };
         let ts = e.end.as_micros();
         if e.established
-            && let Some(d) = self.by_ip.get(&e.server).and_then(|k| self.devices.get_mut(k))
+            && let Some(d) = self
+                .by_ip
+                .get(&e.server)
+                .and_then(|k| self.devices.get_mut(k))
         {
             let svc = match e.app_proto {
                 Some(a) => format!("{proto}/{} {a}", e.server_port),
@@ -476,7 +483,11 @@ impl Inventory {
             push_set(&mut d.services, &svc, MAX_SERVICES);
             d.last_seen_us = d.last_seen_us.max(ts);
         }
-        if let Some(d) = self.by_ip.get(&e.client).and_then(|k| self.devices.get_mut(k)) {
+        if let Some(d) = self
+            .by_ip
+            .get(&e.client)
+            .and_then(|k| self.devices.get_mut(k))
+        {
             if let Some(a) = e.app_proto {
                 push_set(&mut d.protocols, a, MAX_SERVICES);
             }
@@ -596,12 +607,12 @@ impl NewDevice {
             ev.insert("hostname".into(), h.clone().into());
         }
         ev.insert("seen_by".into(), e.source.as_str().into());
-        ev.insert("first_seen".into(), Timestamp(d.first_seen_us).rfc3339().into());
-        ev.insert("learning_ended".into(), learning_end.rfc3339().into());
         ev.insert(
-            "known_devices".into(),
-            (self.inventory.len() as u64).into(),
+            "first_seen".into(),
+            Timestamp(d.first_seen_us).rfc3339().into(),
         );
+        ev.insert("learning_ended".into(), learning_end.rfc3339().into());
+        ev.insert("known_devices".into(), (self.inventory.len() as u64).into());
         out.push(a);
     }
 }

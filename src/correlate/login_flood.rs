@@ -162,22 +162,34 @@ impl LoginFlood {
         t.c.count += 1;
         t.inferred |= e.attempt.inferred;
         if let Some(a) = &account {
-            t.c.distinct.insert(a.clone(), s.max_distinct, s.evidence_list);
+            t.c.distinct
+                .insert(a.clone(), s.max_distinct, s.evidence_list);
         }
         t.reasons.insert(e.attempt.reason.clone(), 64, 8);
         let measure = t.c.count;
-        if let Some(state) = t.c.judge(measure, cfg.threshold(proto), s.update_factor, ids) {
+        if let Some(state) =
+            t.c.judge(measure, cfg.threshold(proto), s.update_factor, ids)
+        {
             out.push(src_anomaly(&key, t, state, e.ts, cfg, s));
         }
         if let Some((k, t)) = evicted
             && t.c.is_open()
         {
-            out.push(evicted_end(src_anomaly(&k, &t, EpisodeState::End, e.ts, cfg, s)));
+            out.push(evicted_end(src_anomaly(
+                &k,
+                &t,
+                EpisodeState::End,
+                e.ts,
+                cfg,
+                s,
+            )));
         }
 
         // service, from many sources
         let skey: SrvKey = (e.server, e.server_port, proto);
-        let (t, evicted) = self.per_server.entry(skey, || dist_new(e.ts), |t| t.c.is_open());
+        let (t, evicted) = self
+            .per_server
+            .entry(skey, || dist_new(e.ts), |t| t.c.is_open());
         dist_count(t, e, account.as_deref(), cfg, s);
         let measure = t.c.distinct.len() as u64;
         if let Some(state) = t.c.judge(measure, cfg.server_sources, s.update_factor, ids) {
@@ -186,7 +198,14 @@ impl LoginFlood {
         if let Some((k, t)) = evicted
             && t.c.is_open()
         {
-            out.push(evicted_end(server_anomaly(&k, &t, EpisodeState::End, e.ts, cfg, s)));
+            out.push(evicted_end(server_anomaly(
+                &k,
+                &t,
+                EpisodeState::End,
+                e.ts,
+                cfg,
+                s,
+            )));
         }
 
         // account, from many sources
@@ -196,13 +215,22 @@ impl LoginFlood {
                     .entry(acc.clone(), || dist_new(e.ts), |t| t.c.is_open());
             dist_count(t, e, None, cfg, s);
             let measure = t.c.distinct.len() as u64;
-            if let Some(state) = t.c.judge(measure, cfg.account_sources, s.update_factor, ids) {
+            if let Some(state) =
+                t.c.judge(measure, cfg.account_sources, s.update_factor, ids)
+            {
                 out.push(account_anomaly(&acc, t, state, e.ts, cfg, s));
             }
             if let Some((k, t)) = evicted
                 && t.c.is_open()
             {
-                out.push(evicted_end(account_anomaly(&k, &t, EpisodeState::End, e.ts, cfg, s)));
+                out.push(evicted_end(account_anomaly(
+                    &k,
+                    &t,
+                    EpisodeState::End,
+                    e.ts,
+                    cfg,
+                    s,
+                )));
             }
         }
     }
@@ -260,7 +288,14 @@ impl LoginFlood {
         if let Some((k, t)) = evicted
             && t.c.is_open()
         {
-            out.push(evicted_end(inferred_anomaly(&k, &t, EpisodeState::End, e.end, cfg, s)));
+            out.push(evicted_end(inferred_anomaly(
+                &k,
+                &t,
+                EpisodeState::End,
+                e.end,
+                cfg,
+                s,
+            )));
         }
     }
 
@@ -272,11 +307,7 @@ impl LoginFlood {
         out: &mut Vec<Anomaly>,
     ) {
         let cfg = &self.cfg;
-        let (w, dw, q) = (
-            cfg.window_secs,
-            cfg.distributed_window_secs,
-            cfg.quiet_secs,
-        );
+        let (w, dw, q) = (cfg.window_secs, cfg.distributed_window_secs, cfg.quiet_secs);
         self.per_source
             .retain(|k, t| match t.c.verdict(now, force, w, q) {
                 None => true,
@@ -348,9 +379,11 @@ fn dist_count(
         t.protocols = CappedSet::new();
     }
     t.c.count += 1;
-    t.c.distinct.insert(e.client, s.max_distinct, s.evidence_list);
+    t.c.distinct
+        .insert(e.client, s.max_distinct, s.evidence_list);
     if let Some(a) = account {
-        t.accounts.insert(a.to_string(), s.max_distinct, s.evidence_list);
+        t.accounts
+            .insert(a.to_string(), s.max_distinct, s.evidence_list);
     }
     t.servers.insert(e.server, s.max_distinct, s.evidence_list);
     t.protocols
@@ -416,7 +449,10 @@ fn src_anomaly(
     ev.insert("failures".into(), t.c.count.into());
     ev.insert("threshold".into(), cfg.threshold(proto).into());
     ev.insert("accounts".into(), list(t.c.distinct.sample()));
-    ev.insert("distinct_accounts".into(), (t.c.distinct.len() as u64).into());
+    ev.insert(
+        "distinct_accounts".into(),
+        (t.c.distinct.len() as u64).into(),
+    );
     ev.insert("accounts_capped".into(), t.c.distinct.saturated().into());
     ev.insert("reasons".into(), list(t.reasons.sample()));
     ev.insert("successes".into(), t.successes.into());
@@ -476,14 +512,18 @@ fn account_anomaly(
     a.evidence.insert("account".into(), k.into());
     a.evidence
         .insert("protocols".into(), list(t.protocols.sample()));
-    a.evidence.insert("servers".into(), list(t.servers.sample()));
+    a.evidence
+        .insert("servers".into(), list(t.servers.sample()));
     a
 }
 
 fn dist_evidence(ev: &mut Map<String, Value>, t: &DistTracker, form: &str, threshold: u64) {
     ev.insert("form".into(), form.into());
     ev.insert("failures".into(), t.c.count.into());
-    ev.insert("distinct_sources".into(), (t.c.distinct.len() as u64).into());
+    ev.insert(
+        "distinct_sources".into(),
+        (t.c.distinct.len() as u64).into(),
+    );
     ev.insert("sources_capped".into(), t.c.distinct.saturated().into());
     ev.insert("threshold".into(), threshold.into());
     ev.insert("sources".into(), list(t.c.distinct.sample()));

@@ -80,7 +80,8 @@ impl PasswordSpray {
             t.protocols = CappedSet::new();
         }
         t.c.count += 1;
-        t.c.distinct.insert(account, s.max_distinct, s.evidence_list);
+        t.c.distinct
+            .insert(account, s.max_distinct, s.evidence_list);
         t.servers.insert(e.server, s.max_distinct, s.evidence_list);
         t.protocols
             .insert(e.attempt.protocol.as_str(), 32, s.evidence_list);

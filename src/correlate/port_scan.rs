@@ -154,13 +154,22 @@ fn anomaly(
     a.dest_ip = Some(server);
     a.proto = proto_name(ip_proto);
     let ev = &mut a.evidence;
-    ev.insert("transport".into(), proto_name(ip_proto).unwrap_or("other").into());
+    ev.insert(
+        "transport".into(),
+        proto_name(ip_proto).unwrap_or("other").into(),
+    );
     ev.insert("window_secs".into(), cfg.window_secs.into());
     t.c.window.evidence(ev);
     ev.insert("distinct_ports".into(), (t.c.distinct.len() as u64).into());
     ev.insert(
         "ports".into(),
-        Value::Array(t.c.distinct.sample().iter().map(|p| Value::from(*p)).collect()),
+        Value::Array(
+            t.c.distinct
+                .sample()
+                .iter()
+                .map(|p| Value::from(*p))
+                .collect(),
+        ),
     );
     ev.insert("ports_capped".into(), t.c.distinct.saturated().into());
     ev.insert("probes".into(), t.c.count.into());

@@ -102,7 +102,11 @@ impl SynFlood {
         t.c.distinct
             .insert(e.client, s.evidence_list, s.evidence_list);
         let ratio_ok = ratio(t) >= cfg.min_failed_ratio;
-        let measure = if ratio_ok || t.c.is_open() { t.c.count } else { 0 };
+        let measure = if ratio_ok || t.c.is_open() {
+            t.c.count
+        } else {
+            0
+        };
         if let Some(state) = t.c.judge(measure, cfg.threshold, s.update_factor, ids) {
             out.push(anomaly(&key, t, state, e.ts, cfg));
         }

@@ -128,7 +128,6 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
         self.queue
             .retain(|(k, serial)| map.get(k).is_some_and(|s| s.serial == *serial));
     }
-
 }
 
 /// A set of distinct values that stops growing at `cap` (further new values
@@ -315,7 +314,9 @@ impl<T: Hash + Eq + Clone> Counting<T> {
                 Some(super::EpisodeState::New)
             }
             None => None,
-            Some(e) => e.due(measure, factor).then_some(super::EpisodeState::Update),
+            Some(e) => e
+                .due(measure, factor)
+                .then_some(super::EpisodeState::Update),
         }
     }
 
@@ -330,7 +331,13 @@ impl<T: Hash + Eq + Clone> Counting<T> {
 
     /// [`Counting::stale`], or at shutdown (`force`): end open episodes and
     /// drop the rest.
-    pub fn verdict(&self, now: Timestamp, force: bool, window_secs: u64, quiet_secs: u64) -> Option<bool> {
+    pub fn verdict(
+        &self,
+        now: Timestamp,
+        force: bool,
+        window_secs: u64,
+        quiet_secs: u64,
+    ) -> Option<bool> {
         if force {
             return Some(self.episode.is_some());
         }

@@ -49,7 +49,7 @@ impl ZonePolicy {
             .enumerate()
             .flat_map(|(i, zone)| zone.networks.0.iter().map(move |n| (*n, i)))
             .collect();
-        nets.sort_by(|a, b| b.0.prefix.cmp(&a.0.prefix));
+        nets.sort_by_key(|n| std::cmp::Reverse(n.0.prefix));
         ZonePolicy {
             cfg: z.clone(),
             nets,
@@ -62,7 +62,10 @@ impl ZonePolicy {
     }
 
     fn zone_of(&self, ip: IpAddr) -> Option<usize> {
-        self.nets.iter().find(|(n, _)| n.contains(ip)).map(|(_, i)| *i)
+        self.nets
+            .iter()
+            .find(|(n, _)| n.contains(ip))
+            .map(|(_, i)| *i)
     }
 
     fn allowed(&self, from: usize, to: usize, ip_proto: u8, port: u16) -> bool {
