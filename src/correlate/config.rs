@@ -416,7 +416,7 @@ impl Default for PortScanConfig {
             quiet_secs: 120,
             threshold: 25,
             allow: NetList::default(),
-            max_tracked: 100_000,
+            max_tracked: 20_000,
         }
     }
 }
@@ -451,7 +451,7 @@ impl Default for HostSweepConfig {
             threshold: 30,
             targets: NetList::private(),
             allow: NetList::default(),
-            max_tracked: 100_000,
+            max_tracked: 20_000,
         }
     }
 }

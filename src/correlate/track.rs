@@ -131,12 +131,14 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
 }
 
 /// A set of distinct values that stops growing at `cap` (further new values
-/// are counted as possibly-new in `overflow`), with the first values in
-/// arrival order kept for the evidence lists.
+/// are counted in `overflow`), with the first values in arrival order kept
+/// for the evidence lists. Small sets — most of them: a spoofed source
+/// probes one port once — live in the sample vector alone; the hash set is
+/// only built once the sample is full.
 #[derive(Debug)]
 pub(crate) struct CappedSet<T> {
-    set: HashSet<T, ahash::RandomState>,
     sample: Vec<T>,
+    set: Option<Box<HashSet<T, ahash::RandomState>>>,
     /// Values seen after the set was full that were not in it.
     pub overflow: u64,
 }
@@ -144,8 +146,8 @@ pub(crate) struct CappedSet<T> {
 impl<T: Hash + Eq + Clone> CappedSet<T> {
     pub fn new() -> Self {
         CappedSet {
-            set: HashSet::with_hasher(ahash::RandomState::new()),
             sample: Vec::new(),
+            set: None,
             overflow: 0,
         }
     }
@@ -153,23 +155,42 @@ impl<T: Hash + Eq + Clone> CappedSet<T> {
     /// Adds `v`; true when it was new. `cap` bounds the set, `sample_cap`
     /// the evidence list.
     pub fn insert(&mut self, v: T, cap: usize, sample_cap: usize) -> bool {
-        if self.set.contains(&v) {
-            return false;
+        match &mut self.set {
+            None => {
+                if self.sample.contains(&v) {
+                    return false;
+                }
+                if self.sample.len() >= cap {
+                    self.overflow += 1;
+                    return false;
+                }
+                if self.sample.len() < sample_cap {
+                    self.sample.push(v);
+                    return true;
+                }
+                let mut set = HashSet::with_hasher(ahash::RandomState::new());
+                set.extend(self.sample.iter().cloned());
+                set.insert(v);
+                self.set = Some(Box::new(set));
+                true
+            }
+            Some(set) => {
+                if set.contains(&v) {
+                    return false;
+                }
+                if set.len() >= cap {
+                    self.overflow += 1;
+                    return false;
+                }
+                set.insert(v);
+                true
+            }
         }
-        if self.set.len() >= cap {
-            self.overflow += 1;
-            return false;
-        }
-        if self.sample.len() < sample_cap {
-            self.sample.push(v.clone());
-        }
-        self.set.insert(v);
-        true
     }
 
     /// Distinct values held (a lower bound once `overflow` > 0).
     pub fn len(&self) -> usize {
-        self.set.len()
+        self.set.as_ref().map_or(self.sample.len(), |s| s.len())
     }
 
     /// True when values were dropped for the cap.
@@ -458,6 +479,23 @@ mod tests {
         let (_, ev) = m.entry(3, || false, |v| *v);
         assert_eq!(ev.map(|e| e.0), Some(2));
         assert!(m.get_mut(&1).is_some());
+    }
+
+    #[test]
+    fn capped_set_counts_exactly_up_to_the_cap() {
+        let mut s: CappedSet<u32> = CappedSet::new();
+        for v in [1, 2, 2, 3] {
+            s.insert(v, 100, 2);
+        }
+        assert_eq!((s.len(), s.sample()), (3, &[1, 2][..]));
+        for v in 0..500 {
+            s.insert(v % 150, 100, 2);
+        }
+        assert_eq!(s.len(), 100);
+        assert!(s.saturated());
+        let mut tiny: CappedSet<u32> = CappedSet::new();
+        assert!(tiny.insert(7, 1, 20) && !tiny.insert(8, 1, 20) && !tiny.insert(7, 1, 20));
+        assert_eq!(tiny.len(), 1);
     }
 
     #[test]
