@@ -10,7 +10,14 @@
 //!
 //! Before the criterion runs, the flood is replayed once with the resident
 //! set size (`VmRSS` of /proc/self/status) read before and after, and the
-//! correlator's counters printed. Figures are in the README ("Performance").
+//! correlator's counters printed.
+//!
+//! Baseline (2-core VM shared with other builds, release profile, built-in
+//! settings): `mixed` 1.36 M events/s; `syn_flood_1m` 0.78 M events/s;
+//! the flood grows RSS by 35 MiB (4.6 → 39.7 MiB) and the figure is the
+//! same after 200,000 sources as after 1,000,000: the port-scan and
+//! host-sweep trackers stop at their cap (20,000 each, 980,000 evicted),
+//! syn-flood holds one tracker.
 
 use std::hint::black_box;
 use std::net::IpAddr;

@@ -138,6 +138,9 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
 #[derive(Debug)]
 pub(crate) struct CappedSet<T> {
     sample: Vec<T>,
+    // Boxed so a tracker without a set pays one word, not the set's
+    // inline size (table header and hasher keys): there may be 100,000s.
+    #[allow(clippy::box_collection)]
     set: Option<Box<HashSet<T, ahash::RandomState>>>,
     /// Values seen after the set was full that were not in it.
     pub overflow: u64,
