@@ -9,6 +9,7 @@
 pub mod app;
 pub mod capture;
 pub mod config;
+pub mod correlate;
 pub mod decode;
 pub mod detect;
 pub mod flow;

@@ -1,0 +1,185 @@
+//! `syn-flood`: TCP handshakes that never complete toward one server port.
+//!
+//! A SYN flood's sources are usually spoofed — one address per packet — so
+//! the detector is keyed by the *server* port only, never by source: its
+//! state is bounded by the number of servers (`max_tracked`), whatever the
+//! number of sources. The distinct sources are estimated with a 64-byte
+//! HyperLogLog sketch (about 13% error) and the first few kept as a sample.
+//! Counted are half-open handshakes (SYN+ACK never acknowledged) and SYNs
+//! never answered (a flooded server stops answering); completed handshakes
+//! are counted beside them, and the episode starts only when failures make
+//! up `min_failed_ratio` of the window's attempts, so a busy server with a
+//! few lost clients is not flooded.
+//!
+//! Evidence: `failed`, `half_open`, `unanswered`, `completed`,
+//! `failed_ratio`, `distinct_sources_estimate`, `sources` (sample),
+//! `threshold`, `window_secs`, `first_seen`, `last_seen`, `duration_secs`.
+
+use std::net::IpAddr;
+
+use super::config::{CorrelatorSettings, DetectorsConfig, SynFloodConfig};
+use super::track::{BoundedMap, Counting, DistinctSketch, ip_bytes};
+use super::{Anomaly, ConnEvent, ConnOutcome, EpisodeIds, EpisodeState, list, sids};
+use crate::time::Timestamp;
+
+#[derive(Debug)]
+struct FloodTracker {
+    /// `distinct` holds the source sample only (capped at the evidence list).
+    c: Counting<IpAddr>,
+    half_open: u64,
+    unanswered: u64,
+    completed: u64,
+    sources: DistinctSketch,
+}
+
+type Key = (IpAddr, u16);
+
+pub(crate) struct SynFlood {
+    cfg: SynFloodConfig,
+    map: BoundedMap<Key, FloodTracker>,
+}
+
+impl SynFlood {
+    pub fn new(cfg: &DetectorsConfig) -> Self {
+        SynFlood {
+            cfg: cfg.syn_flood.clone(),
+            map: BoundedMap::new(cfg.syn_flood.max_tracked),
+        }
+    }
+
+    pub fn usage(&self) -> (usize, u64) {
+        (self.map.len(), self.map.evicted)
+    }
+
+    pub fn conn(
+        &mut self,
+        e: &ConnEvent,
+        s: &CorrelatorSettings,
+        ids: &mut EpisodeIds,
+        out: &mut Vec<Anomaly>,
+    ) {
+        let cfg = &self.cfg;
+        if !cfg.enabled || e.ip_proto != 6 || cfg.allow.contains(e.server) {
+            return;
+        }
+        let failed = match e.outcome {
+            ConnOutcome::HalfOpen | ConnOutcome::Unanswered => true,
+            ConnOutcome::Established => false,
+            _ => return,
+        };
+        let key = (e.server, e.server_port);
+        if !failed {
+            // Completed handshakes matter only beside failures.
+            if let Some(t) = self.map.get_mut(&key) {
+                t.completed += 1;
+            }
+            return;
+        }
+        let (t, evicted) = self.map.entry(
+            key,
+            || FloodTracker {
+                c: Counting::new(e.ts),
+                half_open: 0,
+                unanswered: 0,
+                completed: 0,
+                sources: DistinctSketch::new(),
+            },
+            |t| t.c.is_open(),
+        );
+        if t.c.begin(e.ts, cfg.window_secs) {
+            t.half_open = 0;
+            t.unanswered = 0;
+            t.completed = 0;
+            t.sources = DistinctSketch::new();
+        }
+        t.c.count += 1;
+        if e.outcome == ConnOutcome::HalfOpen {
+            t.half_open += 1;
+        } else {
+            t.unanswered += 1;
+        }
+        t.sources.insert(&ip_bytes(e.client));
+        t.c.distinct
+            .insert(e.client, s.evidence_list, s.evidence_list);
+        let ratio_ok = ratio(t) >= cfg.min_failed_ratio;
+        let measure = if ratio_ok || t.c.is_open() {
+            t.c.count
+        } else {
+            0
+        };
+        if let Some(state) = t.c.judge(measure, cfg.threshold, s.update_factor, ids) {
+            out.push(anomaly(&key, t, state, e.ts, cfg));
+        }
+        if let Some((k, t)) = evicted
+            && t.c.is_open()
+        {
+            let mut a = anomaly(&k, &t, EpisodeState::End, e.ts, cfg);
+            a.evidence.insert("end_reason".into(), "evicted".into());
+            out.push(a);
+        }
+    }
+
+    pub fn sweep(
+        &mut self,
+        now: Timestamp,
+        force: bool,
+        _s: &CorrelatorSettings,
+        out: &mut Vec<Anomaly>,
+    ) {
+        let cfg = &self.cfg;
+        self.map.retain(
+            |k, t| match t.c.verdict(now, force, cfg.window_secs, cfg.quiet_secs) {
+                None => true,
+                Some(false) => false,
+                Some(true) => {
+                    out.push(anomaly(k, t, EpisodeState::End, now, cfg));
+                    false
+                }
+            },
+        );
+    }
+}
+
+fn ratio(t: &FloodTracker) -> f64 {
+    let total = t.c.count + t.completed;
+    if total == 0 {
+        0.0
+    } else {
+        t.c.count as f64 / total as f64
+    }
+}
+
+fn anomaly(
+    k: &Key,
+    t: &FloodTracker,
+    state: EpisodeState,
+    ts: Timestamp,
+    cfg: &SynFloodConfig,
+) -> Anomaly {
+    let (server, port) = *k;
+    let mut a = Anomaly::new(&sids::SYN_FLOOD, state, t.c.episode_id(), ts);
+    a.dest_ip = Some(server);
+    a.dest_port = Some(port);
+    a.proto = Some("TCP");
+    let ev = &mut a.evidence;
+    ev.insert("window_secs".into(), cfg.window_secs.into());
+    t.c.window.evidence(ev);
+    ev.insert("failed".into(), t.c.count.into());
+    ev.insert("half_open".into(), t.half_open.into());
+    ev.insert("unanswered".into(), t.unanswered.into());
+    ev.insert("completed".into(), t.completed.into());
+    ev.insert(
+        "failed_ratio".into(),
+        ((ratio(t) * 1000.0).round() / 1000.0).into(),
+    );
+    ev.insert(
+        "distinct_sources_estimate".into(),
+        t.sources.estimate().into(),
+    );
+    ev.insert("sources".into(), list(t.c.distinct.sample()));
+    ev.insert("threshold".into(), cfg.threshold.into());
+    if state == EpisodeState::End {
+        ev.insert("end_reason".into(), "quiet".into());
+    }
+    a
+}

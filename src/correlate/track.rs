@@ -1,0 +1,528 @@
+//! State shared by the detectors: a bounded map with deterministic eviction,
+//! capped distinct-value sets, episodes and a small distinct-count sketch.
+//!
+//! Every key a detector tracks is chosen by the traffic, so by an attacker
+//! when there is one (a spoofed SYN flood picks a new source per packet).
+//! Each detector therefore keeps its state in a [`BoundedMap`] with a fixed
+//! capacity, and each tracker keeps its distinct values in a [`CappedSet`].
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::Hash;
+
+use serde_json::{Map, Value};
+
+use crate::time::Timestamp;
+
+/// A map holding at most `cap` entries. When full, an insert evicts one
+/// entry chosen by the CLOCK (second chance) policy over insertion order:
+/// entries touched since the last pass, or that the caller asks to keep
+/// (open episodes), get one more round. The choice depends only on the
+/// sequence of operations, never on hash values, so a replay evicts the same
+/// entries on every run while the hasher keeps its random seed (no
+/// hash-flooding by chosen addresses).
+#[derive(Debug)]
+pub(crate) struct BoundedMap<K, V> {
+    map: HashMap<K, Slot<V>, ahash::RandomState>,
+    /// Keys in CLOCK order with the serial of the slot they were queued for;
+    /// stale pairs (removed or re-inserted keys) are skipped.
+    queue: VecDeque<(K, u64)>,
+    cap: usize,
+    serial: u64,
+    /// Entries evicted to stay within `cap`.
+    pub evicted: u64,
+}
+
+#[derive(Debug)]
+struct Slot<V> {
+    value: V,
+    serial: u64,
+    referenced: bool,
+}
+
+impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
+    pub fn new(cap: usize) -> Self {
+        BoundedMap {
+            map: HashMap::with_hasher(ahash::RandomState::new()),
+            queue: VecDeque::new(),
+            cap: cap.max(1),
+            serial: 0,
+            evicted: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        self.map.get_mut(key).map(|s| {
+            s.referenced = true;
+            &mut s.value
+        })
+    }
+
+    /// The entry for `key`, created by `make` when absent. Creating may
+    /// evict another entry, which is returned so the caller can close it
+    /// (an open episode ends with an `end` alert rather than vanishing).
+    /// `keep` marks entries that deserve a second chance besides recently
+    /// touched ones.
+    pub fn entry(
+        &mut self,
+        key: K,
+        make: impl FnOnce() -> V,
+        keep: impl Fn(&V) -> bool,
+    ) -> (&mut V, Option<(K, V)>) {
+        let mut evicted = None;
+        let existed = self.map.contains_key(&key);
+        if !existed {
+            if self.map.len() >= self.cap {
+                evicted = self.evict_one(&keep);
+            }
+            self.serial += 1;
+            self.queue.push_back((key.clone(), self.serial));
+            self.map.insert(
+                key.clone(),
+                Slot {
+                    value: make(),
+                    serial: self.serial,
+                    referenced: false,
+                },
+            );
+        }
+        // The key is present: either it was or it was just inserted.
+        let slot = self.map.get_mut(&key);
+        match slot {
+            Some(s) => {
+                // A new entry earns no second chance until it is used again,
+                // so one-shot keys (spoofed sources) go before repeated ones.
+                s.referenced |= existed;
+                (&mut s.value, evicted)
+            }
+            None => unreachable!("entry inserted above"),
+        }
+    }
+
+    fn evict_one(&mut self, keep: &impl Fn(&V) -> bool) -> Option<(K, V)> {
+        // Each live entry can be spared at most once per pass; after two
+        // passes the front entry goes whatever its marks.
+        let mut budget = self.queue.len().saturating_mul(2);
+        while let Some((key, serial)) = self.queue.pop_front() {
+            let live = self.map.get_mut(&key).filter(|s| s.serial == serial);
+            let Some(slot) = live else { continue };
+            if budget > 0 && (slot.referenced || keep(&slot.value)) {
+                budget -= 1;
+                slot.referenced = false;
+                self.queue.push_back((key, serial));
+                continue;
+            }
+            self.evicted += 1;
+            return self.map.remove(&key).map(|s| (key, s.value));
+        }
+        None
+    }
+
+    /// Removes the entries for which `f` returns false.
+    pub fn retain(&mut self, mut f: impl FnMut(&K, &mut V) -> bool) {
+        self.map.retain(|k, s| f(k, &mut s.value));
+        let map = &self.map;
+        self.queue
+            .retain(|(k, serial)| map.get(k).is_some_and(|s| s.serial == *serial));
+    }
+}
+
+/// A set of distinct values that stops growing at `cap` (further new values
+/// are counted in `overflow`), with the first values in arrival order kept
+/// for the evidence lists. Small sets — most of them: a spoofed source
+/// probes one port once — live in the sample vector alone; the hash set is
+/// only built once the sample is full.
+#[derive(Debug)]
+pub(crate) struct CappedSet<T> {
+    sample: Vec<T>,
+    // Boxed so a tracker without a set pays one word, not the set's
+    // inline size (table header and hasher keys): there may be 100,000s.
+    #[allow(clippy::box_collection)]
+    set: Option<Box<HashSet<T, ahash::RandomState>>>,
+    /// Values seen after the set was full that were not in it.
+    pub overflow: u64,
+}
+
+impl<T: Hash + Eq + Clone> CappedSet<T> {
+    pub fn new() -> Self {
+        CappedSet {
+            sample: Vec::new(),
+            set: None,
+            overflow: 0,
+        }
+    }
+
+    /// Adds `v`; true when it was new. `cap` bounds the set, `sample_cap`
+    /// the evidence list.
+    pub fn insert(&mut self, v: T, cap: usize, sample_cap: usize) -> bool {
+        match &mut self.set {
+            None => {
+                if self.sample.contains(&v) {
+                    return false;
+                }
+                if self.sample.len() >= cap {
+                    self.overflow += 1;
+                    return false;
+                }
+                if self.sample.len() < sample_cap {
+                    self.sample.push(v);
+                    return true;
+                }
+                let mut set = HashSet::with_hasher(ahash::RandomState::new());
+                set.extend(self.sample.iter().cloned());
+                set.insert(v);
+                self.set = Some(Box::new(set));
+                true
+            }
+            Some(set) => {
+                if set.contains(&v) {
+                    return false;
+                }
+                if set.len() >= cap {
+                    self.overflow += 1;
+                    return false;
+                }
+                set.insert(v);
+                true
+            }
+        }
+    }
+
+    /// Distinct values held (a lower bound once `overflow` > 0).
+    pub fn len(&self) -> usize {
+        self.set.as_ref().map_or(self.sample.len(), |s| s.len())
+    }
+
+    /// True when values were dropped for the cap.
+    pub fn saturated(&self) -> bool {
+        self.overflow > 0
+    }
+
+    pub fn sample(&self) -> &[T] {
+        &self.sample
+    }
+}
+
+/// An open episode: raised once, updated when it grows by a further factor,
+/// ended when quiet.
+#[derive(Debug, Clone)]
+pub(crate) struct Episode {
+    /// Correlator-wide episode id.
+    pub id: u64,
+    /// Count at which the next `update` is due.
+    pub next_update: u64,
+    /// Updates emitted so far.
+    pub updates: u32,
+}
+
+impl Episode {
+    pub fn new(id: u64, count: u64, factor: u64) -> Self {
+        Episode {
+            id,
+            next_update: next_level(count, factor),
+            updates: 0,
+        }
+    }
+
+    /// True (and the next level set) when `count` reached the update level.
+    pub fn due(&mut self, count: u64, factor: u64) -> bool {
+        if factor < 2 || count < self.next_update {
+            return false;
+        }
+        self.updates += 1;
+        self.next_update = next_level(count, factor);
+        true
+    }
+}
+
+fn next_level(count: u64, factor: u64) -> u64 {
+    if factor < 2 {
+        u64::MAX
+    } else {
+        count.max(1).saturating_mul(factor)
+    }
+}
+
+/// A counting window anchored at its first event: events count while they
+/// fall within `window` of the anchor; the first event after that restarts
+/// the window.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Window {
+    pub start: Timestamp,
+    pub first: Timestamp,
+    pub last: Timestamp,
+}
+
+impl Window {
+    pub fn new(ts: Timestamp) -> Self {
+        Window {
+            start: ts,
+            first: ts,
+            last: ts,
+        }
+    }
+
+    /// True when `ts` falls outside the window that started at `start`.
+    pub fn expired(&self, ts: Timestamp, window_secs: u64) -> bool {
+        ts.micros_since(self.start) > window_secs.saturating_mul(1_000_000)
+    }
+
+    pub fn touch(&mut self, ts: Timestamp) {
+        if ts > self.last {
+            self.last = ts;
+        }
+        if ts < self.first {
+            self.first = ts;
+        }
+    }
+
+    /// `first_seen`, `last_seen` and `duration_secs` evidence fields.
+    pub fn evidence(&self, ev: &mut Map<String, Value>) {
+        ev.insert("first_seen".into(), self.first.rfc3339().into());
+        ev.insert("last_seen".into(), self.last.rfc3339().into());
+        ev.insert(
+            "duration_secs".into(),
+            (self.last.micros_since(self.first) / 1_000_000).into(),
+        );
+    }
+}
+
+/// The counting core of a tracker: a window, a count, distinct values and
+/// the open episode, if any.
+#[derive(Debug)]
+pub(crate) struct Counting<T> {
+    pub window: Window,
+    pub count: u64,
+    pub distinct: CappedSet<T>,
+    pub episode: Option<Episode>,
+}
+
+impl<T: Hash + Eq + Clone> Counting<T> {
+    pub fn new(ts: Timestamp) -> Self {
+        Counting {
+            window: Window::new(ts),
+            count: 0,
+            distinct: CappedSet::new(),
+            episode: None,
+        }
+    }
+
+    /// Called first for each event at `ts`: without an open episode, a
+    /// window that ran out starts over (counts and values forgotten).
+    /// Returns true when it started over.
+    pub fn begin(&mut self, ts: Timestamp, window_secs: u64) -> bool {
+        let restarted = self.episode.is_none() && self.window.expired(ts, window_secs);
+        if restarted {
+            *self = Counting::new(ts);
+        }
+        self.window.touch(ts);
+        restarted
+    }
+
+    /// Called after counting: `New` when `measure` crossed `threshold`
+    /// without an open episode, `Update` when the open one grew by the
+    /// update factor.
+    pub fn judge(
+        &mut self,
+        measure: u64,
+        threshold: u64,
+        factor: u64,
+        ids: &mut super::EpisodeIds,
+    ) -> Option<super::EpisodeState> {
+        match &mut self.episode {
+            None if measure >= threshold => {
+                self.episode = Some(Episode::new(ids.next(), measure, factor));
+                Some(super::EpisodeState::New)
+            }
+            None => None,
+            Some(e) => e
+                .due(measure, factor)
+                .then_some(super::EpisodeState::Update),
+        }
+    }
+
+    /// At a sweep: `Some(true)` when the open episode went quiet (end it),
+    /// `Some(false)` when idle state may be dropped silently, `None` to keep.
+    pub fn stale(&self, now: Timestamp, window_secs: u64, quiet_secs: u64) -> Option<bool> {
+        match self.episode {
+            Some(_) => quiet(now, self.window.last, quiet_secs).then_some(true),
+            None => self.window.expired(now, window_secs).then_some(false),
+        }
+    }
+
+    /// [`Counting::stale`], or at shutdown (`force`): end open episodes and
+    /// drop the rest.
+    pub fn verdict(
+        &self,
+        now: Timestamp,
+        force: bool,
+        window_secs: u64,
+        quiet_secs: u64,
+    ) -> Option<bool> {
+        if force {
+            return Some(self.episode.is_some());
+        }
+        self.stale(now, window_secs, quiet_secs)
+    }
+
+    /// The episode id (0 without an episode).
+    pub fn episode_id(&self) -> u64 {
+        self.episode.as_ref().map_or(0, |e| e.id)
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.episode.is_some()
+    }
+}
+
+/// True when a tracker last touched at `last` has been quiet for longer than
+/// `secs` at `now`.
+pub(crate) fn quiet(now: Timestamp, last: Timestamp, secs: u64) -> bool {
+    now.micros_since(last) > secs.saturating_mul(1_000_000)
+}
+
+/// A HyperLogLog sketch of 64 registers: estimates how many distinct
+/// sources flooded a server in 64 bytes (about 13% standard error), where an
+/// exact set would grow with every spoofed address. The hash is fixed, so the
+/// estimate is the same on every run.
+#[derive(Debug, Clone)]
+pub(crate) struct DistinctSketch {
+    regs: [u8; 64],
+}
+
+impl DistinctSketch {
+    pub fn new() -> Self {
+        DistinctSketch { regs: [0; 64] }
+    }
+
+    pub fn insert(&mut self, bytes: &[u8]) {
+        let h = splitmix(fnv1a(bytes));
+        let idx = (h & 63) as usize;
+        let rest = h >> 6;
+        let rank = (rest.trailing_zeros() + 1).min(58) as u8;
+        if let Some(r) = self.regs.get_mut(idx)
+            && rank > *r
+        {
+            *r = rank;
+        }
+    }
+
+    /// The estimated number of distinct values inserted.
+    pub fn estimate(&self) -> u64 {
+        let m = 64.0_f64;
+        let alpha = 0.709;
+        let sum: f64 = self.regs.iter().map(|&r| 2f64.powi(-i32::from(r))).sum();
+        let raw = alpha * m * m / sum;
+        let zeros = self.regs.iter().filter(|&&r| r == 0).count();
+        let est = if raw <= 2.5 * m && zeros > 0 {
+            m * (m / zeros as f64).ln()
+        } else {
+            raw
+        };
+        est.round() as u64
+    }
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+fn splitmix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The bytes of an address, for hashing into a sketch.
+pub(crate) fn ip_bytes(ip: std::net::IpAddr) -> [u8; 16] {
+    match ip {
+        std::net::IpAddr::V4(a) => a.to_ipv6_mapped().octets(),
+        std::net::IpAddr::V6(a) => a.octets(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_map_evicts_deterministically_and_counts() {
+        let mut m: BoundedMap<u32, u32> = BoundedMap::new(3);
+        for k in 0..3 {
+            m.entry(k, || k, |_| false);
+        }
+        // 0 was used again: it is spared, 1 goes.
+        m.get_mut(&0);
+        let (_, ev) = m.entry(3, || 3, |_| false);
+        assert_eq!(ev.map(|e| e.0), Some(1));
+        assert_eq!(m.len(), 3);
+        assert_eq!(m.evicted, 1);
+        for k in 10..10_000 {
+            m.entry(k, || k, |_| false);
+        }
+        assert_eq!(m.len(), 3);
+        assert_eq!(m.evicted, 9_991);
+        assert!(m.queue.len() <= 3 * 2);
+    }
+
+    #[test]
+    fn bounded_map_spares_kept_entries() {
+        let mut m: BoundedMap<u32, bool> = BoundedMap::new(2);
+        m.entry(1, || true, |v| *v);
+        m.entry(2, || false, |v| *v);
+        let (_, ev) = m.entry(3, || false, |v| *v);
+        assert_eq!(ev.map(|e| e.0), Some(2));
+        assert!(m.get_mut(&1).is_some());
+    }
+
+    #[test]
+    fn capped_set_counts_exactly_up_to_the_cap() {
+        let mut s: CappedSet<u32> = CappedSet::new();
+        for v in [1, 2, 2, 3] {
+            s.insert(v, 100, 2);
+        }
+        assert_eq!((s.len(), s.sample()), (3, &[1, 2][..]));
+        for v in 0..500 {
+            s.insert(v % 150, 100, 2);
+        }
+        assert_eq!(s.len(), 100);
+        assert!(s.saturated());
+        let mut tiny: CappedSet<u32> = CappedSet::new();
+        assert!(tiny.insert(7, 1, 20) && !tiny.insert(8, 1, 20) && !tiny.insert(7, 1, 20));
+        assert_eq!(tiny.len(), 1);
+    }
+
+    #[test]
+    fn sketch_estimates_within_a_quarter() {
+        let mut s = DistinctSketch::new();
+        for i in 0u32..10_000 {
+            s.insert(&i.to_be_bytes());
+        }
+        let e = s.estimate();
+        assert!((7_500..12_500).contains(&e), "estimate {e}");
+        let mut small = DistinctSketch::new();
+        for i in 0u32..10 {
+            small.insert(&i.to_be_bytes());
+        }
+        assert!((8..=12).contains(&small.estimate()));
+    }
+
+    #[test]
+    fn episode_updates_by_factor() {
+        let mut e = Episode::new(1, 10, 10);
+        assert!(!e.due(99, 10));
+        assert!(e.due(100, 10));
+        assert!(!e.due(500, 10));
+        assert!(e.due(1000, 10));
+        assert_eq!(e.updates, 2);
+    }
+}
