@@ -32,6 +32,7 @@
 mod beacon;
 pub mod config;
 mod destination;
+pub mod from_flow;
 mod host_sweep;
 mod inventory;
 mod login_flood;

@@ -1354,3 +1354,51 @@ fn throughput() {
         );
     }
 }
+
+/// What the correlator is told each connection attempt became, from the
+/// flow record alone.
+#[test]
+fn connection_outcomes_for_the_correlator() {
+    use crate::correlate::ConnOutcome as O;
+    use crate::correlate::from_flow::conn_outcome;
+    let outcome = |pkts: &[&DecodedPacket<'_>]| {
+        let mut s = Sensor::new(FlowConfig::default());
+        for p in pkts {
+            s.at(secs(1), *p);
+        }
+        conn_outcome(s.flow(pkts[0]))
+    };
+    let syn = tcp(CLI, SRV, 100, 0, SYN, b"");
+    let syn_ack = tcp(SRV, CLI, 500, 101, SYN | ACK, b"");
+    let ack = tcp(CLI, SRV, 101, 501, ACK, b"");
+    assert_eq!(outcome(&[&syn, &syn_ack, &ack]), O::Established);
+    // A SYN scan: SYN+ACK answered by the scanner's RST, or never.
+    let rst = tcp(CLI, SRV, 101, 0, RST, b"");
+    assert_eq!(outcome(&[&syn, &syn_ack, &rst]), O::HalfOpen);
+    assert_eq!(outcome(&[&syn, &syn_ack]), O::HalfOpen);
+    assert_eq!(
+        outcome(&[&syn, &tcp(SRV, CLI, 0, 101, RST | ACK, b"")]),
+        O::Refused
+    );
+    assert_eq!(outcome(&[&syn]), O::Unanswered);
+    let xmas = tcp(CLI, SRV, 100, 0, FIN | PSH | 0x20, b"");
+    assert_eq!(
+        outcome(&[&xmas]),
+        O::Stealth {
+            flags: FIN | PSH | 0x20
+        }
+    );
+    assert_eq!(
+        outcome(&[&tcp(CLI, SRV, 100, 0, 0, b"")]),
+        O::Stealth { flags: 0 }
+    );
+    // Picked up mid-stream: not a probe.
+    let data = tcp(CLI, SRV, 7777, 9000, ACK | PSH, b"x");
+    assert_eq!(outcome(&[&data]), O::Other { answered: false });
+    let q = udp(CLI, SRV, b"q");
+    assert_eq!(outcome(&[&q]), O::UdpUnanswered);
+    assert_eq!(outcome(&[&q, &udp(SRV, CLI, b"a")]), O::UdpAnswered);
+    let ping = icmp(CLI.0, SRV.0, 8);
+    assert_eq!(outcome(&[&ping]), O::EchoUnanswered);
+    assert_eq!(outcome(&[&ping, &icmp(SRV.0, CLI.0, 0)]), O::EchoAnswered);
+}
