@@ -1364,7 +1364,7 @@ fn connection_outcomes_for_the_correlator() {
     let outcome = |pkts: &[&DecodedPacket<'_>]| {
         let mut s = Sensor::new(FlowConfig::default());
         for p in pkts {
-            s.at(secs(1), *p);
+            s.at(secs(1), p);
         }
         conn_outcome(s.flow(pkts[0]))
     };
