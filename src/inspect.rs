@@ -12,16 +12,42 @@ use std::sync::Arc;
 use crate::app::http::HttpConfig;
 use crate::app::layer::{AppLayer, AppProto, LayerSink, Tagged, TxReady, udp_dns, udp_parser};
 use crate::app::{DatagramParser, LoginAttempt, TxBuffers};
+use crate::correlate::from_flow::flow_events;
+use crate::correlate::{Event, LoginEvent, NameEvent, NameKind};
 use crate::decode::{DecodedPacket, Transport};
 use crate::detect::{
     Detector, FlowDetectState, FlowFacts, Hit, HitSource, PacketCtx, RuleSet, StreamCtx, TxCtx,
 };
 use crate::flow::{Direction, EndReason, Flow, FlowHandler, PacketMeta, StreamEvent};
-use crate::output::eve::{AlertEvent, AlertInfo, DeferredAlert, EveHeader, proto_name};
+use crate::output::eve::{
+    AlertEvent, AlertInfo, CorrelateEvent, DeferredAlert, EveHeader, proto_name,
+};
 use crate::output::{EveRecord, OutputSender};
 use crate::rules::ir::Action;
 use crate::rules::ir::BufferId;
 use crate::time::Timestamp;
+
+/// Keys that order deferred alerts and correlator events the same way for
+/// any worker count: (capture position, flow id, n-th of that pair).
+#[derive(Default)]
+struct Keys {
+    /// The current packet's record number, or the capture position of the
+    /// tick that is expiring flows.
+    position: u64,
+    last: (u64, u64, u32),
+}
+
+impl Keys {
+    fn next(&mut self, flow_id: u64) -> (u64, u64, u32) {
+        let n = if (self.last.0, self.last.1) == (self.position, flow_id) {
+            self.last.2 + 1
+        } else {
+            0
+        };
+        self.last = (self.position, flow_id, n);
+        self.last
+    }
+}
 
 /// State kept per flow by the inspector.
 #[derive(Default)]
@@ -51,11 +77,10 @@ pub struct Inspector {
     /// `pcap_cnt` of the packet being processed (0 between packets: stream
     /// data flushed by a timeout belongs to no packet).
     pcap_cnt: u64,
-    /// Capture position: the current packet's record number, or the capture
-    /// position of the tick that is expiring flows. Orders deferred alerts.
-    position: u64,
-    /// (position, flow id) of the last deferred alert and how many shared it.
-    last_key: (u64, u64, u32),
+    /// Where deferred alerts and correlator events sit in capture order.
+    keys: Keys,
+    /// Send events to the behavioural detectors.
+    correlate: bool,
     /// Alerts written.
     pub alerts: u64,
 }
@@ -74,10 +99,16 @@ impl Inspector {
             hits: Vec::new(),
             app_meta: Vec::new(),
             pcap_cnt: 0,
-            position: 0,
-            last_key: (0, 0, 0),
+            keys: Keys::default(),
+            correlate: false,
             alerts: 0,
         }
+    }
+
+    /// Sends login attempts, names and flow outcomes to the behavioural
+    /// detectors (the output thread's correlator).
+    pub fn correlate(&mut self, on: bool) {
+        self.correlate = on;
     }
 
     /// The flow table finished with the current packet.
@@ -87,7 +118,7 @@ impl Inspector {
 
     /// The capture position of a tick (flows it expires flush at this position).
     pub fn set_position(&mut self, position: u64) {
-        self.position = position;
+        self.keys.position = position;
     }
 
     /// Where the app layer of `flow` delivers what it parsed from `dir`.
@@ -110,6 +141,8 @@ impl Inspector {
             dir,
             detect,
             payload,
+            keys: &mut self.keys,
+            correlate: self.correlate,
         }
     }
 
@@ -212,14 +245,8 @@ impl Inspector {
                     self.out.send(EveRecord::Alert(Box::new(event)));
                 }
                 Some(rate) => {
-                    let n = if (self.last_key.0, self.last_key.1) == (self.position, flow.id) {
-                        self.last_key.2 + 1
-                    } else {
-                        0
-                    };
-                    self.last_key = (self.position, flow.id, n);
                     self.out.send(EveRecord::Deferred(Box::new(DeferredAlert {
-                        key: self.last_key,
+                        key: self.keys.next(flow.id),
                         rate,
                         event,
                     })));
@@ -251,7 +278,7 @@ impl FlowHandler for Inspector {
         meta: &PacketMeta,
     ) {
         self.pcap_cnt = meta.pcap_cnt;
-        self.position = meta.pcap_cnt;
+        self.keys.position = meta.pcap_cnt;
         let mut st = take_state(flow);
         if let Transport::Udp { src_port, dst_port } = pkt.transport {
             if let Some(tx) = udp_dns(src_port, dst_port, pkt.payload) {
@@ -351,15 +378,31 @@ impl FlowHandler for Inspector {
 
     fn on_flow_end(&mut self, flow: &mut Flow, _reason: EndReason) {
         // Datagram protocols learn here that unanswered requests stay so.
-        let Some(mut st) = flow
+        if let Some(mut st) = flow
             .ext
             .0
             .take()
             .and_then(|b| b.downcast::<FlowState>().ok())
-        else {
-            return;
-        };
-        let FlowState { udp, detect, .. } = &mut *st;
+        {
+            self.close_datagrams(flow, &mut st);
+            put_state(flow, st);
+            self.emit(flow, flow.last_seen, None);
+        }
+        if self.correlate {
+            for event in flow_events(flow) {
+                let key = self.keys.next(flow.id);
+                self.out.send(EveRecord::Correlate(Box::new(CorrelateEvent {
+                    key,
+                    event,
+                })));
+            }
+        }
+    }
+}
+
+impl Inspector {
+    fn close_datagrams(&mut self, flow: &mut Flow, st: &mut FlowState) {
+        let FlowState { udp, detect, .. } = st;
         if let Some((proto, parser)) = udp {
             let ts = flow.last_seen;
             let mut sink = self.sink(flow, ts, Direction::ToServer, detect, None);
@@ -368,8 +411,6 @@ impl FlowHandler for Inspector {
                 sink: &mut sink,
             });
         }
-        put_state(flow, st);
-        self.emit(flow, flow.last_seen, None);
     }
 }
 
@@ -388,11 +429,55 @@ struct TxSink<'a> {
     detect: &'a mut FlowDetectState,
     /// The datagram's payload, for datagram protocols.
     payload: Option<&'a [u8]>,
+    keys: &'a mut Keys,
+    /// Send events to the correlator.
+    correlate: bool,
+}
+
+impl TxSink<'_> {
+    fn correlate(&mut self, event: Event) {
+        let key = self.keys.next(self.flow.id);
+        self.out.send(EveRecord::Correlate(Box::new(CorrelateEvent {
+            key,
+            event,
+        })));
+    }
+
+    /// The names a client asked for (DNS query, TLS SNI, HTTP Host), for the
+    /// suspicious-destination detector.
+    fn names(&mut self, tx: &TxReady<'_>) {
+        let (id, kind) = match tx.proto {
+            AppProto::Dns => (BufferId::DnsQuery, NameKind::Dns),
+            AppProto::Tls => (BufferId::TlsSni, NameKind::TlsSni),
+            AppProto::Http => (BufferId::HttpHost, NameKind::HttpHost),
+            _ => return,
+        };
+        if tx.dir != Direction::ToServer {
+            return;
+        }
+        let mut names = Vec::new();
+        tx.buffers.visit(id, &mut |b| {
+            names.push(String::from_utf8_lossy(b).into_owned())
+        });
+        for name in names {
+            self.correlate(Event::Name(NameEvent {
+                ts: self.ts,
+                client: self.flow.client,
+                server: Some(self.flow.server),
+                server_port: self.flow.server_port,
+                kind,
+                name,
+            }));
+        }
+    }
 }
 
 impl LayerSink for TxSink<'_> {
     fn tx(&mut self, tx: TxReady<'_>) {
         log_tx(self.out, self.ifaces, self.flow, self.ts, &tx);
+        if self.correlate {
+            self.names(&tx);
+        }
         let mut f = FlowFacts::from_flow(self.flow, self.dir);
         f.dir = tx.dir;
         f.app_proto = Some(tx.proto.as_str());
@@ -412,6 +497,17 @@ impl LayerSink for TxSink<'_> {
     }
 
     fn login(&mut self, login: LoginAttempt) {
+        if self.correlate {
+            let f = self.flow;
+            self.correlate(Event::Login(LoginEvent {
+                ts: self.ts,
+                client: f.client,
+                client_port: f.client_port,
+                server: f.server,
+                server_port: f.server_port,
+                attempt: login.clone(),
+            }));
+        }
         if !self.out.types().app("login") {
             return;
         }

@@ -311,6 +311,9 @@ pub enum EveRecord {
     /// An alert whose threshold counts across workers: written (or not) by
     /// the output thread once every worker has passed its capture position.
     Deferred(Box<DeferredAlert>),
+    /// An event for the behavioural detectors: handed to the correlator by
+    /// the output thread in capture order, like deferred alerts.
+    Correlate(Box<CorrelateEvent>),
     /// Worker `worker` has processed every packet up to capture record `seq`.
     Watermark {
         /// Worker index.
@@ -318,6 +321,63 @@ pub enum EveRecord {
         /// Capture record number.
         seq: u64,
     },
+}
+
+/// A correlator event and its place in capture order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CorrelateEvent {
+    /// The same key as [`DeferredAlert::key`]: events and thresholded
+    /// alerts are decided in one order.
+    pub key: (u64, u64, u32),
+    /// The event.
+    pub event: crate::correlate::Event,
+}
+
+impl AlertEvent {
+    /// The EVE alert of a behavioural detector's episode: Suricata's alert
+    /// shape plus the top-level `anomaly` object (DESIGN.md).
+    pub fn from_anomaly(a: &crate::correlate::Anomaly) -> AlertEvent {
+        let mut j = a.to_eve_json();
+        let info = j.get("alert").cloned().unwrap_or_default();
+        let anomaly = j.get_mut("anomaly").map(serde_json::Value::take);
+        let text = |k: &str| {
+            info.get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        AlertEvent {
+            header: EveHeader {
+                timestamp: a.timestamp.rfc3339(),
+                flow_id: None,
+                in_iface: None,
+                event_type: "alert",
+                pcap_cnt: None,
+                vlan: None,
+                src_ip: a.src_ip,
+                src_port: a.src_port,
+                dest_ip: a.dest_ip,
+                dest_port: a.dest_port,
+                proto: a.proto.map(str::to_string),
+                icmp_type: None,
+                icmp_code: None,
+                app_proto: a.app_proto,
+            },
+            direction: None,
+            alert: AlertInfo {
+                action: "allowed",
+                gid: 1,
+                signature_id: a.sid,
+                rev: a.rev,
+                signature: text("signature"),
+                category: text("category"),
+                severity: a.severity,
+                metadata: None,
+            },
+            anomaly,
+            app: serde_json::Map::new(),
+        }
+    }
 }
 
 /// A deferred alert and its place in capture order.
@@ -341,7 +401,7 @@ impl EveRecord {
             EveRecord::Stats(e) => serde_json::to_string(e),
             EveRecord::App(e) => serde_json::to_string(e),
             EveRecord::Deferred(d) => serde_json::to_string(&d.event),
-            EveRecord::Watermark { .. } => Ok(String::new()),
+            EveRecord::Correlate(_) | EveRecord::Watermark { .. } => Ok(String::new()),
         }
     }
 }

@@ -126,7 +126,7 @@ impl OutputSender {
             EveRecord::App(e) => self.types.app(e.header.event_type),
             // The arbiter counts deferred alerts even when they are not
             // written, and needs every watermark.
-            EveRecord::Deferred(_) | EveRecord::Watermark { .. } => true,
+            EveRecord::Deferred(_) | EveRecord::Correlate(_) | EveRecord::Watermark { .. } => true,
         };
         if wanted {
             // Fails only when the output thread is gone, which it logged.
