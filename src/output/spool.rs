@@ -457,16 +457,15 @@ impl Spool {
         }
         let cursor = match self.entries.front() {
             Some(e) => e.pos,
-            None => match &self.writer {
-                Some((w, _)) => Position {
-                    segment: *w,
-                    offset: self.segments.get(w).copied().unwrap_or(0),
-                },
-                None => Position {
+            // All delivered: the next append starts a new segment, and every
+            // file present goes (keeps an idle spool empty on disk).
+            None => {
+                self.writer = None;
+                Position {
                     segment: self.segments.keys().next_back().map_or(0, |l| l + 1),
                     offset: 0,
-                },
-            },
+                }
+            }
         };
         self.write_cursor(cursor)?;
         let behind: Vec<u64> = self
