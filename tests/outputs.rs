@@ -1078,3 +1078,60 @@ fn a_stalled_portal_does_not_hold_up_detection() {
     assert!(stdout.contains("300 spooled, 0 dropped"), "{stdout}");
     assert_eq!(spooled_ids(&dir.path().join("spool")).len(), 300);
 }
+
+#[test]
+fn the_example_config_documents_real_output_keys() {
+    // Uncomment the syslog and portal sections of the shipped example, point
+    // the files at real ones, and the result must validate.
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/systemd/wardwatch.toml");
+    let text = std::fs::read_to_string(example).expect("example config");
+    let dir = tempfile::tempdir().expect("tmp");
+    let pki = test_pki();
+    let pem = dir.path().join("x.pem");
+    std::fs::write(&pem, &pki.ca_pem).expect("pem");
+    let key = dir.path().join("x.key");
+    std::fs::write(
+        &key,
+        rcgen::KeyPair::generate().expect("key").serialize_pem(),
+    )
+    .expect("key");
+    std::fs::write(dir.path().join("portal.token"), "abc\n").expect("token");
+    let mut out = String::new();
+    let mut uncommented = 0;
+    for line in text.lines() {
+        let body = line.strip_prefix("# ").unwrap_or("");
+        let is_key = body.split_once(" = ").is_some_and(|(k, _)| {
+            !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        });
+        if body.starts_with("[outputs.syslog]") || body.starts_with("[outputs.portal]") || is_key {
+            uncommented += 1;
+            out.push_str(body);
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    assert!(uncommented > 30, "{uncommented}");
+    let out = out
+        .replace("transport = \"unix\"", "transport = \"tls\"")
+        .replace("address = \"/dev/log\"", "address = \"127.0.0.1:6514\"")
+        .replace(
+            "/etc/wardwatch/portal.token",
+            &dir.path().join("portal.token").display().to_string(),
+        )
+        .replace(
+            "/var/lib/wardwatch/spool",
+            &dir.path().join("spool").display().to_string(),
+        )
+        .replace("/etc/wardwatch/client.key", &key.display().to_string());
+    let out = ["siem-ca.pem", "client.pem", "portal-ca.pem"]
+        .iter()
+        .fold(out, |t, f| {
+            t.replace(&format!("/etc/wardwatch/{f}"), &pem.display().to_string())
+        });
+    let cfg = wardwatch::config::RawConfig::parse(&out, Path::new("example"))
+        .and_then(|r| r.validate())
+        .unwrap_or_else(|e| panic!("{e}\n{out}"));
+    assert!(cfg.syslog.is_some() && cfg.portal.is_some());
+    assert_eq!(cfg.drain_timeout, Duration::from_secs(10));
+}
