@@ -17,6 +17,7 @@ use std::time::Duration;
 use crate::decode::{DecoderConfig, DefragConfig};
 use crate::flow::{FlowConfig, FlowTimeouts, StreamConfig};
 use crate::output::portal::{FsyncPolicy, PortalConfig};
+use crate::output::redis::{RedisConfig, RedisMode};
 use crate::output::syslog::{SyslogConfig, SyslogFormat, SyslogTransport};
 use crate::output::tls::TlsFiles;
 
@@ -386,8 +387,54 @@ pub struct RawOutputs {
     pub syslog: Option<RawSyslog>,
     /// Incident portal; off when the section is absent.
     pub portal: Option<RawPortal>,
-    /// Redis (not in this build yet; accepted only so the error can say so).
-    pub redis: Option<toml::Table>,
+    /// Redis; off when the section is absent.
+    pub redis: Option<RawRedis>,
+}
+
+/// `[outputs.redis]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawRedis {
+    /// `host:port`.
+    pub address: String,
+    /// List or stream key.
+    pub key: String,
+    /// `list` (LPUSH) or `stream` (XADD).
+    pub mode: String,
+    /// Stream mode: approximate cap on the stream's length (`MAXLEN ~`); 0 = none.
+    pub stream_maxlen: u64,
+    /// Database number.
+    pub db: u32,
+    /// ACL user (Redis 6+), with `password_file`.
+    pub username: String,
+    /// File whose first line is the password (never put it in this file).
+    pub password_file: Option<PathBuf>,
+    /// Event types sent (`alert` by default).
+    pub types: Vec<String>,
+    /// Events queued before new ones are dropped (and counted).
+    pub queue_size: usize,
+    /// Connect timeout.
+    pub connect_timeout: TimeSpan,
+    /// Longest wait between reconnect attempts.
+    pub max_backoff: TimeSpan,
+}
+
+impl Default for RawRedis {
+    fn default() -> Self {
+        RawRedis {
+            address: "127.0.0.1:6379".into(),
+            key: "wardwatch".into(),
+            mode: "list".into(),
+            stream_maxlen: 100_000,
+            db: 0,
+            username: String::new(),
+            password_file: None,
+            types: vec!["alert".into()],
+            queue_size: 10_000,
+            connect_timeout: TimeSpan::secs(5),
+            max_backoff: TimeSpan::secs(30),
+        }
+    }
 }
 
 impl Default for RawOutputs {
@@ -659,6 +706,8 @@ pub struct Config {
     pub syslog: Option<SyslogConfig>,
     /// The incident portal sink, when configured.
     pub portal: Option<PortalConfig>,
+    /// The Redis sink, when configured.
+    pub redis: Option<RedisConfig>,
     /// How long the end of a run waits for the sinks to drain.
     pub drain_timeout: Duration,
 }
@@ -730,13 +779,6 @@ impl RawConfig {
 
     /// Checks every value and builds the [`Config`].
     pub fn validate(self) -> Result<Config, ConfigError> {
-        if self.outputs.redis.is_some() {
-            return Err(invalid(
-                "outputs.redis",
-                "the Redis output is not available in this build yet; remove the section \
-                 (alerts can go to [outputs.syslog] or [outputs.portal])",
-            ));
-        }
         for name in self.vars.keys() {
             if name.is_empty()
                 || !name
@@ -858,6 +900,10 @@ impl RawConfig {
             Some(raw) => Some(validate_portal(raw)?),
             None => None,
         };
+        let redis = match &self.outputs.redis {
+            Some(raw) => Some(validate_redis(raw)?),
+            None => None,
+        };
         let drain_timeout = self.outputs.drain_timeout.0;
         if drain_timeout > Duration::from_secs(3600) {
             return Err(invalid("outputs.drain_timeout", "use at most 1 h"));
@@ -911,6 +957,7 @@ impl RawConfig {
             sensor,
             syslog,
             portal,
+            redis,
             drain_timeout,
         })
     }
@@ -1149,6 +1196,75 @@ fn validate_syslog(raw: &RawSyslog, sensor: &SensorIdentity) -> Result<SyslogCon
     })
 }
 
+fn validate_redis(raw: &RawRedis) -> Result<RedisConfig, ConfigError> {
+    let address = raw.address.trim();
+    if !address.contains(':') {
+        return Err(invalid(
+            "outputs.redis.address",
+            format!("`{address}` has no port; write host:port, e.g. 127.0.0.1:6379"),
+        ));
+    }
+    if raw.key.is_empty() || raw.key.len() > 512 || raw.key.chars().any(char::is_control) {
+        return Err(invalid(
+            "outputs.redis.key",
+            "use 1-512 characters without control characters, e.g. \"wardwatch\"",
+        ));
+    }
+    let mode = match raw.mode.as_str() {
+        "list" => RedisMode::List,
+        "stream" => RedisMode::Stream,
+        other => {
+            return Err(invalid(
+                "outputs.redis.mode",
+                format!("unknown mode `{other}`; use list (LPUSH) or stream (XADD)"),
+            ));
+        }
+    };
+    if raw.db > 1_000_000 {
+        return Err(invalid(
+            "outputs.redis.db",
+            "use a database number like 0-15",
+        ));
+    }
+    let password_file = match &raw.password_file {
+        Some(p) if !p.as_os_str().is_empty() => match crate::output::redis::read_password(p) {
+            Ok(_) => Some(p.clone()),
+            Err(e) => return Err(invalid("outputs.redis.password_file", e)),
+        },
+        _ => None,
+    };
+    if !raw.username.is_empty() && password_file.is_none() {
+        return Err(invalid(
+            "outputs.redis.username",
+            "an ACL user needs password_file too",
+        ));
+    }
+    for (key, v) in [
+        ("connect_timeout", raw.connect_timeout.0),
+        ("max_backoff", raw.max_backoff.0),
+    ] {
+        if v < Duration::from_millis(10) || v > Duration::from_secs(3600) {
+            return Err(invalid(
+                &format!("outputs.redis.{key}"),
+                "use between 10 ms and 1 h",
+            ));
+        }
+    }
+    Ok(RedisConfig {
+        address: address.to_string(),
+        key: raw.key.clone(),
+        mode,
+        stream_maxlen: raw.stream_maxlen,
+        db: raw.db,
+        username: (!raw.username.is_empty()).then(|| raw.username.clone()),
+        password_file,
+        types: parse_types("outputs.redis.types", &raw.types)?,
+        queue_size: queue_size("outputs.redis.queue_size", raw.queue_size)?,
+        connect_timeout: raw.connect_timeout.0,
+        max_backoff: raw.max_backoff.0,
+    })
+}
+
 fn validate_portal(raw: &RawPortal) -> Result<PortalConfig, ConfigError> {
     let url = raw.url.trim();
     let lower = url.to_ascii_lowercase();
@@ -1330,14 +1446,25 @@ mod tests {
     }
 
     #[test]
-    fn unavailable_outputs_are_refused_not_ignored() {
-        let msg = parse("[outputs.redis]\naddress = \"127.0.0.1:6379\"\n")
-            .expect_err("not yet")
-            .to_string();
-        assert!(
-            msg.contains("outputs.redis") && msg.contains("not available"),
-            "{msg}"
-        );
+    fn redis_section_is_validated() {
+        let c = parse("[outputs.redis]\nmode = \"stream\"\n").expect("valid");
+        let r = c.redis.expect("redis on");
+        assert_eq!(r.mode, RedisMode::Stream);
+        assert_eq!(r.address, "127.0.0.1:6379");
+        for (text, key) in [
+            ("mode = \"pubsub\"", "outputs.redis.mode"),
+            ("address = \"redis\"", "outputs.redis.address"),
+            (
+                "password_file = \"/nonexistent/pw\"",
+                "outputs.redis.password_file",
+            ),
+            ("username = \"ww\"", "outputs.redis.username"),
+        ] {
+            let msg = parse(&format!("[outputs.redis]\n{text}\n"))
+                .expect_err(text)
+                .to_string();
+            assert!(msg.contains(key), "{text}: {msg}");
+        }
     }
 
     #[test]

@@ -164,7 +164,7 @@ impl Summary {
             self.packets_per_sec(),
             self.mbits_per_sec(),
         );
-        for sink in ["syslog", "portal"] {
+        for sink in ["syslog", "portal", "redis"] {
             let c = |n: &str| s.get(&format!("output.{sink}.{n}"));
             if s.iter()
                 .any(|(k, _)| k.starts_with(&format!("output.{sink}.")))

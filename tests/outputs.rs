@@ -1096,6 +1096,7 @@ fn the_example_config_documents_real_output_keys() {
     )
     .expect("key");
     std::fs::write(dir.path().join("portal.token"), "abc\n").expect("token");
+    std::fs::write(dir.path().join("redis.password"), "pw\n").expect("password");
     let mut out = String::new();
     let mut uncommented = 0;
     for line in text.lines() {
@@ -1103,7 +1104,11 @@ fn the_example_config_documents_real_output_keys() {
         let is_key = body.split_once(" = ").is_some_and(|(k, _)| {
             !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
         });
-        if body.starts_with("[outputs.syslog]") || body.starts_with("[outputs.portal]") || is_key {
+        if body.starts_with("[outputs.syslog]")
+            || body.starts_with("[outputs.portal]")
+            || body.starts_with("[outputs.redis]")
+            || is_key
+        {
             uncommented += 1;
             out.push_str(body);
         } else {
@@ -1123,7 +1128,11 @@ fn the_example_config_documents_real_output_keys() {
             "/var/lib/wardwatch/spool",
             &dir.path().join("spool").display().to_string(),
         )
-        .replace("/etc/wardwatch/client.key", &key.display().to_string());
+        .replace("/etc/wardwatch/client.key", &key.display().to_string())
+        .replace(
+            "/etc/wardwatch/redis.password",
+            &dir.path().join("redis.password").display().to_string(),
+        );
     let out = ["siem-ca.pem", "client.pem", "portal-ca.pem"]
         .iter()
         .fold(out, |t, f| {
@@ -1132,6 +1141,183 @@ fn the_example_config_documents_real_output_keys() {
     let cfg = wardwatch::config::RawConfig::parse(&out, Path::new("example"))
         .and_then(|r| r.validate())
         .unwrap_or_else(|e| panic!("{e}\n{out}"));
-    assert!(cfg.syslog.is_some() && cfg.portal.is_some());
+    assert!(cfg.syslog.is_some() && cfg.portal.is_some() && cfg.redis.is_some());
     assert_eq!(cfg.drain_timeout, Duration::from_secs(10));
+}
+
+// ----------------------------------------------------------------- redis --
+
+fn redis_binaries() -> Option<(PathBuf, PathBuf)> {
+    let find = |name: &str| {
+        ["/usr/bin", "/usr/local/bin", "/usr/sbin"]
+            .iter()
+            .map(|d| Path::new(d).join(name))
+            .find(|p| p.exists())
+    };
+    match (find("redis-server"), find("redis-cli")) {
+        (Some(s), Some(c)) => Some((s, c)),
+        _ => {
+            if std::env::var_os("WARDWATCH_REQUIRE_ROOT_TESTS").is_some() {
+                panic!(
+                    "redis-server/redis-cli not installed (apt-get install redis-server) and \
+                     WARDWATCH_REQUIRE_ROOT_TESTS is set"
+                );
+            }
+            eprintln!(
+                "\n*** SKIPPED redis test: redis-server not installed (apt-get install redis-server) ***\n"
+            );
+            None
+        }
+    }
+}
+
+/// A redis-server on a loopback port, in a temp dir, killed on drop.
+struct TestRedis {
+    child: std::process::Child,
+    cli: PathBuf,
+    port: u16,
+}
+
+impl TestRedis {
+    fn start(server: &Path, cli: &Path, port: u16, dir: &Path) -> Self {
+        let child = Command::new(server)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .arg("--dir")
+            .arg(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start redis-server");
+        let mut r = TestRedis {
+            child,
+            cli: cli.to_path_buf(),
+            port,
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while r.cli(&["PING"]).trim() != "PONG" {
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not start on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        r
+    }
+
+    fn cli(&mut self, args: &[&str]) -> String {
+        let out = Command::new(&self.cli)
+            .args(["-p", &self.port.to_string(), "--raw"])
+            .args(args)
+            .output()
+            .expect("redis-cli");
+        text(&out.stdout)
+    }
+}
+
+impl Drop for TestRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn redis_list_and_stream_modes_with_a_real_server() {
+    let Some((server, cli)) = redis_binaries() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    alert_capture(dir.path(), 5);
+    let port = free_port();
+    let mut redis = TestRedis::start(&server, &cli, port, dir.path());
+    // List mode: LPUSH, so the oldest alert is at the tail.
+    write_config(
+        dir.path(),
+        &format!("[outputs.redis]\naddress = \"127.0.0.1:{port}\"\nkey = \"ww-alerts\"\n"),
+    );
+    let (out, _) = replay(dir.path(), "5", &[]);
+    assert!(
+        text(&out.stdout)
+            .contains("redis:   5 queued, 5 delivered, 0 retried, 0 spooled, 0 dropped"),
+        "{}",
+        text(&out.stdout)
+    );
+    let alerts = eve_alerts(dir.path());
+    let listed: Vec<Value> = redis
+        .cli(&["LRANGE", "ww-alerts", "0", "-1"])
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON element"))
+        .collect();
+    assert_eq!(listed.len(), 5);
+    for (got, want) in listed.iter().rev().zip(&alerts) {
+        assert!(got["alert_id"].as_str().is_some_and(|s| s.len() == 36));
+        let mut got = got.clone();
+        got.as_object_mut().expect("object").remove("alert_id");
+        assert_eq!(&got, want, "the element is the EVE alert plus alert_id");
+    }
+    // Stream mode: XADD with an `event` field, capped.
+    write_config(
+        dir.path(),
+        &format!(
+            "[outputs.redis]\naddress = \"127.0.0.1:{port}\"\nkey = \"ww-stream\"\nmode = \"stream\"\n\
+             stream_maxlen = 1000\n"
+        ),
+    );
+    replay(dir.path(), "5", &[]);
+    assert_eq!(redis.cli(&["XLEN", "ww-stream"]).trim(), "5");
+    let range = redis.cli(&["XRANGE", "ww-stream", "-", "+", "COUNT", "1"]);
+    let lines: Vec<&str> = range.lines().collect();
+    assert_eq!(lines[1], "event", "{range}");
+    let first: Value = serde_json::from_str(lines[2]).expect("json");
+    assert_eq!(key(&first), key(&alerts[0]));
+    // A key of the wrong type: Redis refuses, the sensor drops and counts.
+    write_config(
+        dir.path(),
+        &format!("[outputs.redis]\naddress = \"127.0.0.1:{port}\"\nkey = \"ww-stream\"\n"),
+    );
+    let (out, _) = replay(dir.path(), "5", &[]);
+    assert!(
+        text(&out.stdout).contains("0 delivered, 0 retried, 0 spooled, 5 dropped"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("WRONGTYPE"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn redis_sink_waits_for_a_server_that_comes_up_late() {
+    let Some((server, cli)) = redis_binaries() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    alert_capture(dir.path(), 4);
+    let port = free_port();
+    write_config(
+        dir.path(),
+        &format!("[outputs.redis]\naddress = \"127.0.0.1:{port}\"\nmax_backoff = \"200 ms\"\n"),
+    );
+    let data = dir.path().to_path_buf();
+    let starter = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1500));
+        TestRedis::start(&server, &cli, port, &data)
+    });
+    let (out, _) = replay(dir.path(), "15", &[]);
+    let mut redis = starter.join().expect("redis started");
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("4 queued, 4 delivered"), "{stdout}");
+    assert!(!stdout.contains(" 0 retried"), "{stdout}");
+    assert_eq!(redis.cli(&["LLEN", "wardwatch"]).trim(), "4");
 }

@@ -9,10 +9,11 @@
 //!  workers ──► EVE thread ──► EVE file
 //!                 │ (threshold arbiter, watermarks: every alert is decided here)
 //!                 ├─try_send─► [queue] ─► syslog thread ─► unix / udp / tcp / tls
-//!                 └─try_send─► [queue] ─► spooler ─► disk spool ─► portal sender ─► HTTPS
+//!                 ├─try_send─► [queue] ─► spooler ─► disk spool ─► portal sender ─► HTTPS
+//!                 └─try_send─► [queue] ─► redis thread ─► LPUSH / XADD
 //! ```
 //!
-//! The delivery sinks ([`syslog`], [`portal`]) get the events the EVE thread
+//! The delivery sinks ([`syslog`], [`portal`], [`redis`]) get the events the EVE thread
 //! writes (alerts only, unless their `types` say otherwise), each with one
 //! `alert_id` (a v4 UUID) shared by all sinks. The EVE thread never waits for
 //! them: a full sink queue drops the event and counts it (see [`sink`]).
@@ -20,6 +21,7 @@
 
 pub mod eve;
 pub mod portal;
+pub mod redis;
 pub mod sink;
 pub mod spool;
 pub mod syslog;
@@ -50,6 +52,9 @@ pub enum OutputError {
     /// The portal sink.
     #[error(transparent)]
     Portal(#[from] portal::PortalError),
+    /// The Redis sink's thread could not start.
+    #[error("outputs.redis: cannot start thread: {0}")]
+    Redis(std::io::Error),
 }
 
 /// Starts the delivery sinks `config` asks for (syslog, portal), each on its
@@ -89,6 +94,14 @@ pub fn start_sinks(config: &Config) -> Result<Vec<SinkHandle>, OutputError> {
             (Err(_), Some(e)) => return Err(e.into()),
             (Err(e), None) => return Err(portal::PortalError::Thread(e).into()),
         }
+    }
+    if let Some(cfg) = &config.redis {
+        let c = cfg.clone();
+        let h = SinkHandle::start("redis", cfg.types, cfg.queue_size, |input| {
+            redis::start(&c, input)
+        })
+        .map_err(OutputError::Redis)?;
+        sinks.push(h);
     }
     Ok(sinks)
 }
