@@ -360,17 +360,21 @@ fn syslog_tls_with_configured_ca() {
     let server = Arc::clone(&pki.server);
     let reader = std::thread::spawn(move || {
         let (s, _) = l.accept().expect("accept");
+        // One connection for every message: a second one would wait here.
+        l.set_nonblocking(true).expect("nonblocking");
         let conn = rustls::ServerConnection::new(server).expect("conn");
         let mut tls = rustls::StreamOwned::new(conn, s);
         let mut data = Vec::new();
         let mut buf = [0u8; 4096];
-        // The sensor exits without close_notify: read until EOF or error.
-        while let Ok(n) = tls.read(&mut buf) {
-            if n == 0 {
-                break;
+        // The sensor ends with close_notify: a clean EOF, not an error.
+        loop {
+            match tls.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => data.extend_from_slice(&buf[..n]),
+                Err(e) => panic!("TLS read after {} bytes: {e}", data.len()),
             }
-            data.extend_from_slice(&buf[..n]);
         }
+        assert!(l.accept().is_err(), "the sensor opened a second connection");
         data
     });
     write_config(

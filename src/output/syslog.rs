@@ -516,7 +516,7 @@ impl Connection {
                 s.flush()
             }
             Connection::Tls(s) => {
-                if peer_closed(&s.sock) {
+                if tls_peer_closed(s) {
                     return Err(io::Error::new(
                         io::ErrorKind::ConnectionReset,
                         "the server closed the connection",
@@ -527,6 +527,69 @@ impl Connection {
             }
         }
     }
+
+    /// Ends a stream connection gracefully, so the server reads everything:
+    /// a socket closed with unread data (TLS 1.3 session tickets the server
+    /// sent after the handshake) is reset by the kernel, and a reset can
+    /// discard messages still waiting in the server's receive buffer.
+    fn close(self) {
+        let sock = match self {
+            Connection::Unix(_) | Connection::Udp(_) => return,
+            Connection::Tcp(s) => s,
+            Connection::Tls(mut s) => {
+                tls_peer_closed(&mut s);
+                s.conn.send_close_notify();
+                while s.conn.wants_write() {
+                    if s.conn.write_tls(&mut s.sock).is_err() {
+                        break;
+                    }
+                }
+                s.sock
+            }
+        };
+        let _ = sock.shutdown(std::net::Shutdown::Write);
+        // Wait briefly for the server's FIN, discarding what it sends.
+        let _ = sock.set_nonblocking(false);
+        let _ = sock.set_read_timeout(Some(Duration::from_millis(500)));
+        let mut buf = [0u8; 4096];
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while Instant::now() < deadline {
+            match io::Read::read(&mut &sock, &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    }
+}
+
+/// Reads whatever the TLS server sent (session tickets, alerts) without
+/// blocking; true when it closed the connection or it is broken.
+fn tls_peer_closed(s: &mut rustls::StreamOwned<rustls::ClientConnection, TcpStream>) -> bool {
+    if s.sock.set_nonblocking(true).is_err() {
+        return true;
+    }
+    let closed = loop {
+        match s.conn.read_tls(&mut s.sock) {
+            Ok(0) => break true,
+            Ok(_) => match s.conn.process_new_packets() {
+                Ok(state) => {
+                    if state.peer_has_closed() {
+                        break true;
+                    }
+                    // A syslog server has nothing to say: drop any data.
+                    let n = state.plaintext_bytes_to_read();
+                    if n > 0 {
+                        let mut junk = vec![0u8; n];
+                        let _ = io::Read::read(&mut s.conn.reader(), &mut junk);
+                    }
+                }
+                Err(_) => break true,
+            },
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break false,
+            Err(_) => break true,
+        }
+    };
+    closed || s.sock.set_nonblocking(false).is_err()
 }
 
 /// RFC 6587 §3.4.1 octet counting: `MSG-LEN SP SYSLOG-MSG`.
@@ -688,7 +751,12 @@ fn run(
         let d = match input.rx.recv_timeout(Duration::from_millis(200)) {
             Ok(d) => d,
             Err(RecvTimeoutError::Timeout) => continue,
-            Err(RecvTimeoutError::Disconnected) => return,
+            Err(RecvTimeoutError::Disconnected) => {
+                if let Some(c) = conn.take() {
+                    c.close();
+                }
+                return;
+            }
         };
         let (msg, cut) = formatter.format(&d);
         if cut {
