@@ -12,8 +12,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use std::time::Duration;
+
 use crate::decode::{DecoderConfig, DefragConfig};
 use crate::flow::{FlowConfig, FlowTimeouts, StreamConfig};
+use crate::output::portal::{FsyncPolicy, PortalConfig};
+use crate::output::redis::{RedisConfig, RedisMode};
+use crate::output::syslog::{SyslogConfig, SyslogFormat, SyslogTransport};
+use crate::output::tls::TlsFiles;
 
 /// A configuration problem, with the key (or file) at fault and how to fix it.
 #[derive(Debug, thiserror::Error)]
@@ -106,6 +112,65 @@ impl<'de> Deserialize<'de> for ByteSize {
     }
 }
 
+/// A duration, written as an integer number of seconds (`30`) or a string with
+/// a unit (`"250 ms"`, `"5 s"`, `"2 min"`, `"1 h"`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct TimeSpan(pub Duration);
+
+impl TimeSpan {
+    /// Parses `"250 ms"` and friends.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let t = text.trim();
+        let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+        let (num, unit) = t.split_at(split);
+        let n: u64 = num.parse().map_err(|_| {
+            format!("`{text}` is not a duration; write e.g. 30, \"250 ms\", \"5 s\" or \"2 min\"")
+        })?;
+        let ms: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+            "ms" => 1,
+            "" | "s" | "sec" | "secs" => 1000,
+            "m" | "min" | "mins" => 60_000,
+            "h" | "hour" | "hours" => 3_600_000,
+            other => {
+                return Err(format!(
+                    "unknown duration unit `{other}` in `{text}`; use ms, s, min or h"
+                ));
+            }
+        };
+        n.checked_mul(ms)
+            .map(|ms| TimeSpan(Duration::from_millis(ms)))
+            .ok_or_else(|| format!("duration `{text}` is too large"))
+    }
+
+    fn secs(s: u64) -> Self {
+        TimeSpan(Duration::from_secs(s))
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeSpan {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = TimeSpan;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration: seconds as an integer or a string like \"500 ms\"")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<TimeSpan, E> {
+                Ok(TimeSpan::secs(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<TimeSpan, E> {
+                u64::try_from(v)
+                    .map(TimeSpan::secs)
+                    .map_err(|_| E::custom("a duration cannot be negative"))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<TimeSpan, E> {
+                TimeSpan::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// The file as written: every section optional, every key defaulted.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -124,6 +189,8 @@ pub struct RawConfig {
     pub defrag: RawDefrag,
     /// Periodic `stats` events.
     pub stats: RawStats,
+    /// Who this sensor is (sent with every alert to syslog and the portal).
+    pub sensor: RawSensor,
     /// Alert and event outputs.
     pub outputs: RawOutputs,
 }
@@ -308,17 +375,219 @@ impl Default for RawStats {
 }
 
 /// `[outputs]`
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawOutputs {
+    /// How long `replay` (and `run` on SIGTERM) waits for the sinks to
+    /// deliver what they hold before exiting; `--drain-timeout` overrides it.
+    pub drain_timeout: TimeSpan,
     /// The EVE JSON file.
     pub eve: RawEve,
-    /// Syslog (not in this build yet; accepted only so the error can say so).
-    pub syslog: Option<toml::Table>,
-    /// Incident portal (not in this build yet).
-    pub portal: Option<toml::Table>,
-    /// Redis (not in this build yet).
-    pub redis: Option<toml::Table>,
+    /// Syslog; off when the section is absent.
+    pub syslog: Option<RawSyslog>,
+    /// Incident portal; off when the section is absent.
+    pub portal: Option<RawPortal>,
+    /// Redis; off when the section is absent.
+    pub redis: Option<RawRedis>,
+}
+
+/// `[outputs.redis]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawRedis {
+    /// `host:port`.
+    pub address: String,
+    /// List or stream key.
+    pub key: String,
+    /// `list` (LPUSH) or `stream` (XADD).
+    pub mode: String,
+    /// Stream mode: approximate cap on the stream's length (`MAXLEN ~`); 0 = none.
+    pub stream_maxlen: u64,
+    /// Database number.
+    pub db: u32,
+    /// ACL user (Redis 6+), with `password_file`.
+    pub username: String,
+    /// File whose first line is the password (never put it in this file).
+    pub password_file: Option<PathBuf>,
+    /// Event types sent (`alert` by default).
+    pub types: Vec<String>,
+    /// Events queued before new ones are dropped (and counted).
+    pub queue_size: usize,
+    /// Connect timeout.
+    pub connect_timeout: TimeSpan,
+    /// Longest wait between reconnect attempts.
+    pub max_backoff: TimeSpan,
+}
+
+impl Default for RawRedis {
+    fn default() -> Self {
+        RawRedis {
+            address: "127.0.0.1:6379".into(),
+            key: "wardwatch".into(),
+            mode: "list".into(),
+            stream_maxlen: 100_000,
+            db: 0,
+            username: String::new(),
+            password_file: None,
+            types: vec!["alert".into()],
+            queue_size: 10_000,
+            connect_timeout: TimeSpan::secs(5),
+            max_backoff: TimeSpan::secs(30),
+        }
+    }
+}
+
+impl Default for RawOutputs {
+    fn default() -> Self {
+        RawOutputs {
+            drain_timeout: TimeSpan::secs(10),
+            eve: RawEve::default(),
+            syslog: None,
+            portal: None,
+            redis: None,
+        }
+    }
+}
+
+/// `[sensor]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawSensor {
+    /// The sensor's name; empty = the host name.
+    pub name: String,
+    /// Site (building, campus) the sensor watches.
+    pub site: String,
+    /// The hospital (organisation) it belongs to.
+    pub hospital: String,
+}
+
+/// `[outputs.syslog]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawSyslog {
+    /// `unix`, `udp`, `tcp` or `tls`.
+    pub transport: String,
+    /// `host:port`, or a socket path for `unix`; empty = the transport's default.
+    pub address: String,
+    /// `rfc5424`, `rfc3164` or `cef`.
+    pub format: String,
+    /// Syslog facility name (`local0`..`local7`, `user`, `daemon`, `auth`, ...).
+    pub facility: String,
+    /// APP-NAME / TAG.
+    pub app_name: String,
+    /// HOSTNAME field; empty = the sensor name.
+    pub hostname: String,
+    /// RFC 5424 SD-ID of the structured-data element.
+    pub sd_id: String,
+    /// Largest message in bytes; longer ones are cut at a UTF-8 boundary.
+    /// 0 = the transport's default (2048 for udp, 8192 otherwise).
+    pub max_message_size: ByteSize,
+    /// Event types sent (`alert` by default).
+    pub types: Vec<String>,
+    /// Events queued towards the sink before new ones are dropped (and counted).
+    pub queue_size: usize,
+    /// TLS: CA certificates (PEM) to trust instead of the system roots.
+    pub ca_file: Option<PathBuf>,
+    /// TLS: client certificate chain (PEM), for mutual TLS.
+    pub cert_file: Option<PathBuf>,
+    /// TLS: the client certificate's private key (PEM).
+    pub key_file: Option<PathBuf>,
+    /// TLS: name checked against the server certificate; empty = the host of `address`.
+    pub server_name: String,
+    /// Connect timeout (tcp, tls).
+    pub connect_timeout: TimeSpan,
+    /// Longest wait between reconnect attempts (the backoff doubles up to it).
+    pub max_backoff: TimeSpan,
+}
+
+impl Default for RawSyslog {
+    fn default() -> Self {
+        RawSyslog {
+            transport: "unix".into(),
+            address: String::new(),
+            format: "rfc5424".into(),
+            facility: "local5".into(),
+            app_name: "wardwatch".into(),
+            hostname: String::new(),
+            sd_id: "wardwatch@32473".into(),
+            max_message_size: ByteSize(0),
+            types: vec!["alert".into()],
+            queue_size: 10_000,
+            ca_file: None,
+            cert_file: None,
+            key_file: None,
+            server_name: String::new(),
+            connect_timeout: TimeSpan::secs(5),
+            max_backoff: TimeSpan::secs(30),
+        }
+    }
+}
+
+/// `[outputs.portal]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawPortal {
+    /// Where batches are POSTed (`https://...`; `http://` only for loopback tests).
+    pub url: String,
+    /// File holding the bearer token (never put the token in this file).
+    pub token_file: Option<PathBuf>,
+    /// Directory of the durable spool.
+    pub spool_dir: PathBuf,
+    /// Largest spool on disk; when full, the oldest alerts are dropped (counted, logged).
+    pub spool_max_size: ByteSize,
+    /// `batch` (fsync after every write batch), `interval` or `never`.
+    pub fsync: String,
+    /// With `fsync = "interval"`: how often.
+    pub fsync_interval: TimeSpan,
+    /// Most events per POST.
+    pub batch_max_events: usize,
+    /// Most bytes of events per POST (one larger event is still sent alone).
+    pub batch_max_bytes: ByteSize,
+    /// Longest an event waits for its batch to fill.
+    pub batch_max_age: TimeSpan,
+    /// TCP + TLS connect timeout.
+    pub connect_timeout: TimeSpan,
+    /// Whole-request timeout.
+    pub timeout: TimeSpan,
+    /// First retry delay; doubles (with jitter) per failure.
+    pub retry_initial: TimeSpan,
+    /// Longest retry delay.
+    pub retry_max: TimeSpan,
+    /// CA certificates (PEM) to trust instead of the system roots.
+    pub ca_file: Option<PathBuf>,
+    /// Client certificate chain (PEM), for mutual TLS.
+    pub cert_file: Option<PathBuf>,
+    /// The client certificate's private key (PEM).
+    pub key_file: Option<PathBuf>,
+    /// Event types sent (`alert` by default).
+    pub types: Vec<String>,
+    /// Events queued towards the spool writer before new ones are dropped.
+    pub queue_size: usize,
+}
+
+impl Default for RawPortal {
+    fn default() -> Self {
+        RawPortal {
+            url: String::new(),
+            token_file: None,
+            spool_dir: PathBuf::from("/var/lib/wardwatch/spool"),
+            spool_max_size: ByteSize(256 << 20),
+            fsync: "batch".into(),
+            fsync_interval: TimeSpan::secs(1),
+            batch_max_events: 100,
+            batch_max_bytes: ByteSize(1 << 20),
+            batch_max_age: TimeSpan::secs(2),
+            connect_timeout: TimeSpan::secs(10),
+            timeout: TimeSpan::secs(30),
+            retry_initial: TimeSpan::secs(1),
+            retry_max: TimeSpan::secs(300),
+            ca_file: None,
+            cert_file: None,
+            key_file: None,
+            types: vec!["alert".into()],
+            queue_size: 10_000,
+        }
+    }
 }
 
 /// `[outputs.eve]`
@@ -431,6 +700,27 @@ pub struct Config {
     pub eve_path: Option<PathBuf>,
     /// EVE event types.
     pub eve_types: EveTypes,
+    /// Who this sensor is.
+    pub sensor: SensorIdentity,
+    /// The syslog sink, when configured.
+    pub syslog: Option<SyslogConfig>,
+    /// The incident portal sink, when configured.
+    pub portal: Option<PortalConfig>,
+    /// The Redis sink, when configured.
+    pub redis: Option<RedisConfig>,
+    /// How long the end of a run waits for the sinks to drain.
+    pub drain_timeout: Duration,
+}
+
+/// The sensor's identity, sent with every alert to syslog and the portal.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SensorIdentity {
+    /// Sensor name (`[sensor] name`, else the host name).
+    pub name: String,
+    /// Site.
+    pub site: String,
+    /// Hospital.
+    pub hospital: String,
 }
 
 impl Default for Config {
@@ -489,18 +779,6 @@ impl RawConfig {
 
     /// Checks every value and builds the [`Config`].
     pub fn validate(self) -> Result<Config, ConfigError> {
-        let unavailable = [
-            ("outputs.syslog", self.outputs.syslog.is_some()),
-            ("outputs.portal", self.outputs.portal.is_some()),
-            ("outputs.redis", self.outputs.redis.is_some()),
-        ];
-        if let Some((name, _)) = unavailable.iter().find(|(_, set)| *set) {
-            return Err(invalid(
-                name,
-                "this output is not available in this build yet; remove the section \
-                 (alerts go to the EVE file, [outputs.eve])",
-            ));
-        }
         for name in self.vars.keys() {
             if name.is_empty()
                 || !name
@@ -608,28 +886,28 @@ impl RawConfig {
         if !(1..=3600).contains(&d.timeout) {
             return Err(invalid("defrag.timeout", "use 1-3600 seconds"));
         }
-        let mut types = EveTypes::default();
-        for (i, ty) in self.outputs.eve.types.iter().enumerate() {
-            match ty.as_str() {
-                "alert" => types.alert = true,
-                "flow" => types.flow = true,
-                "stats" => types.stats = true,
-                other if types.enable_app(other) => {}
-                other => {
-                    return Err(invalid(
-                        &format!("outputs.eve.types[{i}]"),
-                        format!(
-                            "unknown event type `{other}`; use alert, flow, stats, login or a protocol: {}",
-                            EveTypes::APP_TYPES[..EveTypes::APP_TYPES.len() - 1].join(", ")
-                        ),
-                    ));
-                }
-            }
-        }
+        let types = parse_types("outputs.eve.types", &self.outputs.eve.types)?;
         if self.outputs.eve.enabled && self.outputs.eve.path.as_os_str().is_empty() {
             return Err(invalid("outputs.eve.path", "must not be empty"));
         }
         let to_usize = |b: ByteSize| usize::try_from(b.0).unwrap_or(usize::MAX);
+        let sensor = sensor_identity(&self.sensor)?;
+        let syslog = match &self.outputs.syslog {
+            Some(raw) => Some(validate_syslog(raw, &sensor)?),
+            None => None,
+        };
+        let portal = match &self.outputs.portal {
+            Some(raw) => Some(validate_portal(raw)?),
+            None => None,
+        };
+        let redis = match &self.outputs.redis {
+            Some(raw) => Some(validate_redis(raw)?),
+            None => None,
+        };
+        let drain_timeout = self.outputs.drain_timeout.0;
+        if drain_timeout > Duration::from_secs(3600) {
+            return Err(invalid("outputs.drain_timeout", "use at most 1 h"));
+        }
         Ok(Config {
             vars: self.vars,
             interfaces: c.interfaces.clone(),
@@ -676,8 +954,435 @@ impl RawConfig {
             stats_interval: self.stats.interval,
             eve_path: self.outputs.eve.enabled.then_some(self.outputs.eve.path),
             eve_types: types,
+            sensor,
+            syslog,
+            portal,
+            redis,
+            drain_timeout,
         })
     }
+}
+
+/// Parses an event-type list (`["alert", "flow", "dns"]`) for `key`.
+fn parse_types(key: &str, list: &[String]) -> Result<EveTypes, ConfigError> {
+    let mut types = EveTypes::default();
+    for (i, ty) in list.iter().enumerate() {
+        match ty.as_str() {
+            "alert" => types.alert = true,
+            "flow" => types.flow = true,
+            "stats" => types.stats = true,
+            other if types.enable_app(other) => {}
+            other => {
+                return Err(invalid(
+                    &format!("{key}[{i}]"),
+                    format!(
+                        "unknown event type `{other}`; use alert, flow, stats, login or a protocol: {}",
+                        EveTypes::APP_TYPES[..EveTypes::APP_TYPES.len() - 1].join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(types)
+}
+
+fn sensor_identity(raw: &RawSensor) -> Result<SensorIdentity, ConfigError> {
+    let name = if raw.name.trim().is_empty() {
+        nix::unistd::gethostname()
+            .ok()
+            .and_then(|h| h.into_string().ok())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "wardwatch".into())
+    } else {
+        raw.name.trim().to_string()
+    };
+    for (key, v) in [
+        ("sensor.name", &name),
+        ("sensor.site", &raw.site),
+        ("sensor.hospital", &raw.hospital),
+    ] {
+        if v.len() > 255 || v.chars().any(char::is_control) {
+            return Err(invalid(
+                key,
+                "use at most 255 bytes and no control characters",
+            ));
+        }
+    }
+    Ok(SensorIdentity {
+        name,
+        site: raw.site.clone(),
+        hospital: raw.hospital.clone(),
+    })
+}
+
+/// An optional PEM file that must exist when set.
+fn pem_file(key: &str, path: &Option<PathBuf>) -> Result<Option<PathBuf>, ConfigError> {
+    match path {
+        None => Ok(None),
+        Some(p) if p.as_os_str().is_empty() => Ok(None),
+        Some(p) => match std::fs::metadata(p) {
+            Ok(m) if m.is_file() => Ok(Some(p.clone())),
+            Ok(_) => Err(invalid(
+                key,
+                format!("{} is not a file; give a PEM file", p.display()),
+            )),
+            Err(e) => Err(invalid(
+                key,
+                format!("cannot read {}: {e}; give a readable PEM file", p.display()),
+            )),
+        },
+    }
+}
+
+fn tls_files(
+    prefix: &str,
+    ca: &Option<PathBuf>,
+    cert: &Option<PathBuf>,
+    key: &Option<PathBuf>,
+) -> Result<TlsFiles, ConfigError> {
+    let files = TlsFiles {
+        ca_file: pem_file(&format!("{prefix}.ca_file"), ca)?,
+        cert_file: pem_file(&format!("{prefix}.cert_file"), cert)?,
+        key_file: pem_file(&format!("{prefix}.key_file"), key)?,
+    };
+    if files.cert_file.is_some() != files.key_file.is_some() {
+        return Err(invalid(
+            &format!("{prefix}.cert_file"),
+            "a client certificate needs both cert_file and key_file (or neither)",
+        ));
+    }
+    Ok(files)
+}
+
+fn queue_size(key: &str, n: usize) -> Result<usize, ConfigError> {
+    if (1..=1_000_000).contains(&n) {
+        Ok(n)
+    } else {
+        Err(invalid(
+            key,
+            format!("{n} is out of range; use 1-1000000 events"),
+        ))
+    }
+}
+
+fn validate_syslog(raw: &RawSyslog, sensor: &SensorIdentity) -> Result<SyslogConfig, ConfigError> {
+    let transport = match raw.transport.as_str() {
+        "unix" => SyslogTransport::Unix,
+        "udp" => SyslogTransport::Udp,
+        "tcp" => SyslogTransport::Tcp,
+        "tls" => SyslogTransport::Tls,
+        other => {
+            return Err(invalid(
+                "outputs.syslog.transport",
+                format!("unknown transport `{other}`; use unix, udp, tcp or tls"),
+            ));
+        }
+    };
+    let address = if raw.address.trim().is_empty() {
+        transport.default_address().to_string()
+    } else {
+        raw.address.trim().to_string()
+    };
+    if transport != SyslogTransport::Unix && !address.contains(':') {
+        return Err(invalid(
+            "outputs.syslog.address",
+            format!(
+                "`{address}` has no port; write host:port, e.g. 127.0.0.1:514 ([::1]:514 for IPv6)"
+            ),
+        ));
+    }
+    let format = match raw.format.as_str() {
+        "rfc5424" => SyslogFormat::Rfc5424,
+        "rfc3164" => SyslogFormat::Rfc3164,
+        "cef" => SyslogFormat::Cef,
+        other => {
+            return Err(invalid(
+                "outputs.syslog.format",
+                format!("unknown format `{other}`; use rfc5424, rfc3164 or cef"),
+            ));
+        }
+    };
+    let facility = crate::output::syslog::facility_code(&raw.facility).ok_or_else(|| {
+        invalid(
+            "outputs.syslog.facility",
+            format!(
+                "unknown facility `{}`; use local0-local7, user, daemon, auth, authpriv, \
+                 security or syslog",
+                raw.facility
+            ),
+        )
+    })?;
+    let printable = |s: &str, max: usize| {
+        !s.is_empty() && s.len() <= max && s.bytes().all(|b| (33..=126).contains(&b))
+    };
+    if !printable(&raw.app_name, 48) {
+        return Err(invalid(
+            "outputs.syslog.app_name",
+            "use 1-48 printable ASCII characters without spaces (RFC 5424 APP-NAME)",
+        ));
+    }
+    let hostname = if raw.hostname.is_empty() {
+        sensor.name.clone()
+    } else {
+        raw.hostname.clone()
+    };
+    if !printable(&hostname, 255) {
+        return Err(invalid(
+            "outputs.syslog.hostname",
+            "use 1-255 printable ASCII characters without spaces (RFC 5424 HOSTNAME); \
+             set it when the sensor name has other characters",
+        ));
+    }
+    if !printable(&raw.sd_id, 32) || raw.sd_id.contains(['=', ']', '"']) {
+        return Err(invalid(
+            "outputs.syslog.sd_id",
+            "use an RFC 5424 SD-ID: name@enterprise-number, at most 32 printable characters \
+             without = ] \" or spaces",
+        ));
+    }
+    let max_message_size = match raw.max_message_size.0 {
+        0 => transport.default_max_message(),
+        n if (480..=65_000).contains(&n) => n as usize,
+        n => {
+            return Err(invalid(
+                "outputs.syslog.max_message_size",
+                format!("{n} is out of range; use 480-65000 bytes (0 = the transport's default)"),
+            ));
+        }
+    };
+    let tls = tls_files(
+        "outputs.syslog",
+        &raw.ca_file,
+        &raw.cert_file,
+        &raw.key_file,
+    )?;
+    if transport != SyslogTransport::Tls
+        && (tls.ca_file.is_some() || tls.cert_file.is_some() || !raw.server_name.is_empty())
+    {
+        return Err(invalid(
+            "outputs.syslog.transport",
+            "ca_file, cert_file, key_file and server_name apply to transport = \"tls\" only",
+        ));
+    }
+    let connect_timeout = raw.connect_timeout.0;
+    if connect_timeout.is_zero() || connect_timeout > Duration::from_secs(300) {
+        return Err(invalid(
+            "outputs.syslog.connect_timeout",
+            "use between 1 ms and 5 min",
+        ));
+    }
+    let max_backoff = raw.max_backoff.0;
+    if max_backoff < Duration::from_millis(10) || max_backoff > Duration::from_secs(3600) {
+        return Err(invalid(
+            "outputs.syslog.max_backoff",
+            "use between 10 ms and 1 h",
+        ));
+    }
+    Ok(SyslogConfig {
+        transport,
+        address,
+        format,
+        facility,
+        app_name: raw.app_name.clone(),
+        hostname,
+        sd_id: raw.sd_id.clone(),
+        max_message_size,
+        types: parse_types("outputs.syslog.types", &raw.types)?,
+        queue_size: queue_size("outputs.syslog.queue_size", raw.queue_size)?,
+        tls,
+        server_name: (!raw.server_name.is_empty()).then(|| raw.server_name.clone()),
+        connect_timeout,
+        max_backoff,
+    })
+}
+
+fn validate_redis(raw: &RawRedis) -> Result<RedisConfig, ConfigError> {
+    let address = raw.address.trim();
+    if !address.contains(':') {
+        return Err(invalid(
+            "outputs.redis.address",
+            format!("`{address}` has no port; write host:port, e.g. 127.0.0.1:6379"),
+        ));
+    }
+    if raw.key.is_empty() || raw.key.len() > 512 || raw.key.chars().any(char::is_control) {
+        return Err(invalid(
+            "outputs.redis.key",
+            "use 1-512 characters without control characters, e.g. \"wardwatch\"",
+        ));
+    }
+    let mode = match raw.mode.as_str() {
+        "list" => RedisMode::List,
+        "stream" => RedisMode::Stream,
+        other => {
+            return Err(invalid(
+                "outputs.redis.mode",
+                format!("unknown mode `{other}`; use list (LPUSH) or stream (XADD)"),
+            ));
+        }
+    };
+    if raw.db > 1_000_000 {
+        return Err(invalid(
+            "outputs.redis.db",
+            "use a database number like 0-15",
+        ));
+    }
+    let password_file = match &raw.password_file {
+        Some(p) if !p.as_os_str().is_empty() => match crate::output::redis::read_password(p) {
+            Ok(_) => Some(p.clone()),
+            Err(e) => return Err(invalid("outputs.redis.password_file", e)),
+        },
+        _ => None,
+    };
+    if !raw.username.is_empty() && password_file.is_none() {
+        return Err(invalid(
+            "outputs.redis.username",
+            "an ACL user needs password_file too",
+        ));
+    }
+    for (key, v) in [
+        ("connect_timeout", raw.connect_timeout.0),
+        ("max_backoff", raw.max_backoff.0),
+    ] {
+        if v < Duration::from_millis(10) || v > Duration::from_secs(3600) {
+            return Err(invalid(
+                &format!("outputs.redis.{key}"),
+                "use between 10 ms and 1 h",
+            ));
+        }
+    }
+    Ok(RedisConfig {
+        address: address.to_string(),
+        key: raw.key.clone(),
+        mode,
+        stream_maxlen: raw.stream_maxlen,
+        db: raw.db,
+        username: (!raw.username.is_empty()).then(|| raw.username.clone()),
+        password_file,
+        types: parse_types("outputs.redis.types", &raw.types)?,
+        queue_size: queue_size("outputs.redis.queue_size", raw.queue_size)?,
+        connect_timeout: raw.connect_timeout.0,
+        max_backoff: raw.max_backoff.0,
+    })
+}
+
+fn validate_portal(raw: &RawPortal) -> Result<PortalConfig, ConfigError> {
+    let url = raw.url.trim();
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) || url.len() < 10 {
+        return Err(invalid(
+            "outputs.portal.url",
+            "set the portal's alert endpoint, e.g. https://portal.example.org/api/v1/alerts",
+        ));
+    }
+    if url.contains('@') {
+        return Err(invalid(
+            "outputs.portal.url",
+            "do not put credentials in the URL; put the bearer token in token_file",
+        ));
+    }
+    let token_file = match &raw.token_file {
+        Some(p) if !p.as_os_str().is_empty() => {
+            match crate::output::portal::read_token(p) {
+                Ok(_) => Some(p.clone()),
+                // The error names the file, never its content.
+                Err(e) => return Err(invalid("outputs.portal.token_file", e)),
+            }
+        }
+        _ => None,
+    };
+    if raw.spool_dir.as_os_str().is_empty() {
+        return Err(invalid(
+            "outputs.portal.spool_dir",
+            "must not be empty; give a directory the sensor may write, e.g. /var/lib/wardwatch/spool",
+        ));
+    }
+    if raw.spool_max_size.0 < (64 << 10) {
+        return Err(invalid(
+            "outputs.portal.spool_max_size",
+            "use at least 64 KiB",
+        ));
+    }
+    let fsync = match raw.fsync.as_str() {
+        "batch" => FsyncPolicy::EveryBatch,
+        "interval" => {
+            if raw.fsync_interval.0.is_zero() {
+                return Err(invalid(
+                    "outputs.portal.fsync_interval",
+                    "must be more than 0 (or use fsync = \"batch\")",
+                ));
+            }
+            FsyncPolicy::Interval(raw.fsync_interval.0)
+        }
+        "never" => FsyncPolicy::Never,
+        other => {
+            return Err(invalid(
+                "outputs.portal.fsync",
+                format!("unknown policy `{other}`; use batch, interval or never"),
+            ));
+        }
+    };
+    if !(1..=10_000).contains(&raw.batch_max_events) {
+        return Err(invalid(
+            "outputs.portal.batch_max_events",
+            "use 1-10000 events",
+        ));
+    }
+    if raw.batch_max_bytes.0 < 1024 || raw.batch_max_bytes.0 > (64 << 20) {
+        return Err(invalid(
+            "outputs.portal.batch_max_bytes",
+            "use 1 KiB to 64 MiB",
+        ));
+    }
+    for (key, v, min) in [
+        ("batch_max_age", raw.batch_max_age.0, Duration::ZERO),
+        (
+            "connect_timeout",
+            raw.connect_timeout.0,
+            Duration::from_millis(1),
+        ),
+        ("timeout", raw.timeout.0, Duration::from_millis(1)),
+        (
+            "retry_initial",
+            raw.retry_initial.0,
+            Duration::from_millis(1),
+        ),
+        ("retry_max", raw.retry_max.0, Duration::from_millis(1)),
+    ] {
+        if v < min || v > Duration::from_secs(3600) {
+            return Err(invalid(
+                &format!("outputs.portal.{key}"),
+                format!("use between {} ms and 1 h", min.as_millis()),
+            ));
+        }
+    }
+    if raw.retry_max.0 < raw.retry_initial.0 {
+        return Err(invalid(
+            "outputs.portal.retry_max",
+            "must be at least outputs.portal.retry_initial",
+        ));
+    }
+    Ok(PortalConfig {
+        url: url.to_string(),
+        token_file,
+        spool_dir: raw.spool_dir.clone(),
+        spool_max_size: raw.spool_max_size.0,
+        fsync,
+        batch_max_events: raw.batch_max_events,
+        batch_max_bytes: usize::try_from(raw.batch_max_bytes.0).unwrap_or(usize::MAX),
+        batch_max_age: raw.batch_max_age.0,
+        connect_timeout: raw.connect_timeout.0,
+        timeout: raw.timeout.0,
+        retry_initial: raw.retry_initial.0,
+        retry_max: raw.retry_max.0,
+        tls: tls_files(
+            "outputs.portal",
+            &raw.ca_file,
+            &raw.cert_file,
+            &raw.key_file,
+        )?,
+        types: parse_types("outputs.portal.types", &raw.types)?,
+        queue_size: queue_size("outputs.portal.queue_size", raw.queue_size)?,
+    })
 }
 
 #[cfg(test)]
@@ -741,11 +1446,113 @@ mod tests {
     }
 
     #[test]
-    fn unavailable_outputs_are_refused_not_ignored() {
-        let msg = parse("[outputs.syslog]\ntransport = \"udp\"\n")
-            .expect_err("not yet")
+    fn redis_section_is_validated() {
+        let c = parse("[outputs.redis]\nmode = \"stream\"\n").expect("valid");
+        let r = c.redis.expect("redis on");
+        assert_eq!(r.mode, RedisMode::Stream);
+        assert_eq!(r.address, "127.0.0.1:6379");
+        for (text, key) in [
+            ("mode = \"pubsub\"", "outputs.redis.mode"),
+            ("address = \"redis\"", "outputs.redis.address"),
+            (
+                "password_file = \"/nonexistent/pw\"",
+                "outputs.redis.password_file",
+            ),
+            ("username = \"ww\"", "outputs.redis.username"),
+        ] {
+            let msg = parse(&format!("[outputs.redis]\n{text}\n"))
+                .expect_err(text)
+                .to_string();
+            assert!(msg.contains(key), "{text}: {msg}");
+        }
+    }
+
+    #[test]
+    fn syslog_section_is_validated_with_defaults() {
+        let c = parse("[outputs.syslog]\ntransport = \"udp\"\naddress = \"127.0.0.1:5514\"\n")
+            .expect("valid");
+        let s = c.syslog.expect("syslog on");
+        assert_eq!(s.transport, SyslogTransport::Udp);
+        assert_eq!(s.max_message_size, 2048);
+        assert_eq!(s.facility, 21, "local5 by default");
+        assert!(s.types.alert && !s.types.flow);
+        let c = parse("[outputs.syslog]\n").expect("valid");
+        let s = c.syslog.expect("syslog on");
+        assert_eq!(s.transport, SyslogTransport::Unix);
+        assert_eq!(s.address, "/dev/log");
+        for (text, key) in [
+            ("transport = \"carrier-pigeon\"", "outputs.syslog.transport"),
+            ("format = \"xml\"", "outputs.syslog.format"),
+            ("facility = \"local9\"", "outputs.syslog.facility"),
+            (
+                "transport = \"tcp\"\naddress = \"loghost\"",
+                "outputs.syslog.address",
+            ),
+            ("max_message_size = 100", "outputs.syslog.max_message_size"),
+            ("types = [\"alerts\"]", "outputs.syslog.types[0]"),
+            (
+                "ca_file = \"/nonexistent/ca.pem\"",
+                "outputs.syslog.ca_file",
+            ),
+        ] {
+            let msg = parse(&format!("[outputs.syslog]\n{text}\n"))
+                .expect_err(text)
+                .to_string();
+            assert!(msg.contains(key), "{text}: {msg}");
+        }
+    }
+
+    #[test]
+    fn portal_section_is_validated() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let token = dir.path().join("token");
+        std::fs::write(&token, "s3cret-token\n").expect("write");
+        let text = format!(
+            "[outputs.portal]\nurl = \"https://portal.example.org/api/v1/alerts\"\n\
+             token_file = \"{}\"\nspool_dir = \"{}\"\nbatch_max_age = \"250 ms\"\n",
+            token.display(),
+            dir.path().join("spool").display()
+        );
+        let p = parse(&text).expect("valid").portal.expect("portal on");
+        assert_eq!(p.batch_max_age, Duration::from_millis(250));
+        assert_eq!(p.fsync, FsyncPolicy::EveryBatch);
+        let msg = parse("[outputs.portal]\nurl = \"ftp://x\"\n")
+            .expect_err("url")
             .to_string();
-        assert!(msg.contains("outputs.syslog"), "{msg}");
+        assert!(msg.contains("outputs.portal.url"), "{msg}");
+        let msg = parse("[outputs.portal]\nurl = \"https://p.example.org/a\"\ntoken_file = \"/nonexistent/token\"\n")
+            .expect_err("token")
+            .to_string();
+        assert!(
+            msg.contains("outputs.portal.token_file") && msg.contains("/nonexistent/token"),
+            "{msg}"
+        );
+        // The token itself is not a config key.
+        let msg = parse("[outputs.portal]\nurl = \"https://p.example.org/a\"\ntoken = \"abc\"\n")
+            .expect_err("token key")
+            .to_string();
+        assert!(msg.contains("token"), "{msg}");
+        let msg =
+            parse("[outputs.portal]\nurl = \"https://p.example.org/a\"\nfsync = \"sometimes\"\n")
+                .expect_err("fsync")
+                .to_string();
+        assert!(msg.contains("outputs.portal.fsync"), "{msg}");
+    }
+
+    #[test]
+    fn durations_accept_units() {
+        assert_eq!(
+            TimeSpan::parse("250 ms"),
+            Ok(TimeSpan(Duration::from_millis(250)))
+        );
+        assert_eq!(
+            TimeSpan::parse("2min"),
+            Ok(TimeSpan(Duration::from_secs(120)))
+        );
+        assert_eq!(TimeSpan::parse("7"), Ok(TimeSpan(Duration::from_secs(7))));
+        assert!(TimeSpan::parse("5 fortnights").is_err());
+        let c = parse("[outputs]\ndrain_timeout = \"1500 ms\"\n").expect("valid");
+        assert_eq!(c.drain_timeout, Duration::from_millis(1500));
     }
 
     #[test]

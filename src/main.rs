@@ -56,6 +56,11 @@ struct Common {
     /// Worker threads (overrides capture.workers; default one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     workers: Option<u16>,
+    /// Seconds to wait at the end for syslog/portal to deliver what they hold
+    /// (overrides outputs.drain_timeout; default 10). Undelivered portal
+    /// alerts stay in the spool for the next start.
+    #[arg(long, value_name = "SECS")]
+    drain_timeout: Option<f64>,
 }
 
 #[derive(Args)]
@@ -113,6 +118,13 @@ fn load_config(common: &Common) -> anyhow::Result<Config> {
     }
     if let Some(n) = common.workers {
         config.workers = usize::from(n);
+    }
+    if let Some(secs) = common.drain_timeout {
+        anyhow::ensure!(
+            secs.is_finite() && (0.0..=3600.0).contains(&secs),
+            "--drain-timeout {secs}: use 0-3600 seconds"
+        );
+        config.drain_timeout = std::time::Duration::from_secs_f64(secs);
     }
     Ok(config)
 }

@@ -34,7 +34,7 @@ use crate::flow::{
 };
 use crate::inspect::Inspector;
 use crate::output::eve::{EveOpenError, FlowEvent, StatsEvent};
-use crate::output::{EveRecord, EveWriter, OutputSender, Outputs};
+use crate::output::{EveRecord, EveWriter, OutputError, OutputSender, Outputs};
 use crate::signatures::{self, LoadedRules, RulesError};
 use crate::stats::{CounterSet, Snapshot};
 use crate::time::Timestamp;
@@ -59,6 +59,9 @@ pub enum PipelineError {
     /// The rule set could not be loaded.
     #[error(transparent)]
     Rules(#[from] RulesError),
+    /// A delivery sink (syslog, portal) could not start.
+    #[error(transparent)]
+    Output(#[from] OutputError),
     /// Nothing to capture from.
     #[error("no packet source: {0}")]
     NoSource(String),
@@ -161,6 +164,29 @@ impl Summary {
             self.packets_per_sec(),
             self.mbits_per_sec(),
         );
+        for sink in ["syslog", "portal", "redis"] {
+            let c = |n: &str| s.get(&format!("output.{sink}.{n}"));
+            if s.iter()
+                .any(|(k, _)| k.starts_with(&format!("output.{sink}.")))
+            {
+                out.push_str(&format!(
+                    "{:<8} {} queued, {} delivered, {} retried, {} spooled, {} dropped",
+                    format!("{sink}:"),
+                    c("queued"),
+                    c("delivered"),
+                    c("retried"),
+                    c("spooled"),
+                    c("dropped"),
+                ));
+                if c("parked") > 0 {
+                    out.push_str(&format!(", {} parked", c("parked")));
+                }
+                if c("spool_corrupt") > 0 {
+                    out.push_str(&format!(", {} corrupt in spool", c("spool_corrupt")));
+                }
+                out.push('\n');
+            }
+        }
         let drops = s.get("capture.kernel_drops") + s.get("capture.queue_drops");
         if drops > 0 {
             out.push_str(&format!(
@@ -367,11 +393,13 @@ fn run(
         Some(p) => Some(EveWriter::open(p)?),
         None => None,
     };
-    let outputs = Outputs::start_with(
+    let sinks = crate::output::start_sinks(config)?;
+    let outputs = Outputs::start_with_sinks(
         writer,
         config.eve_types,
         nworkers,
         Some(ThresholdArbiter::new(Arc::clone(&rules.set))),
+        sinks,
     );
     let ifaces = Arc::new(ifaces);
     let shared = Arc::new(Shared {
@@ -492,8 +520,13 @@ fn run(
         rules,
     ));
     drop(stats_out);
-    let out = outputs.finish();
+    let out = outputs.finish_within(config.drain_timeout);
     let mut stats = snap;
+    for (name, counts) in &out.sinks {
+        for (counter, v) in counts.named() {
+            stats.set(&format!("output.{name}.{counter}"), v);
+        }
+    }
     stats.add("detect.alert", out.deferred_allowed);
     stats.set("detect.alert_quieted_by_threshold", out.deferred_quieted);
     stats.set("output.eve.written", out.written);

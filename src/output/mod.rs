@@ -4,11 +4,32 @@
 //! file themselves. The queue is bounded so a stalled disk cannot grow memory
 //! without limit; for the EVE file a full queue makes the sender wait (the
 //! file is local, and losing alerts is worse than slowing down).
+//!
+//! ```text
+//!  workers ──► EVE thread ──► EVE file
+//!                 │ (threshold arbiter, watermarks: every alert is decided here)
+//!                 ├─try_send─► [queue] ─► syslog thread ─► unix / udp / tcp / tls
+//!                 ├─try_send─► [queue] ─► spooler ─► disk spool ─► portal sender ─► HTTPS
+//!                 └─try_send─► [queue] ─► redis thread ─► LPUSH / XADD
+//! ```
+//!
+//! The delivery sinks ([`syslog`], [`portal`], [`redis`]) get the events the EVE thread
+//! writes (alerts only, unless their `types` say otherwise), each with one
+//! `alert_id` (a v4 UUID) shared by all sinks. The EVE thread never waits for
+//! them: a full sink queue drops the event and counts it (see [`sink`]).
+//! Each sink's counters appear in every `stats` event under `output.<sink>.*`.
 
 pub mod eve;
+pub mod portal;
+pub mod redis;
+pub mod sink;
+pub mod spool;
+pub mod syslog;
+pub mod tls;
 
+use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 
@@ -17,15 +38,79 @@ pub use eve::{EveRecord, EveWriter};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 
-use crate::config::EveTypes;
+use crate::config::{Config, EveTypes};
 use crate::detect::ThresholdArbiter;
 use eve::{DeferredAlert, FlowEvent};
+use sink::{Delivery, SinkCounts, SinkHandle};
+
+/// A delivery sink could not start (bad TLS files, unusable spool directory).
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The syslog sink.
+    #[error(transparent)]
+    Syslog(#[from] syslog::SyslogError),
+    /// The portal sink.
+    #[error(transparent)]
+    Portal(#[from] portal::PortalError),
+    /// The Redis sink's thread could not start.
+    #[error("outputs.redis: cannot start thread: {0}")]
+    Redis(std::io::Error),
+}
+
+/// Starts the delivery sinks `config` asks for (syslog, portal), each on its
+/// own thread(s) behind its own bounded queue.
+pub fn start_sinks(config: &Config) -> Result<Vec<SinkHandle>, OutputError> {
+    let mut sinks = Vec::new();
+    if let Some(cfg) = &config.syslog {
+        let sensor = config.sensor.clone();
+        let c = cfg.clone();
+        let mut err = None;
+        let h = SinkHandle::start("syslog", cfg.types, cfg.queue_size, |input| {
+            syslog::start(&c, &sensor, input).map_err(|e| {
+                let io = std::io::Error::other(e.to_string());
+                err = Some(e);
+                io
+            })
+        });
+        match (h, err) {
+            (Ok(h), _) => sinks.push(h),
+            (Err(_), Some(e)) => return Err(e.into()),
+            (Err(e), None) => return Err(syslog::SyslogError::Thread(e).into()),
+        }
+    }
+    if let Some(cfg) = &config.portal {
+        let sensor = config.sensor.clone();
+        let c = cfg.clone();
+        let mut err = None;
+        let h = SinkHandle::start("portal", cfg.types, cfg.queue_size, |input| {
+            portal::start(&c, &sensor, input).map_err(|e| {
+                let io = std::io::Error::other(e.to_string());
+                err = Some(e);
+                io
+            })
+        });
+        match (h, err) {
+            (Ok(h), _) => sinks.push(h),
+            (Err(_), Some(e)) => return Err(e.into()),
+            (Err(e), None) => return Err(portal::PortalError::Thread(e).into()),
+        }
+    }
+    if let Some(cfg) = &config.redis {
+        let c = cfg.clone();
+        let h = SinkHandle::start("redis", cfg.types, cfg.queue_size, |input| {
+            redis::start(&c, input)
+        })
+        .map_err(OutputError::Redis)?;
+        sinks.push(h);
+    }
+    Ok(sinks)
+}
 
 /// Records queued towards the output thread before senders wait.
 const QUEUE: usize = 16 * 1024;
 
-/// Counters of the EVE sink, read when it stops.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+/// Counters of the EVE sink and the delivery sinks, read when they stop.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OutputCounters {
     /// Lines written.
     pub written: u64,
@@ -35,13 +120,15 @@ pub struct OutputCounters {
     pub deferred_allowed: u64,
     /// Deferred alerts it kept quiet.
     pub deferred_quieted: u64,
+    /// Each delivery sink's final counters, by name.
+    pub sinks: Vec<(&'static str, SinkCounts)>,
 }
 
 /// A handle to the running output thread.
 pub struct Outputs {
     tx: Sender<EveRecord>,
     types: EveTypes,
-    thread: Option<JoinHandle<OutputCounters>>,
+    thread: Option<JoinHandle<(OutputCounters, Vec<SinkHandle>)>>,
 }
 
 impl Outputs {
@@ -59,10 +146,33 @@ impl Outputs {
         workers: usize,
         arbiter: Option<ThresholdArbiter>,
     ) -> Self {
+        Self::start_with_sinks(writer, types, workers, arbiter, Vec::new())
+    }
+
+    /// [`Outputs::start_with`] plus delivery sinks (from [`start_sinks`]),
+    /// which get the events of their types as the EVE thread writes them.
+    pub fn start_with_sinks(
+        writer: Option<EveWriter>,
+        eve_types: EveTypes,
+        workers: usize,
+        arbiter: Option<ThresholdArbiter>,
+        sinks: Vec<SinkHandle>,
+    ) -> Self {
         let (tx, rx) = bounded(QUEUE);
+        // Senders must pass on every type some output wants.
+        let mut types = eve_types;
+        for s in &sinks {
+            let t = s.types();
+            types.alert |= t.alert;
+            types.flow |= t.flow;
+            types.stats |= t.stats;
+            types.apps |= t.apps;
+        }
         let sink = Sink {
             writer,
+            eve_types,
             types,
+            sinks,
             arbiter,
             pending: BinaryHeap::new(),
             watermarks: vec![0; workers],
@@ -93,13 +203,28 @@ impl Outputs {
 
     /// Closes the queue, waits for the thread to write everything and returns
     /// its counters. Every other [`OutputSender`] must be dropped first.
-    pub fn finish(mut self) -> OutputCounters {
+    /// Delivery sinks get 10 s to drain (see [`Outputs::finish_within`]).
+    pub fn finish(self) -> OutputCounters {
+        self.finish_within(Duration::from_secs(10))
+    }
+
+    /// [`Outputs::finish`], waiting at most `drain` (from now) for the
+    /// delivery sinks to deliver what they hold. What the portal has not
+    /// acknowledged by then stays in its spool for the next start.
+    pub fn finish_within(mut self, drain: Duration) -> OutputCounters {
+        let deadline = Instant::now() + drain;
         let (dummy, _) = bounded(0);
         drop(std::mem::replace(&mut self.tx, dummy));
-        self.thread
+        let (mut counters, sinks) = self
+            .thread
             .take()
             .and_then(|t| t.join().ok())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        for s in sinks {
+            let name = s.name;
+            counters.sinks.push((name, s.finish(deadline)));
+        }
+        counters
     }
 }
 
@@ -157,7 +282,12 @@ impl Ord for Pending {
 
 struct Sink {
     writer: Option<EveWriter>,
+    /// What the EVE file takes.
+    eve_types: EveTypes,
+    /// What the EVE file or any delivery sink takes.
     types: EveTypes,
+    /// Delivery sinks (syslog, portal), fed without waiting.
+    sinks: Vec<SinkHandle>,
     arbiter: Option<ThresholdArbiter>,
     pending: BinaryHeap<Reverse<Pending>>,
     watermarks: Vec<u64>,
@@ -177,7 +307,7 @@ struct Sink {
 const MAX_ALERTED_FLOWS: usize = 100_000;
 
 impl Sink {
-    fn run(mut self, rx: Receiver<EveRecord>) -> OutputCounters {
+    fn run(mut self, rx: Receiver<EveRecord>) -> (OutputCounters, Vec<SinkHandle>) {
         loop {
             // Write what is queued, flush when the queue runs dry so a live
             // sensor's file is current within a fraction of a second.
@@ -201,22 +331,21 @@ impl Sink {
             .as_ref()
             .map(|a| (a.allowed, a.quieted))
             .unwrap_or((0, 0));
-        match self.writer.as_mut() {
-            Some(w) => {
-                w.flush();
-                OutputCounters {
-                    written: w.written,
-                    errors: w.errors,
-                    deferred_allowed,
-                    deferred_quieted,
-                }
-            }
-            None => OutputCounters {
-                deferred_allowed,
-                deferred_quieted,
-                ..OutputCounters::default()
-            },
+        let mut counters = OutputCounters {
+            deferred_allowed,
+            deferred_quieted,
+            ..OutputCounters::default()
+        };
+        if let Some(w) = self.writer.as_mut() {
+            w.flush();
+            counters.written = w.written;
+            counters.errors = w.errors;
         }
+        let mut sinks = std::mem::take(&mut self.sinks);
+        for s in &mut sinks {
+            s.close();
+        }
+        (counters, sinks)
     }
 
     fn handle(&mut self, record: EveRecord) {
@@ -250,6 +379,7 @@ impl Sink {
                         *v = serde_json::Value::from(base + a.allowed);
                     }
                 }
+                self.add_sink_counters(&mut e.stats);
                 self.write(&EveRecord::Stats(e));
             }
             other => self.write(&other),
@@ -317,7 +447,40 @@ impl Sink {
 
     fn write(&mut self, record: &EveRecord) {
         if let Some(w) = self.writer.as_mut() {
-            w.write(record);
+            if sink::wants(&self.eve_types, record) {
+                w.write(record);
+            }
+        }
+        let mut shared: Option<Arc<Delivery>> = None;
+        for s in &mut self.sinks {
+            if sink::wants(&s.types(), record) {
+                // One id per event, the same in every sink.
+                let d = shared.get_or_insert_with(|| Arc::new(Delivery::new(record.clone())));
+                s.offer(d);
+            }
+        }
+    }
+
+    /// `output.<sink>.<counter>` in a `stats` object.
+    fn add_sink_counters(&self, stats: &mut serde_json::Value) {
+        if self.sinks.is_empty() {
+            return;
+        }
+        let Some(root) = stats.as_object_mut() else {
+            return;
+        };
+        let output = root
+            .entry("output")
+            .or_insert_with(|| serde_json::json!({}));
+        let Some(output) = output.as_object_mut() else {
+            return;
+        };
+        for s in &self.sinks {
+            let mut m = serde_json::Map::new();
+            for (name, v) in s.counts().named() {
+                m.insert(name.into(), v.into());
+            }
+            output.insert(s.name.into(), serde_json::Value::Object(m));
         }
     }
 }
