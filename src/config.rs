@@ -193,6 +193,28 @@ pub struct RawConfig {
     pub sensor: RawSensor,
     /// Alert and event outputs.
     pub outputs: RawOutputs,
+    /// Behavioural detectors.
+    pub detectors: RawDetectors,
+}
+
+/// `[detectors]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawDetectors {
+    /// Run the behavioural detectors (login floods, scans, ...).
+    pub enabled: bool,
+    /// Detector settings (the format of `rules/detectors.toml`); empty for
+    /// the built-in defaults.
+    pub file: PathBuf,
+}
+
+impl Default for RawDetectors {
+    fn default() -> Self {
+        RawDetectors {
+            enabled: true,
+            file: PathBuf::new(),
+        }
+    }
 }
 
 /// `[capture]`
@@ -710,6 +732,8 @@ pub struct Config {
     pub redis: Option<RedisConfig>,
     /// How long the end of a run waits for the sinks to drain.
     pub drain_timeout: Duration,
+    /// Behavioural detector settings, `None` when `detectors.enabled` is false.
+    pub detectors: Option<crate::correlate::DetectorsConfig>,
 }
 
 /// The sensor's identity, sent with every alert to syslog and the portal.
@@ -908,6 +932,20 @@ impl RawConfig {
         if drain_timeout > Duration::from_secs(3600) {
             return Err(invalid("outputs.drain_timeout", "use at most 1 h"));
         }
+        let detectors = if !self.detectors.enabled {
+            None
+        } else if self.detectors.file.as_os_str().is_empty() {
+            Some(crate::correlate::DetectorsConfig::builtin())
+        } else {
+            Some(
+                crate::correlate::DetectorsConfig::load(&self.detectors.file).map_err(|e| {
+                    invalid(
+                        "detectors.file",
+                        format!("{e} (fix the file, or remove the key for the built-in settings)"),
+                    )
+                })?,
+            )
+        };
         Ok(Config {
             vars: self.vars,
             interfaces: c.interfaces.clone(),
@@ -952,6 +990,7 @@ impl RawConfig {
                 },
             },
             stats_interval: self.stats.interval,
+            detectors,
             eve_path: self.outputs.eve.enabled.then_some(self.outputs.eve.path),
             eve_types: types,
             sensor,

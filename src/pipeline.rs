@@ -394,12 +394,21 @@ fn run(
         None => None,
     };
     let sinks = crate::output::start_sinks(config)?;
-    let outputs = Outputs::start_with_sinks(
+    let correlator = config.detectors.clone().map(|d| {
+        let mut c = crate::correlate::Correlator::new(d);
+        if let Err(e) = c.reload_indicators() {
+            tracing::warn!(error = %e, "indicator lists not loaded; suspicious-destination checks nothing");
+        }
+        c
+    });
+    let correlate = correlator.is_some();
+    let outputs = Outputs::start_full(
         writer,
         config.eve_types,
         nworkers,
         Some(ThresholdArbiter::new(Arc::clone(&rules.set))),
         sinks,
+        correlator,
     );
     let ifaces = Arc::new(ifaces);
     let shared = Arc::new(Shared {
@@ -429,11 +438,15 @@ fn run(
             handler: WorkerHandler {
                 out: outputs.sender(),
                 ifaces: Arc::clone(&ifaces),
-                detect: Inspector::new(
-                    Arc::clone(&rules.set),
-                    outputs.sender(),
-                    Arc::clone(&ifaces),
-                ),
+                detect: {
+                    let mut i = Inspector::new(
+                        Arc::clone(&rules.set),
+                        outputs.sender(),
+                        Arc::clone(&ifaces),
+                    );
+                    i.correlate(correlate);
+                    i
+                },
                 inspector: inspectors.as_ref().map(|f| f(id)),
                 stream_bytes: 0,
             },

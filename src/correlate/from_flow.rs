@@ -43,6 +43,12 @@ pub fn conn_outcome(flow: &Flow) -> ConnOutcome {
                 ConnOutcome::Unanswered
             }
         }
+        // A datagram from a service port to an ephemeral one is an answer
+        // whose request the sensor did not see (a capture started late, an
+        // asymmetric mirror): not a probe.
+        17 if flow.client_port < 1024 && flow.server_port >= 1024 => {
+            ConnOutcome::Other { answered: true }
+        }
         17 => {
             if answered {
                 ConnOutcome::UdpAnswered

@@ -1398,6 +1398,9 @@ fn connection_outcomes_for_the_correlator() {
     let q = udp(CLI, SRV, b"q");
     assert_eq!(outcome(&[&q]), O::UdpUnanswered);
     assert_eq!(outcome(&[&q, &udp(SRV, CLI, b"a")]), O::UdpAnswered);
+    // A DNS answer whose query was not captured: no probe.
+    let answer = udp((SRV.0, 53), (CLI.0, 40000), b"a");
+    assert_eq!(outcome(&[&answer]), O::Other { answered: true });
     let ping = icmp(CLI.0, SRV.0, 8);
     assert_eq!(outcome(&[&ping]), O::EchoUnanswered);
     assert_eq!(outcome(&[&ping, &icmp(SRV.0, CLI.0, 0)]), O::EchoAnswered);

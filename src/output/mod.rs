@@ -39,8 +39,10 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use crate::config::{Config, EveTypes};
+use crate::correlate::{Anomaly, Correlator};
 use crate::detect::ThresholdArbiter;
-use eve::{DeferredAlert, FlowEvent};
+use crate::time::Timestamp;
+use eve::{CorrelateEvent, DeferredAlert, FlowEvent};
 use sink::{Delivery, SinkCounts, SinkHandle};
 
 /// A delivery sink could not start (bad TLS files, unusable spool directory).
@@ -158,6 +160,20 @@ impl Outputs {
         arbiter: Option<ThresholdArbiter>,
         sinks: Vec<SinkHandle>,
     ) -> Self {
+        Self::start_full(writer, eve_types, workers, arbiter, sinks, None)
+    }
+
+    /// [`Outputs::start_with_sinks`] plus the behavioural detectors: the
+    /// workers' [`EveRecord::Correlate`] events are handed to `correlator`
+    /// in capture order and its alerts written like any other.
+    pub fn start_full(
+        writer: Option<EveWriter>,
+        eve_types: EveTypes,
+        workers: usize,
+        arbiter: Option<ThresholdArbiter>,
+        sinks: Vec<SinkHandle>,
+        correlator: Option<Correlator>,
+    ) -> Self {
         let (tx, rx) = bounded(QUEUE);
         // Senders must pass on every type some output wants.
         let mut types = eve_types;
@@ -179,6 +195,9 @@ impl Outputs {
             pending_flows: HashMap::new(),
             alerted_flows: HashSet::new(),
             held: Vec::new(),
+            correlator,
+            correlator_now: Timestamp::default(),
+            anomalies: 0,
         };
         let thread = std::thread::Builder::new()
             .name("ww-output".into())
@@ -260,12 +279,26 @@ impl OutputSender {
     }
 }
 
-/// A deferred alert in the heap, ordered by its capture-order key.
-struct Pending(Box<DeferredAlert>);
+/// What waits in the heap for every worker to pass its capture position:
+/// deferred alerts (for the threshold arbiter) and correlator events, in one
+/// capture order.
+enum Pending {
+    Alert(Box<DeferredAlert>),
+    Event(Box<CorrelateEvent>),
+}
+
+impl Pending {
+    fn key(&self) -> (u64, u64, u32) {
+        match self {
+            Pending::Alert(d) => d.key,
+            Pending::Event(e) => e.key,
+        }
+    }
+}
 
 impl PartialEq for Pending {
     fn eq(&self, other: &Self) -> bool {
-        self.0.key == other.0.key
+        self.key() == other.key()
     }
 }
 impl Eq for Pending {}
@@ -276,7 +309,7 @@ impl PartialOrd for Pending {
 }
 impl Ord for Pending {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.key.cmp(&other.0.key)
+        self.key().cmp(&other.key())
     }
 }
 
@@ -298,6 +331,30 @@ struct Sink {
     alerted_flows: HashSet<u64>,
     /// Flow records waiting for their flow's deferred alerts.
     held: Vec<FlowEvent>,
+    /// The behavioural detectors, fed in capture order.
+    correlator: Option<Correlator>,
+    /// Packet time of the latest correlator event (ticks use it).
+    correlator_now: Timestamp,
+    /// Behavioural alerts written.
+    anomalies: u64,
+}
+
+/// Puts `value` at the dotted `name` of a nested stats object.
+fn insert_counter(stats: &mut serde_json::Value, name: &str, value: u64) {
+    let mut node = stats;
+    let mut parts = name.split('.').peekable();
+    while let Some(part) = parts.next() {
+        let Some(map) = node.as_object_mut() else {
+            return;
+        };
+        if parts.peek().is_none() {
+            map.insert(part.to_string(), value.into());
+            return;
+        }
+        node = map
+            .entry(part.to_string())
+            .or_insert_with(|| serde_json::json!({}));
+    }
 }
 
 /// Flows remembered as alerted by a deferred alert before their flow record
@@ -326,6 +383,12 @@ impl Sink {
         }
         // Every worker is gone: what is still pending is decided now, in order.
         self.release(u64::MAX);
+        // Open episodes end with the input (a replay's end, a shutdown).
+        if let Some(c) = self.correlator.as_mut() {
+            let mut out = Vec::new();
+            c.finish(&mut out);
+            self.write_anomalies(out);
+        }
         let (deferred_allowed, deferred_quieted) = self
             .arbiter
             .as_ref()
@@ -352,7 +415,12 @@ impl Sink {
         match record {
             EveRecord::Deferred(d) => {
                 *self.pending_flows.entry(d.key.1).or_default() += 1;
-                self.pending.push(Reverse(Pending(d)));
+                self.pending.push(Reverse(Pending::Alert(d)));
+            }
+            EveRecord::Correlate(e) => {
+                if self.correlator.is_some() {
+                    self.pending.push(Reverse(Pending::Event(e)));
+                }
             }
             EveRecord::Flow(e) => {
                 if self
@@ -372,11 +440,22 @@ impl Sink {
                 self.release(low);
             }
             EveRecord::Stats(mut e) => {
-                // Deferred alerts decided so far belong in detect.alert.
-                if let Some(a) = &self.arbiter {
-                    if let Some(v) = e.stats.pointer_mut("/detect/alert") {
-                        let base = v.as_u64().unwrap_or(0);
-                        *v = serde_json::Value::from(base + a.allowed);
+                // Quiet periods end episodes in packet time.
+                if let Some(c) = self.correlator.as_mut() {
+                    let mut out = Vec::new();
+                    c.tick(self.correlator_now, &mut out);
+                    self.write_anomalies(out);
+                }
+                // Deferred and behavioural alerts decided so far belong in
+                // detect.alert.
+                let allowed = self.arbiter.as_ref().map_or(0, |a| a.allowed);
+                if let Some(v) = e.stats.pointer_mut("/detect/alert") {
+                    let base = v.as_u64().unwrap_or(0);
+                    *v = serde_json::Value::from(base + allowed + self.anomalies);
+                }
+                if let Some(c) = &self.correlator {
+                    for (name, v) in c.counters() {
+                        insert_counter(&mut e.stats, &name, v);
                     }
                 }
                 self.add_sink_counters(&mut e.stats);
@@ -391,10 +470,20 @@ impl Sink {
         while self
             .pending
             .peek()
-            .is_some_and(|Reverse(p)| p.0.key.0 <= low)
+            .is_some_and(|Reverse(p)| p.key().0 <= low)
         {
-            let Some(Reverse(Pending(d))) = self.pending.pop() else {
-                break;
+            let d = match self.pending.pop() {
+                Some(Reverse(Pending::Alert(d))) => d,
+                Some(Reverse(Pending::Event(e))) => {
+                    if let Some(c) = self.correlator.as_mut() {
+                        self.correlator_now = self.correlator_now.max(e.event.ts());
+                        let mut out = Vec::new();
+                        c.handle(&e.event, &mut out);
+                        self.write_anomalies(out);
+                    }
+                    continue;
+                }
+                None => break,
             };
             let allowed = match self.arbiter.as_mut() {
                 Some(a) => a.allow(&d.rate),
@@ -430,6 +519,18 @@ impl Sink {
                 } else {
                     self.write_flow(Box::new(e));
                 }
+            }
+        }
+    }
+
+    /// Writes the correlator's alerts.
+    fn write_anomalies(&mut self, out: Vec<Anomaly>) {
+        for a in out {
+            self.anomalies += 1;
+            if self.types.alert {
+                self.write(&EveRecord::Alert(Box::new(eve::AlertEvent::from_anomaly(
+                    &a,
+                ))));
             }
         }
     }
