@@ -16,6 +16,7 @@ pub mod flow;
 pub mod inspect;
 pub mod output;
 pub mod pipeline;
+pub mod report;
 pub mod rules;
 pub mod signatures;
 pub mod stats;

@@ -29,6 +29,9 @@ enum Command {
     /// Rule files: check them.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Summarise the alerts of an EVE file as incidents (what, when, which
+    /// hosts, how many, first steps), in Japanese or English.
+    Report(wardwatch::report::ReportArgs),
 }
 
 #[derive(Subcommand)]
@@ -90,6 +93,7 @@ fn main() -> ExitCode {
         Command::Replay(_) => "warn",
         Command::Run(_) => "info",
         Command::Rules(_) => "warn",
+        Command::Report(_) => "warn",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("WARDWATCH_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
@@ -101,6 +105,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => replay(args),
         Command::Run(args) => run(args),
         Command::Rules(RulesCommand::Check { config, files }) => rules_check(config, files),
+        Command::Report(args) => wardwatch::report::run(&args).map_err(anyhow::Error::from),
     };
     match result {
         Ok(code) => code,
