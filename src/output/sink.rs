@@ -62,8 +62,8 @@ pub fn record_type(record: &EveRecord) -> &'static str {
         EveRecord::Flow(_) => "flow",
         EveRecord::Stats(_) => "stats",
         EveRecord::App(e) => e.header.event_type,
-        EveRecord::Correlate(_) => "correlate",
-        EveRecord::Watermark { .. } => "watermark",
+        // Arbiter and correlator messages never reach the delivery sinks.
+        _ => "internal",
     }
 }
 
@@ -74,7 +74,7 @@ pub fn wants(types: &EveTypes, record: &EveRecord) -> bool {
         EveRecord::Flow(_) => types.flow,
         EveRecord::Stats(_) => types.stats,
         EveRecord::App(e) => types.app(e.header.event_type),
-        EveRecord::Correlate(_) | EveRecord::Watermark { .. } => false,
+        _ => false,
     }
 }
 

@@ -208,7 +208,7 @@ impl SyslogFormatter {
             EveRecord::Flow(f) => (f.header.timestamp.as_str(), Some(&f.header)),
             EveRecord::App(e) => (e.header.timestamp.as_str(), Some(&e.header)),
             EveRecord::Stats(s) => (s.timestamp.as_str(), None),
-            EveRecord::Correlate(_) | EveRecord::Watermark { .. } => ("", None),
+            _ => ("", None),
         };
         let mut msg = match self.format {
             SyslogFormat::Rfc5424 => self.rfc5424(pri, timestamp, d, header, alert),
