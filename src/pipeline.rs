@@ -837,7 +837,9 @@ impl WorkerContext {
             });
             self.publish();
         }
-        self.handler.detect.set_position(position);
+        // What the shutdown flushes sits after the whole capture, at the same
+        // place in every worker (each saw only its own last record).
+        self.handler.detect.set_position(u64::MAX - 1);
         self.flows.shutdown(now, &mut self.handler);
         self.decoder.expire(now);
         self.publish();

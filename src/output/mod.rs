@@ -333,7 +333,7 @@ struct Sink {
     held: Vec<FlowEvent>,
     /// The behavioural detectors, fed in capture order.
     correlator: Option<Correlator>,
-    /// Packet time of the latest correlator event (ticks use it).
+    /// Packet time of the correlator's last tick.
     correlator_now: Timestamp,
     /// Behavioural alerts written.
     anomalies: u64,
@@ -440,12 +440,6 @@ impl Sink {
                 self.release(low);
             }
             EveRecord::Stats(mut e) => {
-                // Quiet periods end episodes in packet time.
-                if let Some(c) = self.correlator.as_mut() {
-                    let mut out = Vec::new();
-                    c.tick(self.correlator_now, &mut out);
-                    self.write_anomalies(out);
-                }
                 // Deferred and behavioural alerts decided so far belong in
                 // detect.alert.
                 let allowed = self.arbiter.as_ref().map_or(0, |a| a.allowed);
@@ -476,8 +470,15 @@ impl Sink {
                 Some(Reverse(Pending::Alert(d))) => d,
                 Some(Reverse(Pending::Event(e))) => {
                     if let Some(c) = self.correlator.as_mut() {
-                        self.correlator_now = self.correlator_now.max(e.event.ts());
                         let mut out = Vec::new();
+                        // Quiet periods end episodes in packet time, checked
+                        // once per second of it: driven by the events alone,
+                        // so the same for any worker count.
+                        let ts = e.event.ts();
+                        if ts.micros_since(self.correlator_now) >= 1_000_000 {
+                            self.correlator_now = ts;
+                            c.tick(ts, &mut out);
+                        }
                         c.handle(&e.event, &mut out);
                         self.write_anomalies(out);
                     }
