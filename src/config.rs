@@ -1473,6 +1473,21 @@ mod tests {
     }
 
     #[test]
+    fn detector_settings_file_errors_name_the_key() {
+        let msg = parse("[detectors]\nfile = \"/nonexistent/detectors.toml\"\n")
+            .expect_err("missing file")
+            .to_string();
+        assert!(msg.contains("detectors.file"), "{msg}");
+        assert!(
+            parse("[detectors]\nenabled = false\n")
+                .expect("valid")
+                .detectors
+                .is_none()
+        );
+        assert!(parse("").expect("valid").detectors.is_some());
+    }
+
+    #[test]
     fn sizes_accept_units() {
         let c = parse("[stream]\ndepth = \"512 KiB\"\nmemcap = \"1g\"\n").expect("valid");
         assert_eq!(c.flow.stream.depth, 512 * 1024);
