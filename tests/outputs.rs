@@ -1134,6 +1134,13 @@ fn the_example_config_documents_real_output_keys() {
         )
         .replace("/etc/wardwatch/client.key", &key.display().to_string())
         .replace(
+            "/etc/wardwatch/detectors.toml",
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("rules/detectors.toml")
+                .display()
+                .to_string(),
+        )
+        .replace(
             "/etc/wardwatch/redis.password",
             &dir.path().join("redis.password").display().to_string(),
         );
