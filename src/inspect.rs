@@ -12,8 +12,8 @@ use std::sync::Arc;
 use crate::app::http::HttpConfig;
 use crate::app::layer::{AppLayer, AppProto, LayerSink, Tagged, TxReady, udp_dns, udp_parser};
 use crate::app::{DatagramParser, LoginAttempt, TxBuffers};
-use crate::correlate::from_flow::flow_events;
-use crate::correlate::{Event, LoginEvent, NameEvent, NameKind};
+use crate::correlate::from_flow::{dhcp_device, flow_events};
+use crate::correlate::{DeviceEvent, DeviceSource, Event, LoginEvent, NameEvent, NameKind};
 use crate::decode::{DecodedPacket, Transport};
 use crate::detect::{
     Detector, FlowDetectState, FlowFacts, Hit, HitSource, PacketCtx, RuleSet, StreamCtx, TxCtx,
@@ -332,6 +332,9 @@ impl FlowHandler for Inspector {
                 }
             }
         }
+        if self.correlate {
+            self.devices(flow, dir, pkt, meta.ts);
+        }
         let ctx = PacketCtx {
             pkt,
             ts: meta.ts,
@@ -401,6 +404,36 @@ impl FlowHandler for Inspector {
 }
 
 impl Inspector {
+    /// The devices a packet shows the correlator's inventory: each side of a
+    /// flow at its first packet (address and, on the local segment, MAC), and
+    /// DHCP clients with their host names.
+    fn devices(&mut self, flow: &Flow, dir: Direction, pkt: &DecodedPacket<'_>, ts: Timestamp) {
+        let first_from_side = match dir {
+            Direction::ToServer => flow.pkts_toserver == 1,
+            Direction::ToClient => flow.pkts_toclient == 1,
+        };
+        let mut events = Vec::new();
+        if first_from_side {
+            events.push(Event::Device(DeviceEvent {
+                ts,
+                mac: pkt.src_mac,
+                ip: Some(pkt.src),
+                hostname: None,
+                source: DeviceSource::Flow,
+            }));
+        }
+        if let Transport::Udp { dst_port: 67, .. } = pkt.transport {
+            events.extend(dhcp_device(pkt.payload, ts).map(Event::Device));
+        }
+        for event in events {
+            let key = self.keys.next(flow.id);
+            self.out.send(EveRecord::Correlate(Box::new(CorrelateEvent {
+                key,
+                event,
+            })));
+        }
+    }
+
     fn close_datagrams(&mut self, flow: &mut Flow, st: &mut FlowState) {
         let FlowState { udp, detect, .. } = st;
         if let Some((proto, parser)) = udp {

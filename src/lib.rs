@@ -7,6 +7,7 @@
 //! configuration file; [`stats`] names the counters.
 
 pub mod app;
+pub mod assets;
 pub mod capture;
 pub mod config;
 pub mod correlate;

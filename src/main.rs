@@ -32,6 +32,9 @@ enum Command {
     /// Summarise the alerts of an EVE file as incidents (what, when, which
     /// hosts, how many, first steps), in Japanese or English.
     Report(wardwatch::report::ReportArgs),
+    /// The passive device inventory (new-device detector): a table, or the
+    /// equipment ledger as CSV, or JSON.
+    Assets(wardwatch::assets::AssetsArgs),
 }
 
 #[derive(Subcommand)]
@@ -93,7 +96,7 @@ fn main() -> ExitCode {
         Command::Replay(_) => "warn",
         Command::Run(_) => "info",
         Command::Rules(_) => "warn",
-        Command::Report(_) => "warn",
+        Command::Report(_) | Command::Assets(_) => "warn",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("WARDWATCH_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
@@ -106,6 +109,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Rules(RulesCommand::Check { config, files }) => rules_check(config, files),
         Command::Report(args) => wardwatch::report::run(&args).map_err(anyhow::Error::from),
+        Command::Assets(args) => wardwatch::assets::run(&args).map_err(anyhow::Error::from),
     };
     match result {
         Ok(code) => code,

@@ -399,6 +399,17 @@ fn run(
         if let Err(e) = c.reload_indicators() {
             tracing::warn!(error = %e, "indicator lists not loaded; suspicious-destination checks nothing");
         }
+        match crate::correlate::OuiTable::from_config(c.config()) {
+            Ok(oui) => c.set_oui(oui),
+            Err(e) => tracing::warn!(error = %e, "OUI table not loaded; devices get no vendor names"),
+        }
+        if let Some(p) = c.config().new_device.inventory_file.clone() {
+            let path = c.config().resolve(&p);
+            match crate::correlate::Inventory::load(&path) {
+                Ok(inv) => c.set_inventory(inv),
+                Err(e) => tracing::warn!(error = %e, "device inventory not loaded; starting a new one"),
+            }
+        }
         c
     });
     let correlate = correlator.is_some();

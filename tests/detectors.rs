@@ -143,3 +143,118 @@ fn many_successful_logins_are_no_flood() {
     let got = anomalies(dir.path(), &frames, "2");
     assert!(got.is_empty(), "{got:?}");
 }
+
+/// A DHCPREQUEST from `mac` asking for `ip` with host name `name`.
+fn dhcp_request(mac: [u8; 6], ip: [u8; 4], name: &str) -> Vec<u8> {
+    let mut p = vec![0u8; 240];
+    p[..3].copy_from_slice(&[1, 1, 6]);
+    p[28..34].copy_from_slice(&mac);
+    p[236..240].copy_from_slice(&[99, 130, 83, 99]);
+    p.extend_from_slice(&[53, 1, 3, 50, 4]);
+    p.extend_from_slice(&ip);
+    p.extend_from_slice(&[12, name.len() as u8]);
+    p.extend_from_slice(name.as_bytes());
+    p.push(255);
+    p
+}
+
+/// The inventory is learnt from traffic, kept across runs, exported as the
+/// equipment ledger by `wardwatch assets`, and after the learning period a
+/// device never seen before raises one `new-device` alert.
+#[test]
+fn device_inventory_persists_and_new_devices_alert_after_learning() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    std::fs::write(
+        d.join("detectors.toml"),
+        "[new-device]\ninventory_file = \"inv.json\"\nlearning_secs = 3600\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.join("c.toml"),
+        "[detectors]\nfile = \"detectors.toml\"\n[outputs.eve]\npath = \"e.json\"\n",
+    )
+    .expect("write");
+    let run = |frames: &[Frame]| {
+        write_pcap(d.join("a.pcap"), 1, frames).expect("pcap");
+        let _ = std::fs::remove_file(d.join("e.json"));
+        let out = Command::new(env!("CARGO_BIN_EXE_wardwatch"))
+            .args(["replay", "-c", "c.toml", "a.pcap"])
+            .current_dir(d)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        read_eve(d.join("e.json"))
+            .into_iter()
+            .filter(|e| e["anomaly"]["detector"] == "new-device")
+            .collect::<Vec<_>>()
+    };
+    // Day one: the CT scanner asks DHCP for its address, then talks to PACS.
+    let ct = Host::new(
+        [0x00, 0x1b, 0x21, 0x0a, 0x0b, 0x0c],
+        "10.20.30.40".parse().expect("ip"),
+    );
+    let pacs = Host::v4("10.20.0.5");
+    let dhcp = Host::v4("10.20.0.1");
+    let mut frames = vec![Frame::new(
+        T0_MICROS,
+        udp(
+            ct,
+            68,
+            dhcp,
+            67,
+            &dhcp_request(ct.mac, [10, 20, 30, 40], "ct-scanner-2"),
+        ),
+    )];
+    let mut s = TcpSession::new(ct, 40001, pacs, 104, 1, 2).starting_at(T0_MICROS + 1_000_000);
+    frames.extend(s.handshake());
+    frames.extend(s.close());
+    assert!(run(&frames).is_empty(), "learning: no alert");
+    let out = Command::new(env!("CARGO_BIN_EXE_wardwatch"))
+        .args(["assets", "-c", "c.toml", "--format", "csv"])
+        .current_dir(d)
+        .output()
+        .expect("assets");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        csv.starts_with("mac,vendor,ip_addresses,hostnames,"),
+        "{csv}"
+    );
+    let row = csv
+        .lines()
+        .find(|l| l.contains("ct-scanner-2"))
+        .unwrap_or_else(|| panic!("{csv}"));
+    assert!(
+        row.to_ascii_lowercase().contains("00:1b:21:0a:0b:0c"),
+        "{row}"
+    );
+    assert!(row.contains("10.20.30.40"), "{row}");
+    // Two hours later (learning over): the known scanner talks again, and a
+    // laptop nobody has seen appears.
+    let later = T0_MICROS + 2 * 3600 * 1_000_000;
+    let laptop = Host::new(
+        [0x02, 0x42, 0xac, 0x11, 0x00, 0x09],
+        "10.20.9.9".parse().expect("ip"),
+    );
+    let mut frames = Vec::new();
+    let mut s = TcpSession::new(ct, 40002, pacs, 104, 1, 2).starting_at(later);
+    frames.extend(s.handshake());
+    frames.extend(s.close());
+    let mut s = TcpSession::new(laptop, 50000, pacs, 104, 1, 2).starting_at(later + 500_000);
+    frames.extend(s.handshake());
+    frames.extend(s.close());
+    frames.sort_by_key(|f| f.ts_micros);
+    let alerts = run(&frames);
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["alert"]["signature_id"], 9100050);
+    assert_eq!(alerts[0]["src_ip"], "10.20.9.9", "{alerts:?}");
+}

@@ -389,6 +389,18 @@ impl Sink {
             c.finish(&mut out);
             self.write_anomalies(out);
         }
+        // The device inventory outlives the run (`wardwatch assets` reads it).
+        if let Some(c) = &self.correlator {
+            if let Some(p) = &c.config().new_device.inventory_file {
+                let path = c.config().resolve(p);
+                match c.inventory().save(&path) {
+                    Ok(()) => {
+                        tracing::info!(path = %path.display(), devices = c.inventory().len(), "device inventory saved")
+                    }
+                    Err(e) => tracing::error!(error = %e, "device inventory not saved"),
+                }
+            }
+        }
         let (deferred_allowed, deferred_quieted) = self
             .arbiter
             .as_ref()
