@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::config::{CorrelatorSettings, DestinationConfig, DetectorsConfig, parse_net};
-use super::track::{BoundedMap, CappedSet, Counting};
+use super::track::{BoundedMap, CappedSet, Counting, end_evicted, sweep_trackers};
 use super::{Anomaly, ConnEvent, EpisodeIds, EpisodeState, NameEvent, list, proto_name, sids};
 use crate::time::Timestamp;
 
@@ -399,13 +399,12 @@ impl SuspiciousDestination {
         if let Some(state) = t.c.judge(measure, 1, s.update_factor, ids) {
             out.push(anomaly(&key, t, state, h.ts));
         }
-        if let Some((k, t)) = evicted
-            && t.c.is_open()
-        {
-            let mut a = anomaly(&k, &t, EpisodeState::End, h.ts);
-            a.evidence.insert("end_reason".into(), "evicted".into());
-            out.push(a);
-        }
+        end_evicted(
+            evicted,
+            |t| t.c.is_open(),
+            |k, t| anomaly(k, t, EpisodeState::End, h.ts),
+            out,
+        );
     }
 
     pub fn sweep(
@@ -416,14 +415,12 @@ impl SuspiciousDestination {
         out: &mut Vec<Anomaly>,
     ) {
         let q = self.cfg.quiet_secs;
-        self.map.retain(|k, t| match t.c.verdict(now, force, q, q) {
-            None => true,
-            Some(false) => false,
-            Some(true) => {
-                out.push(anomaly(k, t, EpisodeState::End, now));
-                false
-            }
-        });
+        sweep_trackers(
+            &mut self.map,
+            |t| t.c.verdict(now, force, q, q),
+            |k, t| anomaly(k, t, EpisodeState::End, now),
+            out,
+        );
     }
 }
 

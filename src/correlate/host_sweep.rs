@@ -16,7 +16,7 @@ use std::net::IpAddr;
 
 use super::config::{CorrelatorSettings, DetectorsConfig, HostSweepConfig};
 use super::port_scan::OutcomeCounts;
-use super::track::{BoundedMap, Counting};
+use super::track::{BoundedMap, Counting, end_evicted, sweep_trackers};
 use super::{Anomaly, ConnEvent, EpisodeIds, EpisodeState, list, proto_name, sids};
 use crate::time::Timestamp;
 
@@ -99,13 +99,12 @@ impl HostSweep {
         if let Some(state) = t.c.judge(measure, cfg.threshold, s.update_factor, ids) {
             out.push(anomaly(&key, t, state, e.ts, cfg));
         }
-        if let Some((k, t)) = evicted
-            && t.c.is_open()
-        {
-            let mut a = anomaly(&k, &t, EpisodeState::End, e.ts, cfg);
-            a.evidence.insert("end_reason".into(), "evicted".into());
-            out.push(a);
-        }
+        end_evicted(
+            evicted,
+            |t| t.c.is_open(),
+            |k, t| anomaly(k, t, EpisodeState::End, e.ts, cfg),
+            out,
+        );
     }
 
     pub fn sweep(
@@ -116,15 +115,11 @@ impl HostSweep {
         out: &mut Vec<Anomaly>,
     ) {
         let cfg = &self.cfg;
-        self.map.retain(
-            |k, t| match t.c.verdict(now, force, cfg.window_secs, cfg.quiet_secs) {
-                None => true,
-                Some(false) => false,
-                Some(true) => {
-                    out.push(anomaly(k, t, EpisodeState::End, now, cfg));
-                    false
-                }
-            },
+        sweep_trackers(
+            &mut self.map,
+            |t| t.c.verdict(now, force, cfg.window_secs, cfg.quiet_secs),
+            |k, t| anomaly(k, t, EpisodeState::End, now, cfg),
+            out,
         );
     }
 }

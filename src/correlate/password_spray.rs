@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::config::{CorrelatorSettings, DetectorsConfig, SprayConfig};
 use super::login_flood::normalise_account;
-use super::track::{BoundedMap, CappedSet, Counting};
+use super::track::{BoundedMap, CappedSet, Counting, end_evicted, sweep_trackers};
 use super::{Anomaly, EpisodeIds, EpisodeState, LoginEvent, list, sids};
 use crate::app::Outcome;
 use crate::time::Timestamp;
@@ -89,13 +89,12 @@ impl PasswordSpray {
         if let Some(state) = t.c.judge(measure, cfg.threshold, s.update_factor, ids) {
             out.push(anomaly(e.client, t, state, e.ts, cfg));
         }
-        if let Some((k, t)) = evicted
-            && t.c.is_open()
-        {
-            let mut a = anomaly(k, &t, EpisodeState::End, e.ts, cfg);
-            a.evidence.insert("end_reason".into(), "evicted".into());
-            out.push(a);
-        }
+        end_evicted(
+            evicted,
+            |t| t.c.is_open(),
+            |k, t| anomaly(*k, t, EpisodeState::End, e.ts, cfg),
+            out,
+        );
     }
 
     pub fn sweep(
@@ -106,15 +105,11 @@ impl PasswordSpray {
         out: &mut Vec<Anomaly>,
     ) {
         let cfg = &self.cfg;
-        self.map.retain(
-            |k, t| match t.c.verdict(now, force, cfg.window_secs, cfg.quiet_secs) {
-                None => true,
-                Some(false) => false,
-                Some(true) => {
-                    out.push(anomaly(*k, t, EpisodeState::End, now, cfg));
-                    false
-                }
-            },
+        sweep_trackers(
+            &mut self.map,
+            |t| t.c.verdict(now, force, cfg.window_secs, cfg.quiet_secs),
+            |k, t| anomaly(*k, t, EpisodeState::End, now, cfg),
+            out,
         );
     }
 }

@@ -17,7 +17,7 @@ use std::net::IpAddr;
 use serde_json::{Map, Value};
 
 use super::config::{CorrelatorSettings, DetectorsConfig, PortScanConfig};
-use super::track::{BoundedMap, CappedSet, Counting};
+use super::track::{BoundedMap, CappedSet, Counting, end_evicted, sweep_trackers};
 use super::{Anomaly, ConnEvent, ConnOutcome, EpisodeIds, EpisodeState, proto_name, sids};
 use crate::time::Timestamp;
 
@@ -111,13 +111,12 @@ impl PortScan {
         if let Some(state) = t.c.judge(measure, cfg.threshold, s.update_factor, ids) {
             out.push(anomaly(&key, t, state, e.ts, cfg));
         }
-        if let Some((k, t)) = evicted
-            && t.c.is_open()
-        {
-            let mut a = anomaly(&k, &t, EpisodeState::End, e.ts, cfg);
-            a.evidence.insert("end_reason".into(), "evicted".into());
-            out.push(a);
-        }
+        end_evicted(
+            evicted,
+            |t| t.c.is_open(),
+            |k, t| anomaly(k, t, EpisodeState::End, e.ts, cfg),
+            out,
+        );
     }
 
     pub fn sweep(
@@ -128,15 +127,11 @@ impl PortScan {
         out: &mut Vec<Anomaly>,
     ) {
         let cfg = &self.cfg;
-        self.map.retain(
-            |k, t| match t.c.verdict(now, force, cfg.window_secs, cfg.quiet_secs) {
-                None => true,
-                Some(false) => false,
-                Some(true) => {
-                    out.push(anomaly(k, t, EpisodeState::End, now, cfg));
-                    false
-                }
-            },
+        sweep_trackers(
+            &mut self.map,
+            |t| t.c.verdict(now, force, cfg.window_secs, cfg.quiet_secs),
+            |k, t| anomaly(k, t, EpisodeState::End, now, cfg),
+            out,
         );
     }
 }

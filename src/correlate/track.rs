@@ -450,6 +450,43 @@ pub(crate) fn ip_bytes(ip: std::net::IpAddr) -> [u8; 16] {
     }
 }
 
+/// Ends the open episode of a tracker its map evicted to make room (the
+/// alert says `end_reason: evicted`).
+pub(crate) fn end_evicted<K, T>(
+    evicted: Option<(K, T)>,
+    open: impl Fn(&T) -> bool,
+    end: impl Fn(&K, &T) -> super::Anomaly,
+    out: &mut Vec<super::Anomaly>,
+) {
+    if let Some((k, t)) = evicted
+        && open(&t)
+    {
+        let mut a = end(&k, &t);
+        a.evidence.insert("end_reason".into(), "evicted".into());
+        out.push(a);
+    }
+}
+
+/// A sweep over a detector's trackers: `verdict` says per tracker whether
+/// its episode went quiet (`Some(true)`: `end` writes the closing alert, the
+/// tracker goes), it is idle (`Some(false)`: dropped silently) or stays
+/// (`None`).
+pub(crate) fn sweep_trackers<K: Hash + Eq + Clone, T>(
+    map: &mut BoundedMap<K, T>,
+    verdict: impl Fn(&T) -> Option<bool>,
+    end: impl Fn(&K, &T) -> super::Anomaly,
+    out: &mut Vec<super::Anomaly>,
+) {
+    map.retain(|k, t| match verdict(t) {
+        None => true,
+        Some(false) => false,
+        Some(true) => {
+            out.push(end(k, t));
+            false
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

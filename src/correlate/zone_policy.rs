@@ -18,7 +18,7 @@
 use std::net::IpAddr;
 
 use super::config::{CorrelatorSettings, DetectorsConfig, ServiceList, ZonePolicyConfig};
-use super::track::{BoundedMap, Counting};
+use super::track::{BoundedMap, Counting, end_evicted, sweep_trackers};
 use super::{Anomaly, ConnEvent, ConnOutcome, EpisodeIds, EpisodeState, list, proto_name, sids};
 use crate::rules::ir::IpNet;
 use crate::time::Timestamp;
@@ -117,13 +117,12 @@ impl ZonePolicy {
         if let Some(state) = t.c.judge(measure, 1, s.update_factor, ids) {
             out.push(anomaly(&key, t, state, e.ts, cfg));
         }
-        if let Some((k, t)) = evicted
-            && t.c.is_open()
-        {
-            let mut a = anomaly(&k, &t, EpisodeState::End, e.ts, cfg);
-            a.evidence.insert("end_reason".into(), "evicted".into());
-            out.push(a);
-        }
+        end_evicted(
+            evicted,
+            |t| t.c.is_open(),
+            |k, t| anomaly(k, t, EpisodeState::End, e.ts, cfg),
+            out,
+        );
     }
 
     pub fn sweep(
@@ -135,14 +134,12 @@ impl ZonePolicy {
     ) {
         let cfg = &self.cfg;
         let q = cfg.quiet_secs;
-        self.map.retain(|k, t| match t.c.verdict(now, force, q, q) {
-            None => true,
-            Some(false) => false,
-            Some(true) => {
-                out.push(anomaly(k, t, EpisodeState::End, now, cfg));
-                false
-            }
-        });
+        sweep_trackers(
+            &mut self.map,
+            |t| t.c.verdict(now, force, q, q),
+            |k, t| anomaly(k, t, EpisodeState::End, now, cfg),
+            out,
+        );
     }
 }
 
