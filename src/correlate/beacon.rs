@@ -24,7 +24,7 @@ use std::net::IpAddr;
 use serde_json::Value;
 
 use super::config::{BeaconConfig, CorrelatorSettings, DetectorsConfig};
-use super::track::{BoundedMap, Episode, Window};
+use super::track::{BoundedMap, Episode, Window, end_evicted};
 use super::{Anomaly, ConnEvent, EpisodeIds, EpisodeState, proto_name, sids};
 use crate::time::Timestamp;
 
@@ -121,13 +121,12 @@ impl Beacon {
             }
             judge(t, cfg, &key, e.ts, s, ids, out);
         }
-        if let Some((k, t)) = evicted
-            && t.episode.is_some()
-        {
-            let mut a = anomaly(&k, &t, EpisodeState::End, e.ts);
-            a.evidence.insert("end_reason".into(), "evicted".into());
-            out.push(a);
-        }
+        end_evicted(
+            evicted,
+            |t| t.episode.is_some(),
+            |k, t| anomaly(k, t, EpisodeState::End, e.ts),
+            out,
+        );
     }
 
     pub fn sweep(

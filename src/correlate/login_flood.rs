@@ -29,7 +29,7 @@ use std::net::IpAddr;
 use serde_json::{Map, Value};
 
 use super::config::{CorrelatorSettings, DetectorsConfig, InferredConfig, LoginFloodConfig};
-use super::track::{BoundedMap, CappedSet, Counting};
+use super::track::{BoundedMap, CappedSet, Counting, end_evicted, sweep_trackers};
 use super::{
     Anomaly, EpisodeIds, EpisodeState, LoginEvent, SessionEvent, SigInfo, list, proto_name, sids,
 };
@@ -172,18 +172,12 @@ impl LoginFlood {
         {
             out.push(src_anomaly(&key, t, state, e.ts, cfg, s));
         }
-        if let Some((k, t)) = evicted
-            && t.c.is_open()
-        {
-            out.push(evicted_end(src_anomaly(
-                &k,
-                &t,
-                EpisodeState::End,
-                e.ts,
-                cfg,
-                s,
-            )));
-        }
+        end_evicted(
+            evicted,
+            |t| t.c.is_open(),
+            |k, t| src_anomaly(k, t, EpisodeState::End, e.ts, cfg, s),
+            out,
+        );
 
         // service, from many sources
         let skey: SrvKey = (e.server, e.server_port, proto);
@@ -195,18 +189,12 @@ impl LoginFlood {
         if let Some(state) = t.c.judge(measure, cfg.server_sources, s.update_factor, ids) {
             out.push(server_anomaly(&skey, t, state, e.ts, cfg, s));
         }
-        if let Some((k, t)) = evicted
-            && t.c.is_open()
-        {
-            out.push(evicted_end(server_anomaly(
-                &k,
-                &t,
-                EpisodeState::End,
-                e.ts,
-                cfg,
-                s,
-            )));
-        }
+        end_evicted(
+            evicted,
+            |t| t.c.is_open(),
+            |k, t| server_anomaly(k, t, EpisodeState::End, e.ts, cfg, s),
+            out,
+        );
 
         // account, from many sources
         if let Some(acc) = account.filter(|a| !a.is_empty()) {
@@ -220,18 +208,12 @@ impl LoginFlood {
             {
                 out.push(account_anomaly(&acc, t, state, e.ts, cfg, s));
             }
-            if let Some((k, t)) = evicted
-                && t.c.is_open()
-            {
-                out.push(evicted_end(account_anomaly(
-                    &k,
-                    &t,
-                    EpisodeState::End,
-                    e.ts,
-                    cfg,
-                    s,
-                )));
-            }
+            end_evicted(
+                evicted,
+                |t| t.c.is_open(),
+                |k, t| account_anomaly(k, t, EpisodeState::End, e.ts, cfg, s),
+                out,
+            );
         }
     }
 
@@ -285,18 +267,12 @@ impl LoginFlood {
                 out.push(inferred_anomaly(&key, t, state, e.end, cfg, s));
             }
         }
-        if let Some((k, t)) = evicted
-            && t.c.is_open()
-        {
-            out.push(evicted_end(inferred_anomaly(
-                &k,
-                &t,
-                EpisodeState::End,
-                e.end,
-                cfg,
-                s,
-            )));
-        }
+        end_evicted(
+            evicted,
+            |t| t.c.is_open(),
+            |k, t| inferred_anomaly(k, t, EpisodeState::End, e.end, cfg, s),
+            out,
+        );
     }
 
     pub fn sweep(
@@ -308,42 +284,30 @@ impl LoginFlood {
     ) {
         let cfg = &self.cfg;
         let (w, dw, q) = (cfg.window_secs, cfg.distributed_window_secs, cfg.quiet_secs);
-        self.per_source
-            .retain(|k, t| match t.c.verdict(now, force, w, q) {
-                None => true,
-                Some(false) => false,
-                Some(true) => {
-                    out.push(src_anomaly(k, t, EpisodeState::End, now, cfg, s));
-                    false
-                }
-            });
-        self.per_server
-            .retain(|k, t| match t.c.verdict(now, force, dw, q) {
-                None => true,
-                Some(false) => false,
-                Some(true) => {
-                    out.push(server_anomaly(k, t, EpisodeState::End, now, cfg, s));
-                    false
-                }
-            });
-        self.per_account
-            .retain(|k, t| match t.c.verdict(now, force, dw, q) {
-                None => true,
-                Some(false) => false,
-                Some(true) => {
-                    out.push(account_anomaly(k, t, EpisodeState::End, now, cfg, s));
-                    false
-                }
-            });
-        self.inferred
-            .retain(|k, t| match t.c.verdict(now, force, w, q) {
-                None => true,
-                Some(false) => false,
-                Some(true) => {
-                    out.push(inferred_anomaly(k, t, EpisodeState::End, now, cfg, s));
-                    false
-                }
-            });
+        sweep_trackers(
+            &mut self.per_source,
+            |t| t.c.verdict(now, force, w, q),
+            |k, t| src_anomaly(k, t, EpisodeState::End, now, cfg, s),
+            out,
+        );
+        sweep_trackers(
+            &mut self.per_server,
+            |t| t.c.verdict(now, force, dw, q),
+            |k, t| server_anomaly(k, t, EpisodeState::End, now, cfg, s),
+            out,
+        );
+        sweep_trackers(
+            &mut self.per_account,
+            |t| t.c.verdict(now, force, dw, q),
+            |k, t| account_anomaly(k, t, EpisodeState::End, now, cfg, s),
+            out,
+        );
+        sweep_trackers(
+            &mut self.inferred,
+            |t| t.c.verdict(now, force, w, q),
+            |k, t| inferred_anomaly(k, t, EpisodeState::End, now, cfg, s),
+            out,
+        );
     }
 }
 
@@ -388,12 +352,6 @@ fn dist_count(
     t.servers.insert(e.server, s.max_distinct, s.evidence_list);
     t.protocols
         .insert(e.attempt.protocol.as_str(), 32, s.evidence_list);
-}
-
-fn evicted_end(mut a: Anomaly) -> Anomaly {
-    a.evidence
-        .insert("end_reason".into(), Value::String("evicted".into()));
-    a
 }
 
 fn base(
