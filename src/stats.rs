@@ -63,26 +63,37 @@ impl Snapshot {
     pub fn to_json(&self) -> serde_json::Value {
         let mut root = serde_json::Map::new();
         for (name, value) in &self.values {
-            let mut node = &mut root;
-            let mut parts = name.split('.').peekable();
-            while let Some(part) = parts.next() {
-                if parts.peek().is_none() {
-                    node.insert(part.to_string(), serde_json::Value::from(*value));
-                } else {
-                    let entry = node
-                        .entry(part.to_string())
-                        .or_insert_with(|| serde_json::Value::Object(Default::default()));
-                    if !entry.is_object() {
-                        *entry = serde_json::Value::Object(Default::default());
-                    }
-                    match entry {
-                        serde_json::Value::Object(map) => node = map,
-                        _ => unreachable!("entry was just made an object"),
-                    }
-                }
-            }
+            insert_dotted(&mut root, name, *value);
         }
         serde_json::Value::Object(root)
+    }
+}
+
+/// Puts `value` at the dotted `name` of a nested counters object
+/// (`decoder.pkts` → `{"decoder":{"pkts":value}}`), making the objects on the
+/// way; a leaf in the way of a deeper name is replaced by an object.
+pub fn insert_dotted(
+    root: &mut serde_json::Map<String, serde_json::Value>,
+    name: &str,
+    value: u64,
+) {
+    let mut node = root;
+    let mut parts = name.split('.').peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            node.insert(part.to_string(), serde_json::Value::from(value));
+            return;
+        }
+        let entry = node
+            .entry(part.to_string())
+            .or_insert_with(|| serde_json::Value::Object(Default::default()));
+        if !entry.is_object() {
+            *entry = serde_json::Value::Object(Default::default());
+        }
+        match entry {
+            serde_json::Value::Object(map) => node = map,
+            _ => return,
+        }
     }
 }
 

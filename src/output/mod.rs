@@ -339,24 +339,6 @@ struct Sink {
     anomalies: u64,
 }
 
-/// Puts `value` at the dotted `name` of a nested stats object.
-fn insert_counter(stats: &mut serde_json::Value, name: &str, value: u64) {
-    let mut node = stats;
-    let mut parts = name.split('.').peekable();
-    while let Some(part) = parts.next() {
-        let Some(map) = node.as_object_mut() else {
-            return;
-        };
-        if parts.peek().is_none() {
-            map.insert(part.to_string(), value.into());
-            return;
-        }
-        node = map
-            .entry(part.to_string())
-            .or_insert_with(|| serde_json::json!({}));
-    }
-}
-
 /// Flows remembered as alerted by a deferred alert before their flow record
 /// arrives. Each entry is one written alert, so this is reached only by an
 /// alert storm; past it the oldest knowledge is dropped (a flow record may
@@ -459,9 +441,9 @@ impl Sink {
                     let base = v.as_u64().unwrap_or(0);
                     *v = serde_json::Value::from(base + allowed + self.anomalies);
                 }
-                if let Some(c) = &self.correlator {
+                if let (Some(c), Some(root)) = (&self.correlator, e.stats.as_object_mut()) {
                     for (name, v) in c.counters() {
-                        insert_counter(&mut e.stats, &name, v);
+                        crate::stats::insert_dotted(root, &name, v);
                     }
                 }
                 self.add_sink_counters(&mut e.stats);
