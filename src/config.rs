@@ -195,6 +195,8 @@ pub struct RawConfig {
     pub outputs: RawOutputs,
     /// Behavioural detectors.
     pub detectors: RawDetectors,
+    /// Inline (IPS) mode: what happens to packets from `capture.nfqueue`.
+    pub inline: RawInline,
 }
 
 /// `[detectors]`
@@ -217,13 +219,42 @@ impl Default for RawDetectors {
     }
 }
 
+/// `[inline]`: verdicts for packets read from `capture.nfqueue`
+/// (see [`crate::inline`]).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawInline {
+    /// Accept packets that cannot be inspected in time (worker queue or kernel
+    /// queue full); `false` drops them.
+    pub fail_open: bool,
+    /// Accept every packet; log and count what would have been blocked.
+    pub dry_run: bool,
+    /// Addresses and networks never blocked (medical devices, EHR servers,
+    /// the sensor's management address).
+    pub allow: crate::correlate::NetList,
+    /// Packets the kernel queue holds before it is full.
+    pub queue_maxlen: u32,
+}
+
+impl Default for RawInline {
+    fn default() -> Self {
+        let d = crate::inline::InlineConfig::default();
+        RawInline {
+            fail_open: d.fail_open,
+            dry_run: d.dry_run,
+            allow: d.allow,
+            queue_maxlen: d.queue_maxlen,
+        }
+    }
+}
+
 /// `[capture]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawCapture {
     /// Interfaces for `run` (mirror ports).
     pub interfaces: Vec<String>,
-    /// NFQUEUE numbers for inline mode (a later feature).
+    /// NFQUEUE numbers for inline mode (instead of `interfaces`).
     pub nfqueue: Vec<u16>,
     /// Worker threads; 0 = one per CPU core.
     pub workers: usize,
@@ -734,6 +765,10 @@ pub struct Config {
     pub drain_timeout: Duration,
     /// Behavioural detector settings, `None` when `detectors.enabled` is false.
     pub detectors: Option<crate::correlate::DetectorsConfig>,
+    /// NFQUEUE numbers to read inline (empty: not inline).
+    pub nfqueue: Vec<u16>,
+    /// Inline verdict settings.
+    pub inline: crate::inline::InlineConfig,
 }
 
 /// The sensor's identity, sent with every alert to syslog and the portal.
@@ -816,10 +851,16 @@ impl RawConfig {
             }
         }
         let c = &self.capture;
-        if !c.nfqueue.is_empty() {
+        if !c.nfqueue.is_empty() && !c.interfaces.is_empty() {
             return Err(invalid(
                 "capture.nfqueue",
-                "inline mode (NFQUEUE) is not available in this build yet; use capture.interfaces",
+                "set either capture.interfaces (mirror ports) or capture.nfqueue (inline), not both",
+            ));
+        }
+        if self.inline.queue_maxlen == 0 {
+            return Err(invalid(
+                "inline.queue_maxlen",
+                "must be at least 1 (packets the kernel queue holds)",
             ));
         }
         for (i, name) in c.interfaces.iter().enumerate() {
@@ -998,6 +1039,13 @@ impl RawConfig {
             portal,
             redis,
             drain_timeout,
+            nfqueue: c.nfqueue.clone(),
+            inline: crate::inline::InlineConfig {
+                fail_open: self.inline.fail_open,
+                dry_run: self.inline.dry_run,
+                allow: self.inline.allow,
+                queue_maxlen: self.inline.queue_maxlen,
+            },
         })
     }
 }

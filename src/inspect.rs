@@ -19,6 +19,7 @@ use crate::detect::{
     Detector, FlowDetectState, FlowFacts, Hit, HitSource, PacketCtx, RuleSet, StreamCtx, TxCtx,
 };
 use crate::flow::{Direction, EndReason, Flow, FlowHandler, PacketMeta, StreamEvent};
+use crate::inline::{Decision, Inline};
 use crate::output::eve::{
     AlertEvent, AlertInfo, CorrelateEvent, DeferredAlert, EveHeader, proto_name,
 };
@@ -81,6 +82,14 @@ pub struct Inspector {
     keys: Keys,
     /// Send events to the behavioural detectors.
     correlate: bool,
+    /// Inline mode: verdicts, allow-list, dry run.
+    inline: Option<Arc<Inline>>,
+    /// What the current packet's matches decided (inline).
+    decision: Decision,
+    /// Flows a `drop`/`reject` rule blocked (inline): every later packet of
+    /// theirs is dropped. Bounded by the flow table (removed when the flow
+    /// ends).
+    blocked: std::collections::HashSet<u64>,
     /// Alerts written.
     pub alerts: u64,
 }
@@ -101,8 +110,22 @@ impl Inspector {
             pcap_cnt: 0,
             keys: Keys::default(),
             correlate: false,
+            inline: None,
+            decision: Decision::Accept,
+            blocked: std::collections::HashSet::new(),
             alerts: 0,
         }
+    }
+
+    /// Inline mode: `drop`/`reject` matches decide the packet's verdict and
+    /// block their flow; alerts say `blocked` (see [`crate::inline`]).
+    pub fn set_inline(&mut self, inline: Option<Arc<Inline>>) {
+        self.inline = inline;
+    }
+
+    /// The verdict for the packet just processed (inline), reset for the next.
+    pub fn take_decision(&mut self) -> Decision {
+        std::mem::take(&mut self.decision)
     }
 
     /// Sends login attempts, names and flow outcomes to the behavioural
@@ -200,6 +223,7 @@ impl Inspector {
                 }
                 m
             });
+            let action = self.inline_action(flow, hit.action);
             let mut event = AlertEvent {
                 header,
                 direction: Some(match dir {
@@ -209,8 +233,9 @@ impl Inspector {
                 alert: AlertInfo {
                     // IDS mode: nothing is blocked, whatever the rule's action
                     // (Suricata writes "blocked" only when inline).
-                    action: match hit.action {
-                        Action::Alert | Action::Pass | Action::Drop | Action::Reject => "allowed",
+                    action: match action {
+                        InlineAction::Blocked => "blocked",
+                        InlineAction::Allowed | InlineAction::WouldBlock => "allowed",
                     },
                     gid: hit.gid,
                     signature_id: hit.sid,
@@ -228,6 +253,9 @@ impl Inspector {
                     .map(|(_, _, m)| m.clone())
                     .unwrap_or_default(),
             };
+            if action == InlineAction::WouldBlock {
+                event.app.insert("would_block".into(), true.into());
+            }
             // Suricata's `flow` object in alerts: the flow so far.
             event.app.insert(
                 "flow".into(),
@@ -257,6 +285,43 @@ impl Inspector {
     }
 }
 
+/// What an alert's rule did to the traffic.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum InlineAction {
+    Allowed,
+    Blocked,
+    /// Dry run: a `drop`/`reject` rule matched, nothing was blocked.
+    WouldBlock,
+}
+
+impl Inspector {
+    /// Inline: applies a `drop`/`reject` match to the current packet and its
+    /// flow, unless the allow-list exempts the flow.
+    fn inline_action(&mut self, flow: &Flow, action: Action) -> InlineAction {
+        let Some(inline) = &self.inline else {
+            return InlineAction::Allowed;
+        };
+        let decision = match action {
+            Action::Drop => Decision::Drop,
+            Action::Reject => Decision::Reject,
+            Action::Alert | Action::Pass => return InlineAction::Allowed,
+        };
+        if inline.exempt(flow.client, flow.server) {
+            return InlineAction::Allowed;
+        }
+        self.blocked.insert(flow.id);
+        // Stream data flushed by a timeout belongs to no packet.
+        if self.pcap_cnt > 0 {
+            self.decision = self.decision.max(decision);
+        }
+        if inline.dry_run() {
+            InlineAction::WouldBlock
+        } else {
+            InlineAction::Blocked
+        }
+    }
+}
+
 fn take_state(flow: &mut Flow) -> Box<FlowState> {
     flow.ext
         .0
@@ -279,6 +344,12 @@ impl FlowHandler for Inspector {
     ) {
         self.pcap_cnt = meta.pcap_cnt;
         self.keys.position = meta.pcap_cnt;
+        if self.inline.is_some() && self.blocked.contains(&flow.id) {
+            // A blocked flow: nothing of it goes through any more, so there
+            // is nothing more to inspect.
+            self.decision = self.decision.max(Decision::Drop);
+            return;
+        }
         let mut st = take_state(flow);
         if let Transport::Udp { src_port, dst_port } = pkt.transport {
             if let Some(tx) = udp_dns(src_port, dst_port, pkt.payload) {
@@ -400,6 +471,8 @@ impl FlowHandler for Inspector {
                 })));
             }
         }
+        // Last: what was flushed above may have matched a drop rule.
+        self.blocked.remove(&flow.id);
     }
 }
 

@@ -14,6 +14,7 @@ pub mod correlate;
 pub mod decode;
 pub mod detect;
 pub mod flow;
+pub mod inline;
 pub mod inspect;
 pub mod output;
 pub mod pipeline;

@@ -88,6 +88,10 @@ struct RunArgs {
     /// Interface to capture on (repeatable; overrides capture.interfaces).
     #[arg(long, short = 'i', value_name = "IFACE")]
     interface: Vec<String>,
+    /// Inline (IPS) mode: NFQUEUE number to read and give verdicts for
+    /// (repeatable; overrides capture.nfqueue and capture.interfaces).
+    #[arg(long, value_name = "N", conflicts_with = "interface")]
+    nfqueue: Vec<u16>,
 }
 
 fn main() -> ExitCode {
@@ -170,6 +174,11 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut config = load_config(&args.common)?;
     if !args.interface.is_empty() {
         config.interfaces = args.interface.clone();
+        config.nfqueue.clear();
+    }
+    if !args.nfqueue.is_empty() {
+        config.nfqueue = args.nfqueue.clone();
+        config.interfaces.clear();
     }
     let shutdown = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {

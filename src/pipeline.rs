@@ -24,6 +24,7 @@ use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
 use crate::capture::{
     CaptureError, KernelStats, LiveSource, OfflineSource, PacketSource, RawPacket, ReadStatus,
+    VerdictId,
 };
 use crate::config::Config;
 use crate::decode::{Decoded, Decoder, DecoderCounters, DefragCounters, LinkType, dispatch_hash};
@@ -32,6 +33,7 @@ use crate::flow::{
     Direction, EndReason, Flow, FlowCounters, FlowHandler, FlowTable, PacketMeta, StreamEvent,
     TcpCounters,
 };
+use crate::inline::Inline;
 use crate::inspect::Inspector;
 use crate::output::eve::{EveOpenError, FlowEvent, StatsEvent};
 use crate::output::{EveRecord, EveWriter, OutputError, OutputSender, Outputs};
@@ -228,13 +230,27 @@ pub fn run_live(
     shutdown: Arc<AtomicBool>,
     inspectors: Option<InspectorFactory>,
 ) -> Result<Summary, PipelineError> {
-    if config.interfaces.is_empty() {
+    if config.interfaces.is_empty() && config.nfqueue.is_empty() {
         return Err(PipelineError::NoSource(
-            "no interface configured; set capture.interfaces in the config or pass --interface"
+            "no interface configured; set capture.interfaces in the config or pass --interface \
+             (or capture.nfqueue / --nfqueue for inline mode)"
                 .into(),
         ));
     }
     let rules = signatures::load(config)?;
+    if !config.nfqueue.is_empty() {
+        let source = crate::inline::open_nfqueue(config)?;
+        let ifaces = source.iface_names();
+        return run(
+            config,
+            &rules,
+            vec![Box::new(source)],
+            ifaces,
+            Mode::Live,
+            shutdown,
+            inspectors,
+        );
+    }
     tracing::info!(
         loaded = rules.loaded,
         skipped = rules.skipped,
@@ -280,6 +296,8 @@ struct BatchPacket {
     start: usize,
     len: usize,
     wire_len: u32,
+    /// Inline: the verdict this packet waits for.
+    verdict: Option<VerdictId>,
 }
 
 impl Batch {
@@ -301,6 +319,7 @@ impl Batch {
             start,
             len: p.data.len(),
             wire_len: p.wire_len,
+            verdict: p.verdict,
         });
     }
 
@@ -348,6 +367,8 @@ struct Shared {
     queue_drops: AtomicU64,
     /// Latest packet time read by any capture thread (µs).
     latest: AtomicU64,
+    /// Inline mode: answers packets that wait for a verdict.
+    inline: Option<Arc<Inline>>,
 }
 
 impl Shared {
@@ -374,6 +395,9 @@ impl Shared {
             "capture.queue_drops",
             self.queue_drops.load(Ordering::Relaxed),
         );
+        if let Some(inline) = &self.inline {
+            inline.publish(&mut s);
+        }
         s
     }
 }
@@ -427,6 +451,7 @@ fn run(
             .map(|_| Mutex::new(WorkerCounters::default()))
             .collect(),
         kernel: Mutex::new(vec![KernelStats::default(); sources.len()]),
+        inline: sources.iter().find_map(|s| s.inline()),
         ..Shared::default()
     });
 
@@ -456,6 +481,7 @@ fn run(
                         Arc::clone(&ifaces),
                     );
                     i.correlate(correlate);
+                    i.set_inline(shared.inline.clone());
                     i
                 },
                 inspector: inspectors.as_ref().map(|f| f(id)),
@@ -677,6 +703,11 @@ impl CaptureLoop {
             for w in overflow.drain(..) {
                 self.send_batch(w, &mut pending);
             }
+            if self.shared.inline.is_some() {
+                // Inline packets wait in the kernel until inspected: hand
+                // over every read at once rather than wait for full batches.
+                self.flush_all(&mut pending);
+            }
             if let Some(t) = tick_due {
                 self.flush_all(&mut pending);
                 self.broadcast_tick(t, records, n);
@@ -765,6 +796,12 @@ impl CaptureLoop {
                     self.shared
                         .queue_drops
                         .fetch_add(b.pkts.len() as u64, Ordering::Relaxed);
+                    // Inline, each still waits for a verdict: fail open or closed.
+                    if let Some(inline) = &self.shared.inline {
+                        for id in b.pkts.iter().filter_map(|p| p.verdict) {
+                            inline.overloaded(id);
+                        }
+                    }
                     b.clear();
                     *slot = b;
                 }
@@ -825,6 +862,9 @@ impl WorkerContext {
                             };
                             self.flows.process(&pkt, &meta, &mut self.handler);
                             self.handler.detect.packet_done();
+                        }
+                        if let (Some(id), Some(inline)) = (p.verdict, &self.shared.inline) {
+                            inline.answer(id, self.handler.detect.take_decision(), data);
                         }
                     }
                     batch.clear();
@@ -972,6 +1012,7 @@ mod tests {
                     data: &self.frame,
                     wire_len: self.frame.len() as u32,
                     iface: 0,
+                    verdict: None,
                 });
             }
             self.left -= n;

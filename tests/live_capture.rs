@@ -5,56 +5,13 @@
 //! skipped; with `WARDWATCH_REQUIRE_ROOT_TESTS=1` (set by `.ci/run`) a skip is a
 //! failure.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
-
-/// Namespaces and links made by the test, removed on drop (also on panic).
-struct Netns {
-    names: Vec<String>,
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        for ns in &self.names {
-            // Kill anything left in the namespace, then delete it (its veth goes with it).
-            if let Ok(out) = Command::new("ip").args(["netns", "pids", ns]).output() {
-                for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
-                    if let Ok(p) = pid.parse::<i32>() {
-                        let _ = kill(Pid::from_raw(p), Signal::SIGKILL);
-                    }
-                }
-            }
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
-        }
-    }
-}
-
-fn sh(args: &[&str]) {
-    let out = Command::new(args[0])
-        .args(&args[1..])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {args:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn root_or_skip(test: &str) -> bool {
-    if nix::unistd::geteuid().is_root() {
-        return true;
-    }
-    if std::env::var("WARDWATCH_REQUIRE_ROOT_TESTS").as_deref() == Ok("1") {
-        panic!("{test}: needs root, and WARDWATCH_REQUIRE_ROOT_TESTS=1 forbids skipping it");
-    }
-    eprintln!("{test}: SKIPPED (needs root for network namespaces)");
-    false
-}
+use common::{Netns, rand_suffix, root_or_skip, sh, stop_child};
 
 fn read_events(path: &Path) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
@@ -130,7 +87,6 @@ fn captures_tcp_and_udp_across_a_veth() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start wardwatch run");
-    let sensor_pid = Pid::from_raw(sensor.id() as i32);
 
     // A TCP server in B, a client in A sending 5 messages, then 20 UDP datagrams.
     let server = Command::new("ip")
@@ -163,29 +119,8 @@ fn captures_tcp_and_udp_across_a_veth() {
     let _ = server.wait_with_output();
     std::thread::sleep(Duration::from_millis(700));
 
-    kill(sensor_pid, Signal::SIGTERM).expect("SIGTERM");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut sensor = sensor;
-    let status = loop {
-        if let Some(st) = sensor.try_wait().expect("wait") {
-            break st;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "sensor did not stop after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let stderr = sensor
-        .stderr
-        .take()
-        .map(|mut s| {
-            let mut t = String::new();
-            let _ = std::io::Read::read_to_string(&mut s, &mut t);
-            t
-        })
-        .unwrap_or_default();
-    assert!(status.success(), "sensor exit {status:?}: {stderr}");
+    let (ok, stderr) = stop_child(sensor, Duration::from_secs(20));
+    assert!(ok, "sensor failed: {stderr}");
 
     let events = read_events(&eve);
     let flows: Vec<_> = events
@@ -256,11 +191,4 @@ fn missing_interface_is_a_clear_error() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("wwnosuchif0"), "{err}");
-}
-
-fn rand_suffix() -> u32 {
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    t.subsec_nanos() % 10_000
 }

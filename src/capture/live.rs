@@ -104,6 +104,7 @@ impl PacketSource for LiveSource {
                         data: p.data,
                         wire_len: p.header.len,
                         iface: self.index,
+                        verdict: None,
                     });
                     delivered += 1;
                 }

@@ -5,15 +5,18 @@
 //! copies them into batches for the workers (`pipeline`), so a source's buffer
 //! may be reused as soon as its callback returns.
 //!
-//! An inline source (NFQUEUE, a later feature) fits the same trait: it reports
-//! [`SourceKind::Inline`], and each of its packets will carry a verdict id that
-//! the worker answers once the packet is inspected. Passive sources never wait
-//! for a verdict.
+//! An inline source ([`NfqSource`], NFQUEUE) fits the same trait: it reports
+//! [`SourceKind::Inline`], each of its packets carries a [`VerdictId`] that
+//! the worker answers once the packet is inspected, and it hands the pipeline
+//! the [`crate::inline::Inline`] state that sends the answers. Passive sources
+//! never wait for a verdict.
 
 mod live;
+mod nfq;
 mod offline;
 
 pub use live::LiveSource;
+pub use nfq::{NfqOptions, NfqSource, NfqVerdicts, Verdict, VerdictId};
 pub use offline::OfflineSource;
 
 use std::path::PathBuf;
@@ -34,6 +37,8 @@ pub struct RawPacket<'a> {
     pub wire_len: u32,
     /// Index into the source's interface names ([`PacketSource::iface_names`]).
     pub iface: u16,
+    /// Inline sources: the packet waits for this verdict.
+    pub verdict: Option<VerdictId>,
 }
 
 /// Whether packets wait for a verdict.
@@ -113,6 +118,11 @@ pub trait PacketSource: Send {
     /// Passive or inline.
     fn kind(&self) -> SourceKind {
         SourceKind::Passive
+    }
+
+    /// Inline sources: what answers their packets.
+    fn inline(&self) -> Option<std::sync::Arc<crate::inline::Inline>> {
+        None
     }
 
     /// Names for `RawPacket::iface` (EVE `in_iface`).

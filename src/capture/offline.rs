@@ -153,6 +153,7 @@ impl FileReader {
                         data: p.data,
                         wire_len: p.header.len,
                         iface,
+                        verdict: None,
                     });
                     Step::Delivered
                 }
@@ -209,6 +210,7 @@ impl FileReader {
                     data,
                     wire_len,
                     iface,
+                    verdict: None,
                 });
                 Step::Delivered
             }
