@@ -197,6 +197,8 @@ pub struct RawConfig {
     pub detectors: RawDetectors,
     /// Inline (IPS) mode: what happens to packets from `capture.nfqueue`.
     pub inline: RawInline,
+    /// Active response outside the inline path.
+    pub response: RawResponse,
 }
 
 /// `[detectors]`
@@ -246,6 +248,15 @@ impl Default for RawInline {
             queue_maxlen: d.queue_maxlen,
         }
     }
+}
+
+/// `[response]`: blocks applied outside the inline path.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawResponse {
+    /// nftables set (`"FAMILY TABLE SET"`, with `flags timeout`) that
+    /// detector blocks are added to; empty: none.
+    pub nft_set: String,
 }
 
 /// `[capture]`
@@ -769,6 +780,8 @@ pub struct Config {
     pub nfqueue: Vec<u16>,
     /// Inline verdict settings.
     pub inline: crate::inline::InlineConfig,
+    /// Where detector blocks go for sensors that are not inline.
+    pub nft_set: Option<crate::inline::block::NftSet>,
 }
 
 /// The sensor's identity, sent with every alert to syslog and the portal.
@@ -857,6 +870,13 @@ impl RawConfig {
                 "set either capture.interfaces (mirror ports) or capture.nfqueue (inline), not both",
             ));
         }
+        let nft_set = match self.response.nft_set.trim() {
+            "" => None,
+            text => Some(
+                crate::inline::block::NftSet::parse(text)
+                    .map_err(|e| invalid("response.nft_set", e))?,
+            ),
+        };
         if self.inline.queue_maxlen == 0 {
             return Err(invalid(
                 "inline.queue_maxlen",
@@ -1046,6 +1066,7 @@ impl RawConfig {
                 allow: self.inline.allow,
                 queue_maxlen: self.inline.queue_maxlen,
             },
+            nft_set,
         })
     }
 }

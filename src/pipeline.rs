@@ -418,8 +418,11 @@ fn run(
         None => None,
     };
     let sinks = crate::output::start_sinks(config)?;
+    let inline = sources.iter().find_map(|s| s.inline());
     let correlator = config.detectors.clone().map(|d| {
+        let blocks = crate::inline::block::DetectorBlocks::new(&d, config, inline.clone());
         let mut c = crate::correlate::Correlator::new(d);
+        c.set_blocks(blocks);
         if let Err(e) = c.reload_indicators() {
             tracing::warn!(error = %e, "indicator lists not loaded; suspicious-destination checks nothing");
         }
@@ -451,7 +454,7 @@ fn run(
             .map(|_| Mutex::new(WorkerCounters::default()))
             .collect(),
         kernel: Mutex::new(vec![KernelStats::default(); sources.len()]),
-        inline: sources.iter().find_map(|s| s.inline()),
+        inline,
         ..Shared::default()
     });
 
@@ -864,7 +867,7 @@ impl WorkerContext {
                             self.handler.detect.packet_done();
                         }
                         if let (Some(id), Some(inline)) = (p.verdict, &self.shared.inline) {
-                            inline.answer(id, self.handler.detect.take_decision(), data);
+                            inline.answer(id, self.handler.detect.take_decision(), data, p.ts);
                         }
                     }
                     batch.clear();

@@ -53,8 +53,42 @@ def handle(c):
             c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\nConnection: close\\r\\n\\r\\n' % len(body) + body)
     except Exception: pass
     c.close()
-while True:
-    c, _ = s.accept(); threading.Thread(target=handle, args=(c,), daemon=True).start()
+def ftp(c):
+    # The control dialogue of a vsftpd refusing every password.
+    c.settimeout(10)
+    try:
+        c.sendall(b'220 (vsFTPd 3.0.3)\\r\\n')
+        f = c.makefile('rb')
+        for line in f:
+            if line.startswith(b'USER'): c.sendall(b'331 Please specify the password.\\r\\n')
+            elif line.startswith(b'PASS'): c.sendall(b'530 Login incorrect.\\r\\n')
+            elif line.startswith(b'QUIT'): c.sendall(b'221 Goodbye.\\r\\n'); break
+    except Exception: pass
+    c.close()
+def serve(sock, fn):
+    while True:
+        c, _ = sock.accept(); threading.Thread(target=fn, args=(c,), daemon=True).start()
+f = socket.socket(); f.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+f.bind(('0.0.0.0', 21)); f.listen(64)
+threading.Thread(target=serve, args=(f, ftp), daemon=True).start()
+serve(s, handle)
+";
+
+/// `n` FTP logins with a wrong password, one connection each; errors (a
+/// blocked connection) are ignored.
+const FTP_FLOOD_PY: &str = "\
+import socket, sys
+host, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    try:
+        c = socket.create_connection((host, 21), timeout=1)
+        f = c.makefile('rb')
+        f.readline()
+        c.sendall(b'USER nurse%d\\r\\n' % i); f.readline()
+        c.sendall(b'PASS guess\\r\\n'); f.readline()
+        c.sendall(b'QUIT\\r\\n'); f.readline()
+        c.close()
+    except OSError: pass
 ";
 
 /// One GET; prints `OK <len> INTACT|CORRUPT`, `RESET`, `TIMEOUT` or `ERROR`.
@@ -88,7 +122,9 @@ struct Gateway {
 }
 
 impl Gateway {
-    fn new(queue_bypass: bool) -> Self {
+    /// `queue`: `Some(bypass)` queues forwarded packets to NFQUEUE (with
+    /// `--queue-bypass` or not), `None` only forwards.
+    fn new(queue: Option<bool>) -> Self {
         let tag = unique_tag();
         let (client, gw, server) = (format!("{tag}c"), format!("{tag}g"), format!("{tag}s"));
         for ns in [&client, &gw, &server] {
@@ -158,7 +194,9 @@ impl Gateway {
             dir: tempfile::tempdir().expect("tmpdir"),
             _http: Command::new("true").spawn().expect("placeholder"),
         };
-        g.queue_rule("-A", queue_bypass);
+        if let Some(bypass) = queue {
+            g.queue_rule("-A", bypass);
+        }
         std::fs::write(g.path("rules"), RULES).expect("rules");
         let http = Command::new("ip")
             .args(["netns", "exec", &g.server, "python3", "-c", SERVER_PY])
@@ -206,12 +244,23 @@ impl Gateway {
     // guard kills whatever is left): clippy cannot see that.
     #[allow(clippy::zombie_processes)]
     fn start_sensor(&self, config: &str, eve: &Path) -> Child {
+        self.start(&["--nfqueue", QUEUE], config, eve)
+    }
+
+    /// Starts `wardwatch run` with `source` (`--nfqueue N` or `--interface
+    /// IF`) in the gateway; waits until the queue is bound (inline) or a
+    /// moment (live capture has no outside sign of being ready).
+    // See `start_sensor`.
+    #[allow(clippy::zombie_processes)]
+    fn start(&self, source: &[&str], config: &str, eve: &Path) -> Child {
         let cfg = self.path("wardwatch.toml");
         std::fs::write(&cfg, config).expect("config");
         let mut child = Command::new("ip")
             .args(["netns", "exec", &self.gw])
             .arg(env!("CARGO_BIN_EXE_wardwatch"))
-            .args(["run", "--nfqueue", QUEUE, "--workers", "2", "--config"])
+            .arg("run")
+            .args(source)
+            .args(["--workers", "2", "--config"])
             .arg(&cfg)
             .arg("--eve")
             .arg(eve)
@@ -219,6 +268,10 @@ impl Gateway {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start wardwatch");
+        if !source.contains(&"--nfqueue") {
+            std::thread::sleep(Duration::from_millis(1500));
+            return child;
+        }
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let out = Command::new("ip")
@@ -250,6 +303,21 @@ impl Gateway {
             .output()
             .expect("run client");
         String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// A failed-login flood from the client.
+    fn ftp_flood(&self, n: u32) {
+        sh(&[
+            "ip",
+            "netns",
+            "exec",
+            &self.client,
+            "python3",
+            "-c",
+            FTP_FLOOD_PY,
+            SERVER,
+            &n.to_string(),
+        ]);
     }
 
     fn server_received(&self) -> String {
@@ -294,7 +362,7 @@ fn drop_and_reject_rules_block_benign_traffic_passes_intact() {
     if !root_or_skip("drop_and_reject_rules_block_benign_traffic_passes_intact") {
         return;
     }
-    let g = Gateway::new(true);
+    let g = Gateway::new(Some(true));
     let eve = g.path("eve.json");
     let sensor = g.start_sensor(
         &format!("{}[rules]\nfiles = [{:?}]\n", config(""), g.path("rules")),
@@ -357,7 +425,7 @@ fn dry_run_and_allow_list_never_block() {
     if !root_or_skip("dry_run_and_allow_list_never_block") {
         return;
     }
-    let g = Gateway::new(true);
+    let g = Gateway::new(Some(true));
     let rules = format!("[rules]\nfiles = [{:?}]\n", g.path("rules"));
 
     // Dry run: everything passes; the log says what would have been blocked.
@@ -406,7 +474,7 @@ fn killed_sensor_fails_open_with_queue_bypass_and_closed_without() {
     if !root_or_skip("killed_sensor_fails_open_with_queue_bypass_and_closed_without") {
         return;
     }
-    let g = Gateway::new(true);
+    let g = Gateway::new(Some(true));
     let sensor = g.start_sensor(&config(""), &g.path("eve.json"));
     assert_eq!(g.get("/index.html", 10.0), intact());
     // SIGKILL: no clean shutdown, the queue loses its listener.
@@ -418,5 +486,126 @@ fn killed_sensor_fails_open_with_queue_bypass_and_closed_without() {
     // Without it, packets for an unbound queue are dropped: fail-closed.
     g.queue_rule("-R", false);
     assert_eq!(g.get("/index.html", 3.0), "TIMEOUT", "fail-closed");
+    assert_eq!(g.server_received().matches("GET /index.html").count(), 2);
+}
+
+/// Detector settings: three failed FTP logins are a flood; its source is
+/// blocked for `secs` seconds.
+fn flood_detectors(g: &Gateway, secs: u64) -> String {
+    let path = g.path("detectors.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[login-flood]\nblock = {{ seconds = {secs} }}\n[login-flood.thresholds]\nftp = 3\n"
+        ),
+    )
+    .expect("detectors");
+    format!("[detectors]\nfile = {path:?}\n")
+}
+
+#[test]
+fn login_flood_blocks_its_source_inline_for_the_configured_time() {
+    if !root_or_skip("login_flood_blocks_its_source_inline_for_the_configured_time") {
+        return;
+    }
+    let g = Gateway::new(Some(true));
+    let eve = g.path("eve.json");
+    let sensor = g.start_sensor(&format!("{}{}", config(""), flood_detectors(&g, 6)), &eve);
+    assert_eq!(g.get("/index.html", 10.0), intact(), "before the flood");
+    let flood_start = Instant::now();
+    g.ftp_flood(5);
+    // The detectors see events in capture order, up to a second of packet
+    // time late (the workers' ticks): give the block that long to start.
+    std::thread::sleep(Duration::from_millis(1500));
+    // Blocked: nothing from the client gets through.
+    assert_eq!(g.get("/index.html", 2.0), "TIMEOUT", "during the block");
+    // After the block's packet-time lifetime, traffic flows again.
+    let end = flood_start + Duration::from_secs(7);
+    std::thread::sleep(end.saturating_duration_since(Instant::now()));
+    assert_eq!(g.get("/index.html", 10.0), intact(), "after the block");
+    stop(sensor);
+
+    let events = read_eve(&eve);
+    let flood = events
+        .iter()
+        .find(|e| e["anomaly"]["detector"] == "login-flood")
+        .expect("a login-flood alert");
+    assert_eq!(flood["src_ip"], CLIENT, "{flood}");
+    let inline = last_stats(&events)["inline"].clone();
+    assert!(inline["blocks"].as_u64().unwrap_or(0) >= 1, "{inline}");
+    assert!(
+        inline["source_blocked"].as_u64().unwrap_or(0) >= 1,
+        "{inline}"
+    );
+    assert_eq!(g.server_received().matches("GET /index.html").count(), 2);
+}
+
+#[test]
+fn login_flood_blocks_its_source_in_an_nftables_set_from_a_passive_sensor() {
+    if !root_or_skip("login_flood_blocks_its_source_in_an_nftables_set_from_a_passive_sensor") {
+        return;
+    }
+    // No queue: the gateway only forwards, and drops what its set holds.
+    let g = Gateway::new(None);
+    let nft = g.path("ww.nft");
+    std::fs::write(
+        &nft,
+        "table inet ww {\n\
+         \tset blocked { type ipv4_addr; flags timeout; }\n\
+         \tchain forward_filter {\n\
+         \t\ttype filter hook forward priority 0;\n\
+         \t\tip saddr @blocked drop\n\
+         \t}\n\
+         }\n",
+    )
+    .expect("nft file");
+    sh(&[
+        "ip",
+        "netns",
+        "exec",
+        &g.gw,
+        "nft",
+        "-f",
+        nft.to_str().expect("utf-8 path"),
+    ]);
+    let set_has_client = || {
+        let out = Command::new("ip")
+            .args([
+                "netns", "exec", &g.gw, "nft", "list", "set", "inet", "ww", "blocked",
+            ])
+            .output()
+            .expect("nft list");
+        String::from_utf8_lossy(&out.stdout).contains(CLIENT)
+    };
+    // The sensor watches the gateway's client side, as a mirror port would.
+    let eve = g.path("eve.json");
+    let iface = format!("{}0", g.gw);
+    let sensor = g.start(
+        &["--interface", &iface],
+        &format!(
+            "{}[response]\nnft_set = \"inet ww blocked\"\n",
+            flood_detectors(&g, 3)
+        ),
+        &eve,
+    );
+    assert_eq!(g.get("/index.html", 10.0), intact(), "before the flood");
+    g.ftp_flood(5);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !set_has_client() {
+        assert!(
+            Instant::now() < deadline,
+            "the client never entered the set"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(g.get("/index.html", 1.5), "TIMEOUT", "during the block");
+    // The kernel removes the element when its timeout runs out.
+    let deadline = Instant::now() + Duration::from_secs(8);
+    while set_has_client() {
+        assert!(Instant::now() < deadline, "the block never ended");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(g.get("/index.html", 10.0), intact(), "after the block");
+    stop(sensor);
     assert_eq!(g.server_received().matches("GET /index.html").count(), 2);
 }

@@ -269,6 +269,8 @@ pub struct LoginFloodConfig {
     pub max_tracked: usize,
     /// Failed logins inferred from session shapes (SSH, RDP).
     pub inferred: InferredConfig,
+    /// Block the acting source for this long (`block = { minutes = N }`).
+    pub block: Option<BlockAction>,
 }
 
 impl Default for LoginFloodConfig {
@@ -305,6 +307,7 @@ impl Default for LoginFloodConfig {
             allow: NetList::default(),
             max_tracked: 50_000,
             inferred: InferredConfig::default(),
+            block: None,
         }
     }
 }
@@ -375,6 +378,8 @@ pub struct SprayConfig {
     pub allow: NetList,
     /// Sources tracked.
     pub max_tracked: usize,
+    /// Block the acting source for this long (`block = { minutes = N }`).
+    pub block: Option<BlockAction>,
 }
 
 impl Default for SprayConfig {
@@ -386,6 +391,7 @@ impl Default for SprayConfig {
             threshold: 10,
             allow: NetList::default(),
             max_tracked: 50_000,
+            block: None,
         }
     }
 }
@@ -406,6 +412,8 @@ pub struct PortScanConfig {
     pub allow: NetList,
     /// Source→host pairs tracked.
     pub max_tracked: usize,
+    /// Block the acting source for this long (`block = { minutes = N }`).
+    pub block: Option<BlockAction>,
 }
 
 impl Default for PortScanConfig {
@@ -417,6 +425,7 @@ impl Default for PortScanConfig {
             threshold: 25,
             allow: NetList::default(),
             max_tracked: 20_000,
+            block: None,
         }
     }
 }
@@ -440,6 +449,8 @@ pub struct HostSweepConfig {
     pub allow: NetList,
     /// Source→port pairs tracked.
     pub max_tracked: usize,
+    /// Block the acting source for this long (`block = { minutes = N }`).
+    pub block: Option<BlockAction>,
 }
 
 impl Default for HostSweepConfig {
@@ -452,6 +463,7 @@ impl Default for HostSweepConfig {
             targets: NetList::private(),
             allow: NetList::default(),
             max_tracked: 20_000,
+            block: None,
         }
     }
 }
@@ -676,6 +688,40 @@ impl Default for BeaconConfig {
             allow: NetList::default(),
             max_tracked: 20_000,
         }
+    }
+}
+
+/// A detector's `block = { minutes = N }` (or `seconds = N`): the source of
+/// each episode is blocked for that long, inline and/or in an nftables set
+/// (see [`crate::inline::block`]). Zero blocks nothing.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BlockAction {
+    /// Minutes.
+    pub minutes: u64,
+    /// Seconds (added to the minutes).
+    pub seconds: u64,
+}
+
+impl BlockAction {
+    /// The block's length in seconds.
+    pub fn secs(&self) -> u64 {
+        self.minutes.saturating_mul(60).saturating_add(self.seconds)
+    }
+}
+
+impl DetectorsConfig {
+    /// The block action configured for `detector`, if any.
+    pub fn block_for(&self, detector: super::Detector) -> Option<BlockAction> {
+        use super::Detector as D;
+        match detector {
+            D::LoginFlood => self.login_flood.block,
+            D::PasswordSpray => self.password_spray.block,
+            D::PortScan => self.port_scan.block,
+            D::HostSweep => self.host_sweep.block,
+            _ => None,
+        }
+        .filter(|b| b.secs() > 0)
     }
 }
 

@@ -663,9 +663,23 @@ pub struct Correlator {
     new_device: inventory::NewDevice,
     zone_policy: zone_policy::ZonePolicy,
     beacon: beacon::Beacon,
+    /// Detectors' block actions (inline / nftables).
+    blocks: Option<crate::inline::block::DetectorBlocks>,
 }
 
 impl Correlator {
+    /// Applies the detectors' `block` actions to the alerts from now on.
+    pub fn set_blocks(&mut self, blocks: Option<crate::inline::block::DetectorBlocks>) {
+        self.blocks = blocks;
+    }
+
+    /// Blocks the source of `a` if its detector has a block action.
+    pub fn apply_blocks(&mut self, a: &Anomaly) {
+        if let Some(b) = self.blocks.as_mut() {
+            b.apply(a);
+        }
+    }
+
     /// A correlator with these settings, no indicators loaded and an empty
     /// inventory (see [`Correlator::set_indicators`],
     /// [`Correlator::set_inventory`]).
@@ -685,6 +699,7 @@ impl Correlator {
             new_device: inventory::NewDevice::new(&cfg),
             zone_policy: zone_policy::ZonePolicy::new(&cfg),
             beacon: beacon::Beacon::new(&cfg),
+            blocks: None,
             cfg,
         }
     }

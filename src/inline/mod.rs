@@ -38,6 +38,7 @@
 //! reason: the alert it produces says `drop` but the packet was accepted; use
 //! a `drop` rule for what must be stopped.
 
+pub mod block;
 pub mod reject;
 
 use std::net::IpAddr;
@@ -46,6 +47,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::capture::{CaptureError, NfqOptions, NfqSource, NfqVerdicts, Verdict, VerdictId};
 use crate::correlate::NetList;
 use crate::stats::Snapshot;
+use crate::time::Timestamp;
 
 use reject::{RawSender, responses_for};
 
@@ -117,6 +119,8 @@ inline_counters! {
     response_errors => "inline.response_errors",
     verdict_errors => "inline.verdict_errors",
     socket_overruns => "inline.socket_overruns",
+    source_blocked => "inline.source_blocked",
+    sources_blocked => "inline.blocks",
 }
 
 /// The inline state shared by the capture thread and the workers.
@@ -126,6 +130,8 @@ pub struct Inline {
     verdicts: Option<NfqVerdicts>,
     responder: Option<RawSender>,
     counters: Counters,
+    /// Sources blocked by detectors ([`block`]).
+    sources: block::SourceBlocks,
 }
 
 impl Inline {
@@ -145,6 +151,7 @@ impl Inline {
             verdicts,
             responder,
             counters: Counters::default(),
+            sources: block::SourceBlocks::default(),
         }
     }
 
@@ -162,9 +169,28 @@ impl Inline {
         self.config.dry_run
     }
 
-    /// Answers a packet the worker inspected.
-    pub fn answer(&self, id: VerdictId, decision: Decision, packet: &[u8]) {
+    /// Blocks every packet from or to `ip` until packet time `until`.
+    pub fn block_source(&self, ip: IpAddr, until: Timestamp, now: Timestamp) {
+        self.counters
+            .sources_blocked
+            .fetch_add(1, Ordering::Relaxed);
+        self.sources.block(ip, until, now);
+    }
+
+    /// Answers a packet the worker inspected at packet time `ts`.
+    pub fn answer(&self, id: VerdictId, decision: Decision, packet: &[u8], ts: Timestamp) {
         let c = &self.counters;
+        let mut decision = decision;
+        if decision == Decision::Accept {
+            if let Some((src, dst)) = ip_endpoints(packet) {
+                if (self.sources.is_blocked(src, ts) || self.sources.is_blocked(dst, ts))
+                    && !(self.config.allow.contains(src) || self.config.allow.contains(dst))
+                {
+                    c.source_blocked.fetch_add(1, Ordering::Relaxed);
+                    decision = Decision::Drop;
+                }
+            }
+        }
         let verdict = match (decision, self.config.dry_run) {
             (Decision::Accept, _) => {
                 c.accepted.fetch_add(1, Ordering::Relaxed);
@@ -253,6 +279,23 @@ impl Inline {
     }
 }
 
+/// Source and destination of a bare IPv4/IPv6 packet.
+fn ip_endpoints(packet: &[u8]) -> Option<(IpAddr, IpAddr)> {
+    match packet.first()? >> 4 {
+        4 => {
+            let a: [u8; 4] = packet.get(12..16)?.try_into().ok()?;
+            let b: [u8; 4] = packet.get(16..20)?.try_into().ok()?;
+            Some((IpAddr::from(a), IpAddr::from(b)))
+        }
+        6 => {
+            let a: [u8; 16] = packet.get(8..24)?.try_into().ok()?;
+            let b: [u8; 16] = packet.get(24..40)?.try_into().ok()?;
+            Some((IpAddr::from(a), IpAddr::from(b)))
+        }
+        _ => None,
+    }
+}
+
 /// Opens the NFQUEUE source of `config.nfqueue` with its inline state.
 pub fn open_nfqueue(config: &crate::config::Config) -> Result<NfqSource, CaptureError> {
     let mut source = NfqSource::open(&NfqOptions {
@@ -295,9 +338,9 @@ mod tests {
             queue: 0,
             packet: 1,
         };
-        i.answer(id, Decision::Drop, &[]);
-        i.answer(id, Decision::Reject, &[]);
-        i.answer(id, Decision::Accept, &[]);
+        i.answer(id, Decision::Drop, &[], Timestamp(0));
+        i.answer(id, Decision::Reject, &[], Timestamp(0));
+        i.answer(id, Decision::Accept, &[], Timestamp(0));
         let s = counters(&i);
         assert_eq!(s.get("inline.would_drop"), 1);
         assert_eq!(s.get("inline.would_reject"), 1);

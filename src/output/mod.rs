@@ -522,6 +522,9 @@ impl Sink {
     fn write_anomalies(&mut self, out: Vec<Anomaly>) {
         for a in out {
             self.anomalies += 1;
+            if let Some(c) = self.correlator.as_mut() {
+                c.apply_blocks(&a);
+            }
             if self.types.alert {
                 self.write(&EveRecord::Alert(Box::new(eve::AlertEvent::from_anomaly(
                     &a,
