@@ -257,6 +257,9 @@ pub struct RawResponse {
     /// nftables set (`"FAMILY TABLE SET"`, with `flags timeout`) that
     /// detector blocks are added to; empty: none.
     pub nft_set: String,
+    /// Mirror-port sensors: interface that `reject` rules' TCP resets are
+    /// sent on; empty: off.
+    pub rst_interface: String,
 }
 
 /// `[capture]`
@@ -782,6 +785,8 @@ pub struct Config {
     pub inline: crate::inline::InlineConfig,
     /// Where detector blocks go for sensors that are not inline.
     pub nft_set: Option<crate::inline::block::NftSet>,
+    /// Mirror-port active response: the interface resets are sent on.
+    pub rst_interface: Option<String>,
 }
 
 /// The sensor's identity, sent with every alert to syslog and the portal.
@@ -1067,6 +1072,8 @@ impl RawConfig {
                 queue_maxlen: self.inline.queue_maxlen,
             },
             nft_set,
+            rst_interface: Some(self.response.rst_interface.trim().to_string())
+                .filter(|s| !s.is_empty()),
         })
     }
 }

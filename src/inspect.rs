@@ -309,6 +309,13 @@ impl Inspector {
         if inline.exempt(flow.client, flow.server) {
             return InlineAction::Allowed;
         }
+        if !inline.is_inline() {
+            // A mirror port cannot drop; a reject resets the connection.
+            if decision == Decision::Reject && self.pcap_cnt > 0 {
+                self.decision = Decision::Reject;
+            }
+            return InlineAction::Allowed;
+        }
         self.blocked.insert(flow.id);
         // Stream data flushed by a timeout belongs to no packet.
         if self.pcap_cnt > 0 {
@@ -344,7 +351,7 @@ impl FlowHandler for Inspector {
     ) {
         self.pcap_cnt = meta.pcap_cnt;
         self.keys.position = meta.pcap_cnt;
-        if self.inline.is_some() && self.blocked.contains(&flow.id) {
+        if self.inline.as_ref().is_some_and(|i| i.is_inline()) && self.blocked.contains(&flow.id) {
             // A blocked flow: nothing of it goes through any more, so there
             // is nothing more to inspect.
             self.decision = self.decision.max(Decision::Drop);

@@ -418,7 +418,11 @@ fn run(
         None => None,
     };
     let sinks = crate::output::start_sinks(config)?;
-    let inline = sources.iter().find_map(|s| s.inline());
+    let inline = match sources.iter().find_map(|s| s.inline()) {
+        Some(i) => Some(i),
+        None if mode == Mode::Live => crate::inline::mirror_response(config),
+        None => None,
+    };
     let correlator = config.detectors.clone().map(|d| {
         let blocks = crate::inline::block::DetectorBlocks::new(&d, config, inline.clone());
         let mut c = crate::correlate::Correlator::new(d);
@@ -866,8 +870,12 @@ impl WorkerContext {
                             self.flows.process(&pkt, &meta, &mut self.handler);
                             self.handler.detect.packet_done();
                         }
-                        if let (Some(id), Some(inline)) = (p.verdict, &self.shared.inline) {
-                            inline.answer(id, self.handler.detect.take_decision(), data, p.ts);
+                        if let Some(inline) = &self.shared.inline {
+                            let decision = self.handler.detect.take_decision();
+                            match p.verdict {
+                                Some(id) => inline.answer(id, decision, data, p.ts),
+                                None => inline.respond_mirror(decision, p.link, data),
+                            }
                         }
                     }
                     batch.clear();

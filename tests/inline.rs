@@ -33,10 +33,11 @@ reject http any any -> any any (msg:\"TEST inline reject\"; flow:established,to_
 alert http any any -> any any (msg:\"TEST inline alert\"; flow:established,to_server; http.uri; content:\"/just-alert\"; sid:8100003; rev:1;)
 ";
 
-/// An HTTP server answering every request with the same `BODY`-byte body,
+/// An HTTP server answering every request with the same `BODY`-byte body
+/// (a second late when the request contains `slow`),
 /// appending everything it receives to the log file (argv[1]).
 const SERVER_PY: &str = "\
-import socket, sys, threading
+import socket, sys, threading, time
 log = open(sys.argv[1], 'ab', buffering=0)
 body = bytes(i % 251 for i in range(200000))
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -49,6 +50,7 @@ def handle(c):
             d = c.recv(65536)
             if not d: break
             data += d; log.write(d)
+        if b'slow' in data: time.sleep(1)
         if b'\\r\\n\\r\\n' in data:
             c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\nConnection: close\\r\\n\\r\\n' % len(body) + body)
     except Exception: pass
@@ -608,4 +610,38 @@ fn login_flood_blocks_its_source_in_an_nftables_set_from_a_passive_sensor() {
     assert_eq!(g.get("/index.html", 10.0), intact(), "after the block");
     stop(sensor);
     assert_eq!(g.server_received().matches("GET /index.html").count(), 2);
+}
+
+#[test]
+fn mirror_port_sensor_resets_a_rejected_connection() {
+    if !root_or_skip("mirror_port_sensor_resets_a_rejected_connection") {
+        return;
+    }
+    // No queue: the sensor only watches the gateway's client side, as on a
+    // mirror port, and sends resets out of the same interface.
+    let g = Gateway::new(None);
+    let eve = g.path("eve.json");
+    let iface = format!("{}0", g.gw);
+    let sensor = g.start(
+        &["--interface", &iface],
+        &format!(
+            "{}[rules]\nfiles = [{:?}]\n[response]\nrst_interface = {iface:?}\n",
+            config(""),
+            g.path("rules")
+        ),
+        &eve,
+    );
+    assert_eq!(g.get("/index.html?slow", 10.0), intact(), "benign");
+    // The server answers a second late: the sensor's reset comes first.
+    assert_eq!(g.get("/exploit-reject?slow", 10.0), "RESET");
+    // Watching cannot stop the request itself.
+    assert!(g.server_received().contains("GET /exploit-reject"));
+    stop(sensor);
+    let events = read_eve(&eve);
+    let a = alert_by_sid(&events, 8100002);
+    assert_eq!(a["alert"]["action"], "allowed", "{a}");
+    let s = last_stats(&events);
+    assert!(s["response"]["rst_sent"].as_u64().unwrap_or(0) >= 2, "{s}");
+    assert_eq!(s["response"]["errors"], 0, "{s}");
+    assert_eq!(s["inline"]["dropped"], 0, "{s}");
 }

@@ -39,6 +39,7 @@
 //! a `drop` rule for what must be stopped.
 
 pub mod block;
+pub mod mirror;
 pub mod reject;
 
 use std::net::IpAddr;
@@ -121,6 +122,8 @@ inline_counters! {
     socket_overruns => "inline.socket_overruns",
     source_blocked => "inline.source_blocked",
     sources_blocked => "inline.blocks",
+    mirror_rst_sent => "response.rst_sent",
+    mirror_errors => "response.errors",
 }
 
 /// The inline state shared by the capture thread and the workers.
@@ -132,6 +135,9 @@ pub struct Inline {
     counters: Counters,
     /// Sources blocked by detectors ([`block`]).
     sources: block::SourceBlocks,
+    /// Mirror-port sensors: where `reject` resets go ([`mirror`]). Such an
+    /// `Inline` gives no verdicts and blocks nothing.
+    mirror: Option<mirror::MirrorResponder>,
 }
 
 impl Inline {
@@ -152,6 +158,52 @@ impl Inline {
             responder,
             counters: Counters::default(),
             sources: block::SourceBlocks::default(),
+            mirror: None,
+        }
+    }
+
+    /// A mirror-port sensor's active response: resets for `reject` rules
+    /// through `responder`; nothing is dropped or blocked.
+    pub fn mirror(config: InlineConfig, responder: mirror::MirrorResponder) -> Self {
+        Inline {
+            config,
+            verdicts: None,
+            responder: None,
+            counters: Counters::default(),
+            sources: block::SourceBlocks::default(),
+            mirror: Some(responder),
+        }
+    }
+
+    /// True for an inline sensor (packets wait for verdicts), false for a
+    /// mirror port's active response.
+    pub fn is_inline(&self) -> bool {
+        self.mirror.is_none()
+    }
+
+    /// Mirror port: resets the connection of `frame` when a `reject` rule
+    /// matched it (not in dry run).
+    pub fn respond_mirror(&self, decision: Decision, link: crate::decode::LinkType, frame: &[u8]) {
+        let Some(m) = &self.mirror else {
+            return;
+        };
+        if decision != Decision::Reject {
+            return;
+        }
+        if self.config.dry_run {
+            self.counters.would_reject.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        match m.reset(link, frame) {
+            Ok(n) => {
+                self.counters
+                    .mirror_rst_sent
+                    .fetch_add(n as u64, Ordering::Relaxed);
+            }
+            Err(e) => {
+                self.counters.mirror_errors.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(error = %e, "reset not sent");
+            }
         }
     }
 
@@ -280,7 +332,7 @@ impl Inline {
 }
 
 /// Source and destination of a bare IPv4/IPv6 packet.
-fn ip_endpoints(packet: &[u8]) -> Option<(IpAddr, IpAddr)> {
+pub(crate) fn ip_endpoints(packet: &[u8]) -> Option<(IpAddr, IpAddr)> {
     match packet.first()? >> 4 {
         4 => {
             let a: [u8; 4] = packet.get(12..16)?.try_into().ok()?;
@@ -293,6 +345,28 @@ fn ip_endpoints(packet: &[u8]) -> Option<(IpAddr, IpAddr)> {
             Some((IpAddr::from(a), IpAddr::from(b)))
         }
         _ => None,
+    }
+}
+
+/// The active response of a mirror-port sensor, when `[response]
+/// rst_interface` is set and the sensor is not inline.
+pub fn mirror_response(config: &crate::config::Config) -> Option<std::sync::Arc<Inline>> {
+    let iface = config.rst_interface.as_deref()?;
+    match mirror::MirrorResponder::open(iface) {
+        Ok(m) => {
+            tracing::info!(
+                interface = iface,
+                "active response: reject rules reset connections"
+            );
+            Some(std::sync::Arc::new(Inline::mirror(
+                config.inline.clone(),
+                m,
+            )))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "active response off");
+            None
+        }
     }
 }
 
