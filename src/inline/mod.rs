@@ -468,6 +468,42 @@ mod tests {
     }
 
     #[test]
+    fn config_keys_parse_and_are_checked() {
+        use crate::config::RawConfig;
+        let path = std::path::Path::new("w.toml");
+        let c = RawConfig::parse(
+            "[capture]\nnfqueue = [0, 1]\n[inline]\nfail_open = false\ndry_run = true\n\
+             allow = [\"10.1.0.0/16\"]\n[response]\nnft_set = \"inet ww blocked\"\n\
+             rst_interface = \"eth1\"\n",
+            path,
+        )
+        .and_then(RawConfig::validate)
+        .expect("valid");
+        assert_eq!(c.nfqueue, vec![0, 1]);
+        assert!(!c.inline.fail_open && c.inline.dry_run);
+        assert!(c.inline.allow.contains(IpAddr::from([10, 1, 2, 3])));
+        assert_eq!(c.nft_set.map(|s| s.set), Some("blocked".to_string()));
+        assert_eq!(c.rst_interface.as_deref(), Some("eth1"));
+        let d = crate::config::Config::default();
+        assert!(d.inline.fail_open && !d.inline.dry_run && d.nft_set.is_none());
+        for (bad, key) in [
+            (
+                "[capture]\nnfqueue = [0]\ninterfaces = [\"eth0\"]\n",
+                "capture.nfqueue",
+            ),
+            ("[inline]\nallow = [\"10.0.0.0/40\"]\n", "allow"),
+            ("[response]\nnft_set = \"inet ww\"\n", "response.nft_set"),
+            ("[inline]\nqueue_maxlen = 0\n", "inline.queue_maxlen"),
+        ] {
+            let err = RawConfig::parse(bad, path)
+                .and_then(RawConfig::validate)
+                .expect_err(bad)
+                .to_string();
+            assert!(err.contains(key), "{bad}: {err}");
+        }
+    }
+
+    #[test]
     fn strongest_decision_wins() {
         assert!(Decision::Reject > Decision::Drop && Decision::Drop > Decision::Accept);
         assert_eq!(Decision::Drop.max(Decision::Accept), Decision::Drop);
