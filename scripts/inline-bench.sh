@@ -97,6 +97,7 @@ assert ack == sent, (ack, sent)
 print(f"rtt_median_us={med:.0f} rtt_p99_us={p99:.0f} throughput_mbit={sent * 8 / dt / 1e6:.0f}")
 EOF
 ip netns exec "$S" python3 "$TMP/server.py" &
+disown
 sleep 0.5
 
 run_client() { ip netns exec "$C" python3 "$TMP/client.py" "$ROUNDS" "$BYTES"; }
