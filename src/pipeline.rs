@@ -1082,6 +1082,81 @@ mod tests {
         assert_eq!(s.get("decoder.pkts") + drops, total as u64);
     }
 
+    /// A [`Burst`] whose packets wait for verdicts.
+    struct InlineBurst(Burst, Arc<Inline>);
+
+    impl PacketSource for InlineBurst {
+        fn kind(&self) -> SourceKind {
+            SourceKind::Inline
+        }
+        fn iface_names(&self) -> Vec<String> {
+            vec!["nfq:0".into()]
+        }
+        fn inline(&self) -> Option<Arc<Inline>> {
+            Some(Arc::clone(&self.1))
+        }
+        fn read(
+            &mut self,
+            max: usize,
+            f: &mut dyn FnMut(RawPacket<'_>),
+        ) -> Result<ReadStatus, CaptureError> {
+            let mut n = 0u32;
+            self.0.read(max, &mut |mut p| {
+                n += 1;
+                p.verdict = Some(VerdictId {
+                    queue: 0,
+                    packet: n,
+                });
+                f(p)
+            })
+        }
+    }
+
+    #[test]
+    fn inline_overload_fails_open_or_closed_and_every_packet_gets_a_verdict() {
+        for fail_open in [true, false] {
+            let cfg = Config {
+                workers: 1,
+                batch_size: 8,
+                queue_batches: 1,
+                eve_path: None,
+                stats_interval: 0,
+                ..Config::default()
+            };
+            let inline = Arc::new(Inline::new(
+                crate::inline::InlineConfig {
+                    fail_open,
+                    ..Default::default()
+                },
+                None,
+            ));
+            let slow: InspectorFactory = Arc::new(|_| Box::new(Slow));
+            let rules = signatures::load(&cfg).expect("built-in rules");
+            let total = 4000u64;
+            let s = run(
+                &cfg,
+                &rules,
+                vec![Box::new(InlineBurst(Burst::new(total as usize), inline))],
+                vec!["nfq:0".into()],
+                Mode::Live,
+                Arc::new(AtomicBool::new(false)),
+                Some(slow),
+            )
+            .expect("runs")
+            .stats;
+            let (overflow, other) = if fail_open {
+                ("inline.bypassed", "inline.overload_dropped")
+            } else {
+                ("inline.overload_dropped", "inline.bypassed")
+            };
+            assert!(s.get(overflow) > 0, "fail_open={fail_open}: {s:?}");
+            assert_eq!(s.get(other), 0);
+            // Inspected packets were accepted; the rest went by the policy.
+            assert_eq!(s.get("inline.accepted"), s.get("decoder.pkts"));
+            assert_eq!(s.get("inline.accepted") + s.get(overflow), total);
+        }
+    }
+
     #[test]
     fn replay_waits_and_loses_nothing() {
         let total = 2000;
