@@ -40,8 +40,9 @@ const SERVER_PY: &str = "\
 import socket, sys, threading, time
 log = open(sys.argv[1], 'ab', buffering=0)
 body = bytes(i % 251 for i in range(200000))
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('0.0.0.0', 80)); s.listen(64)
+s = socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(('::', 80)); s.listen(64)
 def handle(c):
     data = b''
     c.settimeout(20)
@@ -149,13 +150,14 @@ impl Gateway {
             "ip", "link", "add", &s0, "netns", &server, "type", "veth", "peer", "name", &g1,
             "netns", &gw,
         ]);
-        for (ns, dev, addr) in [
-            (&client, &c0, "10.81.1.2/24"),
-            (&gw, &g0, "10.81.1.1/24"),
-            (&gw, &g1, "10.81.2.1/24"),
-            (&server, &s0, "10.81.2.2/24"),
+        for (ns, dev, addr, addr6) in [
+            (&client, &c0, "10.81.1.2/24", "fd81:1::2/64"),
+            (&gw, &g0, "10.81.1.1/24", "fd81:1::1/64"),
+            (&gw, &g1, "10.81.2.1/24", "fd81:2::1/64"),
+            (&server, &s0, "10.81.2.2/24", "fd81:2::2/64"),
         ] {
             sh(&["ip", "-n", ns, "addr", "add", addr, "dev", dev]);
+            sh(&["ip", "-n", ns, "addr", "add", addr6, "dev", dev, "nodad"]);
             sh(&["ip", "-n", ns, "link", "set", dev, "up"]);
             sh(&["ip", "-n", ns, "link", "set", "lo", "up"]);
         }
@@ -181,13 +183,29 @@ impl Gateway {
         ]);
         sh(&[
             "ip",
-            "netns",
-            "exec",
-            &gw,
-            "sysctl",
-            "-qw",
-            "net.ipv4.ip_forward=1",
+            "-n",
+            &client,
+            "-6",
+            "route",
+            "add",
+            "default",
+            "via",
+            "fd81:1::1",
         ]);
+        sh(&[
+            "ip",
+            "-n",
+            &server,
+            "-6",
+            "route",
+            "add",
+            "default",
+            "via",
+            "fd81:2::1",
+        ]);
+        for knob in ["net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"] {
+            sh(&["ip", "netns", "exec", &gw, "sysctl", "-qw", knob]);
+        }
         let g = Gateway {
             _guard: guard,
             client,
@@ -227,17 +245,20 @@ impl Gateway {
         self.dir.path().join(name)
     }
 
-    /// Adds (`-A`) or replaces the first (`-R`) FORWARD rule queueing to NFQUEUE.
+    /// Adds (`-A`) or replaces the first (`-R`) FORWARD rule queueing to
+    /// NFQUEUE, for IPv4 and IPv6.
     fn queue_rule(&self, op: &str, bypass: bool) {
-        let mut args = vec!["ip", "netns", "exec", &self.gw, "iptables", op, "FORWARD"];
-        if op == "-R" {
-            args.push("1");
+        for tool in ["iptables", "ip6tables"] {
+            let mut args = vec!["ip", "netns", "exec", &self.gw, tool, op, "FORWARD"];
+            if op == "-R" {
+                args.push("1");
+            }
+            args.extend(["-j", "NFQUEUE", "--queue-num", QUEUE]);
+            if bypass {
+                args.push("--queue-bypass");
+            }
+            sh(&args);
         }
-        args.extend(["-j", "NFQUEUE", "--queue-num", QUEUE]);
-        if bypass {
-            args.push("--queue-bypass");
-        }
-        sh(&args);
     }
 
     /// Starts `wardwatch run --nfqueue` in the gateway with `config`, and
@@ -299,9 +320,14 @@ impl Gateway {
 
     /// One GET from the client; what its socket saw.
     fn get(&self, path: &str, timeout_secs: f64) -> String {
+        self.get_at(SERVER, path, timeout_secs)
+    }
+
+    /// One GET to `host` (an IPv4 or IPv6 address).
+    fn get_at(&self, host: &str, path: &str, timeout_secs: f64) -> String {
         let out = Command::new("ip")
             .args(["netns", "exec", &self.client, "python3", "-c", CLIENT_PY])
-            .args([SERVER, path, &timeout_secs.to_string()])
+            .args([host, path, &timeout_secs.to_string()])
             .output()
             .expect("run client");
         String::from_utf8_lossy(&out.stdout).trim().to_string()
@@ -644,4 +670,30 @@ fn mirror_port_sensor_resets_a_rejected_connection() {
     assert!(s["response"]["rst_sent"].as_u64().unwrap_or(0) >= 2, "{s}");
     assert_eq!(s["response"]["errors"], 0, "{s}");
     assert_eq!(s["inline"]["dropped"], 0, "{s}");
+}
+
+#[test]
+fn ipv6_drop_and_reject_block_like_ipv4() {
+    if !root_or_skip("ipv6_drop_and_reject_block_like_ipv4") {
+        return;
+    }
+    let g = Gateway::new(Some(true));
+    let eve = g.path("eve.json");
+    let sensor = g.start_sensor(
+        &format!("{}[rules]\nfiles = [{:?}]\n", config(""), g.path("rules")),
+        &eve,
+    );
+    let server6 = "fd81:2::2";
+    assert_eq!(g.get_at(server6, "/index.html", 10.0), intact(), "benign");
+    assert_eq!(g.get_at(server6, "/exploit-drop", 3.0), "TIMEOUT");
+    assert_eq!(g.get_at(server6, "/exploit-reject", 10.0), "RESET");
+    assert!(!g.server_received().contains("exploit"));
+    stop(sensor);
+    let events = read_eve(&eve);
+    let a = alert_by_sid(&events, 8100002);
+    assert_eq!(a["alert"]["action"], "blocked");
+    assert_eq!(a["src_ip"], "fd81:1::2", "{a}");
+    let inline = last_stats(&events)["inline"].clone();
+    assert_eq!(inline["rst_sent"], 2, "{inline}");
+    assert_eq!(inline["response_errors"], 0, "{inline}");
 }
