@@ -636,6 +636,9 @@ fn login_flood_blocks_its_source_in_an_nftables_set_from_a_passive_sensor() {
     assert_eq!(g.get("/index.html", 10.0), intact(), "after the block");
     stop(sensor);
     assert_eq!(g.server_received().matches("GET /index.html").count(), 2);
+    let s = last_stats(&read_eve(&eve));
+    assert!(s["response"]["blocks"].as_u64().unwrap_or(0) >= 1, "{s}");
+    assert_eq!(s["response"]["block_errors"], 0, "{s}");
 }
 
 #[test]

@@ -867,6 +867,9 @@ impl Correlator {
             "correlator.new_device.alerts_suppressed".to_string(),
             self.new_device.suppressed(),
         ));
+        if let Some(b) = &self.blocks {
+            c.extend(b.counters());
+        }
         c
     }
 }

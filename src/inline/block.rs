@@ -139,6 +139,10 @@ pub struct DetectorBlocks {
     pub applied: u64,
     /// nft calls that failed.
     pub errors: u64,
+    /// Blocks not applied: dry run.
+    pub would_block: u64,
+    /// Blocks not applied: the source is on the allow-list.
+    pub allowlisted: u64,
 }
 
 impl DetectorBlocks {
@@ -165,7 +169,22 @@ impl DetectorBlocks {
             nft_until: HashMap::new(),
             applied: 0,
             errors: 0,
+            would_block: 0,
+            allowlisted: 0,
         })
+    }
+
+    /// Counters for `stats` events (`response.*`).
+    pub fn counters(&self) -> Vec<(String, u64)> {
+        [
+            ("response.blocks", self.applied),
+            ("response.block_errors", self.errors),
+            ("response.would_block", self.would_block),
+            ("response.block_allowlisted", self.allowlisted),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
     }
 
     /// Blocks the source of `a` when its detector says so.
@@ -179,10 +198,12 @@ impl DetectorBlocks {
         let detector = a.detector.as_str();
         let secs = block.secs();
         if self.allow.contains(ip) {
+            self.allowlisted += 1;
             tracing::info!(%ip, detector, "not blocked: on the allow-list");
             return;
         }
         if self.dry_run {
+            self.would_block += 1;
             tracing::warn!(%ip, detector, secs, "dry run: would block");
             return;
         }
