@@ -1046,6 +1046,11 @@ mod tests {
     }
 
     fn burst_run(mode: Mode, total: usize) -> Snapshot {
+        slow_run(mode, Box::new(Burst::new(total)))
+    }
+
+    /// Runs `source` through one slow worker behind a one-batch queue.
+    fn slow_run(mode: Mode, source: Box<dyn PacketSource>) -> Snapshot {
         let cfg = Config {
             workers: 1,
             batch_size: 8,
@@ -1059,7 +1064,7 @@ mod tests {
         run(
             &cfg,
             &rules,
-            vec![Box::new(Burst::new(total))],
+            vec![source],
             vec!["burst".into()],
             mode,
             Arc::new(AtomicBool::new(false)),
@@ -1115,14 +1120,6 @@ mod tests {
     #[test]
     fn inline_overload_fails_open_or_closed_and_every_packet_gets_a_verdict() {
         for fail_open in [true, false] {
-            let cfg = Config {
-                workers: 1,
-                batch_size: 8,
-                queue_batches: 1,
-                eve_path: None,
-                stats_interval: 0,
-                ..Config::default()
-            };
             let inline = Arc::new(Inline::new(
                 crate::inline::InlineConfig {
                     fail_open,
@@ -1130,20 +1127,11 @@ mod tests {
                 },
                 None,
             ));
-            let slow: InspectorFactory = Arc::new(|_| Box::new(Slow));
-            let rules = signatures::load(&cfg).expect("built-in rules");
             let total = 4000u64;
-            let s = run(
-                &cfg,
-                &rules,
-                vec![Box::new(InlineBurst(Burst::new(total as usize), inline))],
-                vec!["nfq:0".into()],
+            let s = slow_run(
                 Mode::Live,
-                Arc::new(AtomicBool::new(false)),
-                Some(slow),
-            )
-            .expect("runs")
-            .stats;
+                Box::new(InlineBurst(Burst::new(total as usize), inline)),
+            );
             let (overflow, other) = if fail_open {
                 ("inline.bypassed", "inline.overload_dropped")
             } else {

@@ -263,17 +263,25 @@ impl Gateway {
 
     /// Starts `wardwatch run --nfqueue` in the gateway with `config`, and
     /// waits until the queue is bound.
-    // The child is handed to the caller, who stops it (and the namespace
-    // guard kills whatever is left): clippy cannot see that.
-    #[allow(clippy::zombie_processes)]
     fn start_sensor(&self, config: &str, eve: &Path) -> Child {
         self.start(&["--nfqueue", QUEUE], config, eve)
+    }
+
+    /// `[rules]` naming the test's rule file.
+    fn rules_key(&self) -> String {
+        format!("[rules]\nfiles = [{:?}]\n", self.path("rules"))
+    }
+
+    /// Inline with the test rules and default `[inline]` settings.
+    fn start_with_rules(&self, eve: &Path) -> Child {
+        self.start_sensor(&format!("{}{}", config(""), self.rules_key()), eve)
     }
 
     /// Starts `wardwatch run` with `source` (`--nfqueue N` or `--interface
     /// IF`) in the gateway; waits until the queue is bound (inline) or a
     /// moment (live capture has no outside sign of being ready).
-    // See `start_sensor`.
+    // The child is handed to the caller, who stops it (and the namespace
+    // guard kills whatever is left): clippy cannot see that.
     #[allow(clippy::zombie_processes)]
     fn start(&self, source: &[&str], config: &str, eve: &Path) -> Child {
         let cfg = self.path("wardwatch.toml");
@@ -392,10 +400,7 @@ fn drop_and_reject_rules_block_benign_traffic_passes_intact() {
     }
     let g = Gateway::new(Some(true));
     let eve = g.path("eve.json");
-    let sensor = g.start_sensor(
-        &format!("{}[rules]\nfiles = [{:?}]\n", config(""), g.path("rules")),
-        &eve,
-    );
+    let sensor = g.start_with_rules(&eve);
 
     assert_eq!(g.get("/index.html", 10.0), intact(), "benign before");
     // The drop rule: the request never reaches the server, the client's
@@ -454,7 +459,7 @@ fn dry_run_and_allow_list_never_block() {
         return;
     }
     let g = Gateway::new(Some(true));
-    let rules = format!("[rules]\nfiles = [{:?}]\n", g.path("rules"));
+    let rules = g.rules_key();
 
     // Dry run: everything passes; the log says what would have been blocked.
     let eve = g.path("dry.json");
@@ -654,9 +659,9 @@ fn mirror_port_sensor_resets_a_rejected_connection() {
     let sensor = g.start(
         &["--interface", &iface],
         &format!(
-            "{}[rules]\nfiles = [{:?}]\n[response]\nrst_interface = {iface:?}\n",
+            "{}{}[response]\nrst_interface = {iface:?}\n",
             config(""),
-            g.path("rules")
+            g.rules_key()
         ),
         &eve,
     );
@@ -682,10 +687,7 @@ fn ipv6_drop_and_reject_block_like_ipv4() {
     }
     let g = Gateway::new(Some(true));
     let eve = g.path("eve.json");
-    let sensor = g.start_sensor(
-        &format!("{}[rules]\nfiles = [{:?}]\n", config(""), g.path("rules")),
-        &eve,
-    );
+    let sensor = g.start_with_rules(&eve);
     let server6 = "fd81:2::2";
     assert_eq!(g.get_at(server6, "/index.html", 10.0), intact(), "benign");
     assert_eq!(g.get_at(server6, "/exploit-drop", 3.0), "TIMEOUT");
