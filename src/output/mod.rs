@@ -27,7 +27,8 @@ pub mod spool;
 pub mod syslog;
 pub mod tls;
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -126,10 +127,73 @@ pub struct OutputCounters {
     pub sinks: Vec<(&'static str, SinkCounts)>,
 }
 
+/// What the output thread publishes for the health endpoint and the
+/// watchdog (`wardwatch run`).
+#[derive(Debug, Default)]
+pub struct OutputMonitor {
+    /// Turns of the output thread's loop (at least five a second while it
+    /// is alive, busy or idle).
+    pub heartbeat: AtomicU64,
+    /// The latest counters completed like a `stats` event
+    /// ([`eve::Control::Publish`]), with `alerts_by_sid` and
+    /// `alerts_by_detector` added.
+    pub latest: Mutex<Option<serde_json::Value>>,
+}
+
+/// Distinct sids counted in `alerts_by_sid`; past it the rest are summed
+/// under sid 0 (an alert storm over a huge rule set must not grow memory).
+const MAX_TALLIED_SIDS: usize = 2048;
+
+/// Alerts written, by signature id and by behavioural detector.
+#[derive(Debug, Default)]
+struct AlertTally {
+    by_sid: HashMap<u64, u64>,
+    by_detector: HashMap<String, u64>,
+}
+
+impl AlertTally {
+    fn count(&mut self, alert: &eve::AlertEvent) {
+        let sid = u64::from(alert.alert.signature_id);
+        let key = if self.by_sid.len() < MAX_TALLIED_SIDS || self.by_sid.contains_key(&sid) {
+            sid
+        } else {
+            0
+        };
+        *self.by_sid.entry(key).or_default() += 1;
+        if let Some(d) = alert
+            .anomaly
+            .as_ref()
+            .and_then(|a| a.get("detector"))
+            .and_then(|v| v.as_str())
+        {
+            if let Some(n) = self.by_detector.get_mut(d) {
+                *n += 1;
+            } else {
+                self.by_detector.insert(d.to_string(), 1);
+            }
+        }
+    }
+
+    fn to_json(&self) -> (serde_json::Value, serde_json::Value) {
+        let sids: serde_json::Map<String, serde_json::Value> = self
+            .by_sid
+            .iter()
+            .map(|(k, v)| (k.to_string(), (*v).into()))
+            .collect();
+        let dets: serde_json::Map<String, serde_json::Value> = self
+            .by_detector
+            .iter()
+            .map(|(k, v)| (k.clone(), (*v).into()))
+            .collect();
+        (sids.into(), dets.into())
+    }
+}
+
 /// A handle to the running output thread.
 pub struct Outputs {
     tx: Sender<EveRecord>,
     types: EveTypes,
+    monitor: Arc<OutputMonitor>,
     thread: Option<JoinHandle<(OutputCounters, Vec<SinkHandle>)>>,
 }
 
@@ -184,7 +248,10 @@ impl Outputs {
             types.stats |= t.stats;
             types.apps |= t.apps;
         }
+        let monitor = Arc::new(OutputMonitor::default());
         let sink = Sink {
+            monitor: Arc::clone(&monitor),
+            tally: AlertTally::default(),
             writer,
             eve_types,
             types,
@@ -209,7 +276,17 @@ impl Outputs {
                 None
             }
         };
-        Outputs { tx, types, thread }
+        Outputs {
+            tx,
+            types,
+            monitor,
+            thread,
+        }
+    }
+
+    /// Liveness and the latest counters, for the health endpoint.
+    pub fn monitor(&self) -> Arc<OutputMonitor> {
+        Arc::clone(&self.monitor)
     }
 
     /// A sender for worker threads.
@@ -270,7 +347,10 @@ impl OutputSender {
             EveRecord::App(e) => self.types.app(e.header.event_type),
             // The arbiter counts deferred alerts even when they are not
             // written, and needs every watermark.
-            EveRecord::Deferred(_) | EveRecord::Correlate(_) | EveRecord::Watermark { .. } => true,
+            EveRecord::Deferred(_)
+            | EveRecord::Correlate(_)
+            | EveRecord::Control(_)
+            | EveRecord::Watermark { .. } => true,
         };
         if wanted {
             // Fails only when the output thread is gone, which it logged.
@@ -314,6 +394,8 @@ impl Ord for Pending {
 }
 
 struct Sink {
+    monitor: Arc<OutputMonitor>,
+    tally: AlertTally,
     writer: Option<EveWriter>,
     /// What the EVE file takes.
     eve_types: EveTypes,
@@ -348,6 +430,7 @@ const MAX_ALERTED_FLOWS: usize = 100_000;
 impl Sink {
     fn run(mut self, rx: Receiver<EveRecord>) -> (OutputCounters, Vec<SinkHandle>) {
         loop {
+            self.monitor.heartbeat.fetch_add(1, Ordering::Relaxed);
             // Write what is queued, flush when the queue runs dry so a live
             // sensor's file is current within a fraction of a second.
             match rx.recv_timeout(Duration::from_millis(200)) {
@@ -434,20 +517,35 @@ impl Sink {
                 self.release(low);
             }
             EveRecord::Stats(mut e) => {
-                // Deferred and behavioural alerts decided so far belong in
-                // detect.alert.
-                let allowed = self.arbiter.as_ref().map_or(0, |a| a.allowed);
-                if let Some(v) = e.stats.pointer_mut("/detect/alert") {
-                    let base = v.as_u64().unwrap_or(0);
-                    *v = serde_json::Value::from(base + allowed + self.anomalies);
+                self.complete_stats(&mut e.stats);
+                self.write(&EveRecord::Stats(e));
+            }
+            EveRecord::Control(eve::Control::Publish(mut e)) => {
+                self.complete_stats(&mut e.stats);
+                let (sids, dets) = self.tally.to_json();
+                if let Some(root) = e.stats.as_object_mut() {
+                    root.insert("alerts_by_sid".into(), sids);
+                    root.insert("alerts_by_detector".into(), dets);
                 }
-                if let (Some(c), Some(root)) = (&self.correlator, e.stats.as_object_mut()) {
-                    for (name, v) in c.counters() {
-                        crate::stats::insert_dotted(root, &name, v);
+                *self
+                    .monitor
+                    .latest
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = Some(e.stats);
+            }
+            EveRecord::Control(eve::Control::ReloadDetectors(cfg)) => {
+                // TODO(merge): Correlator::reload(cfg) from the detectors branch.
+                let _ = cfg;
+                if let Some(c) = self.correlator.as_mut() {
+                    match c.reload_indicators() {
+                        Ok((domains, nets)) => {
+                            tracing::info!(domains, nets, "indicator lists reloaded")
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "indicator lists not reloaded; the old ones stay")
+                        }
                     }
                 }
-                self.add_sink_counters(&mut e.stats);
-                self.write(&EveRecord::Stats(e));
             }
             other => self.write(&other),
         }
@@ -518,6 +616,23 @@ impl Sink {
         }
     }
 
+    /// Adds to a `stats` object what only this thread knows: deferred and
+    /// behavioural alerts decided so far (in `detect.alert`), the
+    /// correlator's counters and each delivery sink's.
+    fn complete_stats(&self, stats: &mut serde_json::Value) {
+        let allowed = self.arbiter.as_ref().map_or(0, |a| a.allowed);
+        if let Some(v) = stats.pointer_mut("/detect/alert") {
+            let base = v.as_u64().unwrap_or(0);
+            *v = serde_json::Value::from(base + allowed + self.anomalies);
+        }
+        if let (Some(c), Some(root)) = (&self.correlator, stats.as_object_mut()) {
+            for (name, v) in c.counters() {
+                crate::stats::insert_dotted(root, &name, v);
+            }
+        }
+        self.add_sink_counters(stats);
+    }
+
     /// Writes the correlator's alerts.
     fn write_anomalies(&mut self, out: Vec<Anomaly>) {
         for a in out {
@@ -542,6 +657,9 @@ impl Sink {
     }
 
     fn write(&mut self, record: &EveRecord) {
+        if let EveRecord::Alert(a) = record {
+            self.tally.count(a);
+        }
         if let Some(w) = self.writer.as_mut() {
             if sink::wants(&self.eve_types, record) {
                 w.write(record);
