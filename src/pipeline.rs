@@ -727,7 +727,7 @@ fn run(
             stats.set(&format!("output.{name}.{counter}"), v);
         }
     }
-    stats.add("detect.alert", out.deferred_allowed);
+    stats.add("detect.alert", out.deferred_allowed + out.anomalies);
     stats.set("detect.alert_quieted_by_threshold", out.deferred_quieted);
     stats.set("output.eve.written", out.written);
     stats.set("output.eve.errors", out.errors);

@@ -123,6 +123,8 @@ pub struct OutputCounters {
     pub deferred_allowed: u64,
     /// Deferred alerts it kept quiet.
     pub deferred_quieted: u64,
+    /// Behavioural (correlator) alerts written.
+    pub anomalies: u64,
     /// Each delivery sink's final counters, by name.
     pub sinks: Vec<(&'static str, SinkCounts)>,
 }
@@ -474,6 +476,7 @@ impl Sink {
         let mut counters = OutputCounters {
             deferred_allowed,
             deferred_quieted,
+            anomalies: self.anomalies,
             ..OutputCounters::default()
         };
         if let Some(w) = self.writer.as_mut() {
@@ -694,6 +697,8 @@ impl Sink {
             for (name, v) in s.counts().named() {
                 m.insert(name.into(), v.into());
             }
+            // Events waiting in the sink's queue now (a gauge).
+            m.insert("queue_len".into(), s.queue_len().into());
             output.insert(s.name.into(), serde_json::Value::Object(m));
         }
     }
