@@ -57,7 +57,7 @@ for line in sys.stdin:
     echo "EVE file: $eve"
     ;;
 test)
-    need_pkgs libpcap-dev pkg-config iproute2 tcpdump python3 rsyslog redis-server
+    need_pkgs libpcap-dev pkg-config iproute2 tcpdump python3 rsyslog redis-server logrotate
     cargo test --all-targets --quiet
     cargo test --doc --quiet
     ;;

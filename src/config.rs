@@ -622,6 +622,17 @@ pub struct RawEve {
     pub path: PathBuf,
     /// Event types written: `alert`, `flow`, `stats`.
     pub types: Vec<String>,
+    /// Rotate when the file would grow past this size (`"100 MiB"`); 0 = never
+    /// (leave it to logrotate, which reopens the file through SIGHUP).
+    pub rotate_size: ByteSize,
+    /// Rotated files kept: `eve.json.1` (newest) … `eve.json.N`.
+    pub rotate_keep: u32,
+    /// `batch` (when the output queue runs dry) or `line` (after every line).
+    pub flush: String,
+    /// `never`, `batch` (fsync after every flush) or `interval`.
+    pub fsync: String,
+    /// With `fsync = "interval"`: how often.
+    pub fsync_interval: TimeSpan,
 }
 
 impl Default for RawEve {
@@ -630,6 +641,11 @@ impl Default for RawEve {
             enabled: true,
             path: PathBuf::from("eve.json"),
             types: vec!["alert".into(), "flow".into(), "stats".into()],
+            rotate_size: ByteSize(0),
+            rotate_keep: 5,
+            flush: "batch".into(),
+            fsync: "never".into(),
+            fsync_interval: TimeSpan::secs(1),
         }
     }
 }
@@ -722,6 +738,8 @@ pub struct Config {
     pub eve_path: Option<PathBuf>,
     /// EVE event types.
     pub eve_types: EveTypes,
+    /// EVE rotation, flush and fsync.
+    pub eve: crate::output::EveOptions,
     /// Who this sensor is.
     pub sensor: SensorIdentity,
     /// The syslog sink, when configured.
@@ -914,6 +932,7 @@ impl RawConfig {
         if self.outputs.eve.enabled && self.outputs.eve.path.as_os_str().is_empty() {
             return Err(invalid("outputs.eve.path", "must not be empty"));
         }
+        let eve = validate_eve(&self.outputs.eve)?;
         let to_usize = |b: ByteSize| usize::try_from(b.0).unwrap_or(usize::MAX);
         let sensor = sensor_identity(&self.sensor)?;
         let syslog = match &self.outputs.syslog {
@@ -993,6 +1012,7 @@ impl RawConfig {
             detectors,
             eve_path: self.outputs.eve.enabled.then_some(self.outputs.eve.path),
             eve_types: types,
+            eve,
             sensor,
             syslog,
             portal,
@@ -1000,6 +1020,61 @@ impl RawConfig {
             drain_timeout,
         })
     }
+}
+
+/// `fsync` / `fsync_interval` of the section `section` (EVE and portal spool).
+fn parse_fsync(section: &str, fsync: &str, interval: TimeSpan) -> Result<FsyncPolicy, ConfigError> {
+    match fsync {
+        "batch" => Ok(FsyncPolicy::EveryBatch),
+        "interval" => {
+            if interval.0.is_zero() {
+                return Err(invalid(
+                    &format!("{section}.fsync_interval"),
+                    "must be more than 0 (or use fsync = \"batch\")",
+                ));
+            }
+            Ok(FsyncPolicy::Interval(interval.0))
+        }
+        "never" => Ok(FsyncPolicy::Never),
+        other => Err(invalid(
+            &format!("{section}.fsync"),
+            format!("unknown policy `{other}`; use batch, interval or never"),
+        )),
+    }
+}
+
+/// The rotation, flush and fsync keys of `[outputs.eve]`.
+fn validate_eve(raw: &RawEve) -> Result<crate::output::EveOptions, ConfigError> {
+    use crate::output::{EveFlush, EveOptions};
+    let rotate_size = match raw.rotate_size.0 {
+        0 => None,
+        n if n < (64 << 10) => {
+            return Err(invalid(
+                "outputs.eve.rotate_size",
+                "use at least 64 KiB (or 0 to leave rotation to logrotate)",
+            ));
+        }
+        n => Some(n),
+    };
+    if !(1..=1000).contains(&raw.rotate_keep) {
+        return Err(invalid("outputs.eve.rotate_keep", "use 1-1000 files"));
+    }
+    let flush = match raw.flush.as_str() {
+        "batch" => EveFlush::Batch,
+        "line" => EveFlush::Line,
+        other => {
+            return Err(invalid(
+                "outputs.eve.flush",
+                format!("unknown policy `{other}`; use batch or line"),
+            ));
+        }
+    };
+    Ok(EveOptions {
+        rotate_size,
+        rotate_keep: raw.rotate_keep,
+        flush,
+        fsync: parse_fsync("outputs.eve", &raw.fsync, raw.fsync_interval)?,
+    })
 }
 
 /// Parses an event-type list (`["alert", "flow", "dns"]`) for `key`.
@@ -1341,25 +1416,7 @@ fn validate_portal(raw: &RawPortal) -> Result<PortalConfig, ConfigError> {
             "use at least 64 KiB",
         ));
     }
-    let fsync = match raw.fsync.as_str() {
-        "batch" => FsyncPolicy::EveryBatch,
-        "interval" => {
-            if raw.fsync_interval.0.is_zero() {
-                return Err(invalid(
-                    "outputs.portal.fsync_interval",
-                    "must be more than 0 (or use fsync = \"batch\")",
-                ));
-            }
-            FsyncPolicy::Interval(raw.fsync_interval.0)
-        }
-        "never" => FsyncPolicy::Never,
-        other => {
-            return Err(invalid(
-                "outputs.portal.fsync",
-                format!("unknown policy `{other}`; use batch, interval or never"),
-            ));
-        }
-    };
+    let fsync = parse_fsync("outputs.portal", &raw.fsync, raw.fsync_interval)?;
     if !(1..=10_000).contains(&raw.batch_max_events) {
         return Err(invalid(
             "outputs.portal.batch_max_events",
@@ -1550,6 +1607,43 @@ mod tests {
             ),
         ] {
             let msg = parse(&format!("[outputs.syslog]\n{text}\n"))
+                .expect_err(text)
+                .to_string();
+            assert!(msg.contains(key), "{text}: {msg}");
+        }
+    }
+
+    #[test]
+    fn eve_rotation_flush_and_fsync_keys() {
+        use crate::output::{EveFlush, EveOptions};
+        let c = parse("").expect("defaults");
+        assert_eq!(c.eve, EveOptions::default());
+        assert_eq!(c.eve.rotate_size, None);
+        let c = parse(
+            "[outputs.eve]\nrotate_size = \"100 MiB\"\nrotate_keep = 3\nflush = \"line\"\n\
+             fsync = \"interval\"\nfsync_interval = \"2 s\"\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            c.eve,
+            EveOptions {
+                rotate_size: Some(100 << 20),
+                rotate_keep: 3,
+                flush: EveFlush::Line,
+                fsync: FsyncPolicy::Interval(Duration::from_secs(2)),
+            }
+        );
+        for (text, key) in [
+            ("rotate_size = \"1 KiB\"", "outputs.eve.rotate_size"),
+            ("rotate_keep = 0", "outputs.eve.rotate_keep"),
+            ("flush = \"sometimes\"", "outputs.eve.flush"),
+            ("fsync = \"always\"", "outputs.eve.fsync"),
+            (
+                "fsync = \"interval\"\nfsync_interval = 0",
+                "outputs.eve.fsync_interval",
+            ),
+        ] {
+            let msg = parse(&format!("[outputs.eve]\n{text}\n"))
                 .expect_err(text)
                 .to_string();
             assert!(msg.contains(key), "{text}: {msg}");

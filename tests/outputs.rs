@@ -194,6 +194,20 @@ fn check_messages(dir: &Path, pid: u32, msgs: &[String]) {
     }
 }
 
+/// A TCP listener on loopback that takes one connection and returns all it
+/// received once the peer closes.
+fn tcp_receiver() -> (u16, std::thread::JoinHandle<Vec<u8>>) {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let reader = std::thread::spawn(move || {
+        let (mut s, _) = l.accept().expect("accept");
+        let mut data = Vec::new();
+        s.read_to_end(&mut data).expect("read");
+        data
+    });
+    (port, reader)
+}
+
 fn free_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind");
     l.local_addr().expect("addr").port()
@@ -230,14 +244,7 @@ fn syslog_udp_rfc5424_exact_bytes() {
 fn syslog_tcp_octet_counting_exact_bytes() {
     let dir = tempfile::tempdir().expect("tmp");
     alert_capture(dir.path(), 3);
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = l.local_addr().expect("addr").port();
-    let reader = std::thread::spawn(move || {
-        let (mut s, _) = l.accept().expect("accept");
-        let mut data = Vec::new();
-        s.read_to_end(&mut data).expect("read");
-        data
-    });
+    let (port, reader) = tcp_receiver();
     write_config(
         dir.path(),
         &format!("[outputs.syslog]\ntransport = \"tcp\"\naddress = \"127.0.0.1:{port}\"\n"),
@@ -447,19 +454,7 @@ fn syslog_tls_refuses_an_untrusted_server() {
 
 #[test]
 fn syslog_into_real_rsyslogd() {
-    let rsyslogd = ["/usr/sbin/rsyslogd", "/sbin/rsyslogd"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists());
-    let Some(rsyslogd) = rsyslogd else {
-        if std::env::var_os("WARDWATCH_REQUIRE_ROOT_TESTS").is_some() {
-            panic!(
-                "rsyslogd is not installed (apt-get install rsyslog) and WARDWATCH_REQUIRE_ROOT_TESTS is set"
-            );
-        }
-        eprintln!(
-            "\n*** SKIPPED syslog_into_real_rsyslogd: rsyslogd not installed (apt-get install rsyslog) ***\n"
-        );
+    let Some(rsyslogd) = debian_program("rsyslogd", "rsyslog", "syslog_into_real_rsyslogd") else {
         return;
     };
     let dir = tempfile::tempdir().expect("tmp");
@@ -1159,27 +1154,9 @@ fn the_example_config_documents_real_output_keys() {
 // ----------------------------------------------------------------- redis --
 
 fn redis_binaries() -> Option<(PathBuf, PathBuf)> {
-    let find = |name: &str| {
-        ["/usr/bin", "/usr/local/bin", "/usr/sbin"]
-            .iter()
-            .map(|d| Path::new(d).join(name))
-            .find(|p| p.exists())
-    };
-    match (find("redis-server"), find("redis-cli")) {
-        (Some(s), Some(c)) => Some((s, c)),
-        _ => {
-            if std::env::var_os("WARDWATCH_REQUIRE_ROOT_TESTS").is_some() {
-                panic!(
-                    "redis-server/redis-cli not installed (apt-get install redis-server) and \
-                     WARDWATCH_REQUIRE_ROOT_TESTS is set"
-                );
-            }
-            eprintln!(
-                "\n*** SKIPPED redis test: redis-server not installed (apt-get install redis-server) ***\n"
-            );
-            None
-        }
-    }
+    let server = debian_program("redis-server", "redis-server", "redis test")?;
+    let cli = debian_program("redis-cli", "redis-server", "redis test")?;
+    Some((server, cli))
 }
 
 /// A redis-server on a loopback port, in a temp dir, killed on drop.
@@ -1331,4 +1308,204 @@ fn redis_sink_waits_for_a_server_that_comes_up_late() {
     assert!(stdout.contains("4 queued, 4 delivered"), "{stdout}");
     assert!(!stdout.contains(" 0 retried"), "{stdout}");
     assert_eq!(redis.cli(&["LLEN", "wardwatch"]).trim(), "4");
+}
+
+/// The flow ids of the EVE lines in `text`; every line must be whole JSON.
+fn eve_ids(text: &str) -> Vec<u64> {
+    assert!(text.is_empty() || text.ends_with('\n'), "a line is cut");
+    text.lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).expect("whole JSON line");
+            v["flow_id"].as_u64().expect("flow_id")
+        })
+        .collect()
+}
+
+fn numbered_alert(n: u64) -> wardwatch::output::EveRecord {
+    let mut a = wardwatch::output::eve::AlertEvent::sensor_health(
+        wardwatch::time::Timestamp::from_secs_micros(1_700_000_000, 0),
+        9_100_999,
+        "logrotate test".into(),
+        3,
+        serde_json::json!({}),
+    );
+    a.header.flow_id = Some(n);
+    wardwatch::output::EveRecord::Alert(Box::new(a))
+}
+
+/// The shipped logrotate snippet, run for real by `logrotate -f` twice on a
+/// temp copy whose postrotate sends SIGHUP to this process, where a handler
+/// does what the daemon's does (`OutputSender::reopen_logs`) while a thread
+/// keeps writing alerts. Every alert ends up in exactly one file, whole, and
+/// the second rotation compresses the first rotated file (delaycompress).
+#[test]
+fn logrotate_snippet_rotates_and_sighup_reopens_without_loss() {
+    let Some(logrotate) = debian_program(
+        "logrotate",
+        "logrotate",
+        "logrotate_snippet_rotates_and_sighup_reopens_without_loss",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let eve = dir.path().join("eve.json");
+    let shipped = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/systemd/wardwatch.logrotate"
+    ))
+    .expect("snippet");
+    let path_line = "/var/log/wardwatch/eve.json {";
+    let hup_line =
+        "systemctl kill --signal=HUP --kill-whom=main wardwatch.service >/dev/null 2>&1 || true";
+    assert!(shipped.contains(path_line) && shipped.contains(hup_line));
+    for directive in ["compress", "delaycompress", "missingok", "notifempty"] {
+        assert!(
+            shipped.lines().any(|l| l.trim() == directive),
+            "{directive}"
+        );
+    }
+    let conf = dir.path().join("wardwatch.logrotate");
+    std::fs::write(
+        &conf,
+        shipped
+            .replace(path_line, &format!("{} {{", eve.display()))
+            .replace(hup_line, &format!("kill -HUP {}", std::process::id())),
+    )
+    .expect("conf");
+
+    // The daemon's side: SIGHUP sets a flag, the control loop reopens.
+    let hup = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(&hup)).expect("handler");
+    let writer = wardwatch::output::EveWriter::open(&eve).expect("open");
+    let types = wardwatch::config::EveTypes {
+        alert: true,
+        ..Default::default()
+    };
+    let outputs = wardwatch::output::Outputs::start(Some(writer), types);
+    let stop = Arc::new(AtomicBool::new(false));
+    let tx = outputs.sender();
+    let st = Arc::clone(&stop);
+    let producer = std::thread::spawn(move || {
+        let mut n = 0u64;
+        while !st.load(Ordering::Relaxed) {
+            tx.send(numbered_alert(n));
+            n += 1;
+            if n % 64 == 0 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        n
+    });
+    let control = outputs.sender();
+    let mut reopens = 0;
+    let rotate = |reopens: &mut u32| {
+        std::thread::sleep(Duration::from_millis(200));
+        let out = Command::new(&logrotate)
+            .arg("-f")
+            .arg("-s")
+            .arg(dir.path().join("state"))
+            .arg(&conf)
+            .output()
+            .expect("run logrotate");
+        assert!(out.status.success(), "logrotate: {}", text(&out.stderr));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !hup.swap(false, Ordering::Relaxed) {
+            assert!(Instant::now() < deadline, "no SIGHUP from postrotate");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        control.reopen_logs();
+        *reopens += 1;
+    };
+    rotate(&mut reopens);
+    rotate(&mut reopens);
+    std::thread::sleep(Duration::from_millis(200));
+    stop.store(true, Ordering::Relaxed);
+    let sent = producer.join().expect("producer");
+    drop(control);
+    let c = outputs.finish();
+    assert_eq!((c.written, c.errors), (sent, 0));
+    assert_eq!(reopens, 2);
+
+    // eve.json.2.gz (first rotation, compressed by the second), eve.json.1
+    // (second rotation, not yet compressed), eve.json (current).
+    let gz = dir.path().join("eve.json.2.gz");
+    let mut oldest = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(&gz).expect("eve.json.2.gz"))
+        .read_to_string(&mut oldest)
+        .expect("gunzip");
+    assert!(!dir.path().join("eve.json.1.gz").exists());
+    let middle = std::fs::read_to_string(dir.path().join("eve.json.1")).expect("eve.json.1");
+    let current = std::fs::read_to_string(&eve).expect("eve.json");
+    let parts = [eve_ids(&oldest), eve_ids(&middle), eve_ids(&current)];
+    assert!(parts.iter().all(|p| !p.is_empty()), "each file got alerts");
+    // In send order across the files: each alert exactly once.
+    let all: Vec<u64> = parts.concat();
+    assert_eq!(all, (0..sent).collect::<Vec<_>>());
+}
+
+/// The portal is down and its spool (64 KiB) fills: the oldest alerts are
+/// dropped, and besides the counter and the log line the SIEM hears of it
+/// through the syslog sink — a `sensor-health` alert whose counts add up to
+/// `output.portal.dropped` in the final stats event.
+#[test]
+fn full_portal_spool_warns_through_syslog() {
+    let dir = tempfile::tempdir().expect("tmp");
+    alert_capture(dir.path(), 200);
+    let (port, reader) = tcp_receiver();
+    let portal_url = format!("http://127.0.0.1:{}/api/v1/alerts", free_port());
+    write_config(
+        dir.path(),
+        &format!(
+            "[outputs.syslog]\ntransport = \"tcp\"\naddress = \"127.0.0.1:{port}\"\n{}",
+            portal_config(&portal_url, dir.path(), "spool_max_size = \"64 KiB\"\n")
+        ),
+    );
+    let (out, _) = replay(dir.path(), "1", &[]);
+    let msgs = octet_frames(&reader.join().expect("reader"));
+    let warnings: Vec<&String> = msgs
+        .iter()
+        .filter(|m| m.contains(" sid=\"9100900\" "))
+        .collect();
+    assert!(
+        !warnings.is_empty(),
+        "no spool warning among {} messages",
+        msgs.len()
+    );
+    let mut told = 0u64;
+    for w in &warnings {
+        assert!(w.contains(" detector=\"sensor-health\""), "{w}");
+        // RFC 5424 severity err (local5 = 21: 21*8+3).
+        assert!(w.starts_with("<171>1 "), "{w}");
+        let n = w
+            .split("portal spool full, ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("count in {w}"));
+        assert!(n > 0);
+        told += n;
+    }
+    // Every alert went to syslog too, besides the warnings.
+    assert_eq!(msgs.len() - warnings.len(), 200);
+    let stats = read_eve(dir.path().join("eve.json"))
+        .into_iter()
+        .rfind(|e| e["event_type"] == "stats")
+        .expect("stats");
+    let portal = &stats["stats"]["output"]["portal"];
+    assert_eq!(portal["dropped"], told, "{stats}");
+    assert_eq!(portal["spooled"].as_u64().expect("spooled"), 200);
+    // The final stats event carries the final counters (written after the
+    // sinks drained): syslog delivered the alerts and the warnings.
+    let syslog = &stats["stats"]["output"]["syslog"];
+    assert_eq!(syslog["delivered"], msgs.len() as u64, "{stats}");
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!("200 spooled, {told} dropped")),
+        "{stdout}"
+    );
+    assert!(
+        text(&out.stderr).contains("portal spool full"),
+        "{}",
+        text(&out.stderr)
+    );
 }
