@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::decode::{DecoderConfig, DefragConfig};
 use crate::flow::{FlowConfig, FlowTimeouts, StreamConfig};
 use crate::output::portal::{FsyncPolicy, PortalConfig};
-use crate::output::redis::{RedisConfig, RedisMode};
+use crate::output::redis::{RedisConfig, RedisMode, RedisTls};
 use crate::output::syslog::{SyslogConfig, SyslogFormat, SyslogTransport};
 use crate::output::tls::TlsFiles;
 
@@ -439,6 +439,16 @@ pub struct RawRedis {
     pub connect_timeout: TimeSpan,
     /// Longest wait between reconnect attempts.
     pub max_backoff: TimeSpan,
+    /// Connect with TLS (Redis's `tls-port`).
+    pub tls: bool,
+    /// TLS: CA certificates (PEM) to trust instead of the system roots.
+    pub ca_file: Option<PathBuf>,
+    /// TLS: client certificate chain (PEM), for `tls-auth-clients yes`.
+    pub cert_file: Option<PathBuf>,
+    /// TLS: the client certificate's private key (PEM).
+    pub key_file: Option<PathBuf>,
+    /// TLS: name checked against the server certificate; empty = the host of `address`.
+    pub server_name: String,
 }
 
 impl Default for RawRedis {
@@ -455,6 +465,11 @@ impl Default for RawRedis {
             queue_size: 10_000,
             connect_timeout: TimeSpan::secs(5),
             max_backoff: TimeSpan::secs(30),
+            tls: false,
+            ca_file: None,
+            cert_file: None,
+            key_file: None,
+            server_name: String::new(),
         }
     }
 }
@@ -1376,7 +1391,34 @@ fn validate_redis(raw: &RawRedis) -> Result<RedisConfig, ConfigError> {
         queue_size: queue_size("outputs.redis.queue_size", raw.queue_size)?,
         connect_timeout: raw.connect_timeout.0,
         max_backoff: raw.max_backoff.0,
+        tls: redis_tls(raw, address)?,
     })
+}
+
+/// The TLS keys of `[outputs.redis]`: only with `tls = true`.
+fn redis_tls(raw: &RawRedis, address: &str) -> Result<Option<RedisTls>, ConfigError> {
+    let files = tls_files("outputs.redis", &raw.ca_file, &raw.cert_file, &raw.key_file)?;
+    if !raw.tls {
+        if files != TlsFiles::default() || !raw.server_name.is_empty() {
+            return Err(invalid(
+                "outputs.redis.tls",
+                "ca_file, cert_file, key_file and server_name apply with tls = true only",
+            ));
+        }
+        return Ok(None);
+    }
+    let server_name = if raw.server_name.is_empty() {
+        crate::output::syslog::host_of(address)
+    } else {
+        raw.server_name.clone()
+    };
+    if rustls::pki_types::ServerName::try_from(server_name.clone()).is_err() {
+        return Err(invalid(
+            "outputs.redis.server_name",
+            format!("`{server_name}` is not a host name or address"),
+        ));
+    }
+    Ok(Some(RedisTls { files, server_name }))
 }
 
 fn validate_portal(raw: &RawPortal) -> Result<PortalConfig, ConfigError> {
@@ -1648,6 +1690,36 @@ mod tests {
                 .to_string();
             assert!(msg.contains(key), "{text}: {msg}");
         }
+    }
+
+    #[test]
+    fn redis_tls_keys() {
+        let r = parse("[outputs.redis]\naddress = \"redis.example.org:6380\"\ntls = true\n")
+            .expect("valid")
+            .redis
+            .expect("redis on");
+        let tls = r.tls.expect("tls on");
+        assert_eq!(tls.server_name, "redis.example.org");
+        assert_eq!(tls.files, TlsFiles::default());
+        assert!(
+            parse("[outputs.redis]\n")
+                .expect("valid")
+                .redis
+                .expect("on")
+                .tls
+                .is_none()
+        );
+        let msg = parse("[outputs.redis]\nserver_name = \"x.example.org\"\n")
+            .expect_err("server_name without tls")
+            .to_string();
+        assert!(msg.contains("outputs.redis.tls"), "{msg}");
+        let msg = parse("[outputs.redis]\ntls = true\nca_file = \"/nonexistent/ca.pem\"\n")
+            .expect_err("missing CA file")
+            .to_string();
+        assert!(
+            msg.contains("outputs.redis.ca_file") && msg.contains("/nonexistent/ca.pem"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -327,19 +327,31 @@ fn syslog_unix_socket_rfc3164_and_cef() {
 struct TestPki {
     ca_pem: String,
     server: Arc<rustls::ServerConfig>,
+    /// The server's certificate and key (for servers started by a test).
+    server_cert_pem: String,
+    server_key_pem: String,
 }
 
 fn test_pki() -> TestPki {
     use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    use rcgen::{DistinguishedName, DnType};
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("params");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    // Distinct names: OpenSSL (redis-server, redis-cli) takes a certificate
+    // whose issuer is its own subject for a self-signed one.
+    ca_params.distinguished_name = DistinguishedName::new();
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "wardwatch test CA");
     let ca =
         CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("key")).expect("CA");
     let key = KeyPair::generate().expect("key");
-    let cert = CertificateParams::new(vec!["localhost".to_string()])
-        .expect("params")
-        .signed_by(&key, &ca)
-        .expect("server cert");
+    let mut params = CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+    params.distinguished_name = DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    let cert = params.signed_by(&key, &ca).expect("server cert");
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let server = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -353,6 +365,8 @@ fn test_pki() -> TestPki {
     TestPki {
         ca_pem: ca.pem(),
         server: Arc::new(server),
+        server_cert_pem: cert.pem(),
+        server_key_pem: key.serialize_pem(),
     }
 }
 
@@ -1163,38 +1177,76 @@ fn redis_binaries() -> Option<(PathBuf, PathBuf)> {
 struct TestRedis {
     child: std::process::Child,
     cli: PathBuf,
-    port: u16,
+    /// How redis-cli reaches the server (`-p PORT`, plus TLS options).
+    cli_args: Vec<String>,
 }
 
 impl TestRedis {
     fn start(server: &Path, cli: &Path, port: u16, dir: &Path) -> Self {
-        let child = Command::new(server)
-            .args([
+        let p = port.to_string();
+        Self::start_with(server, cli, dir, &["--port", &p], &["-p", &p])
+    }
+
+    /// Plain TCP port 0 (off), TLS on `port` with the certificate of `pki`.
+    fn start_tls(server: &Path, cli: &Path, port: u16, dir: &Path, pki: &TestPki) -> Self {
+        let write = |name: &str, pem: &str| {
+            let p = dir.join(name);
+            std::fs::write(&p, pem).expect("pem");
+            p.display().to_string()
+        };
+        let ca = write("redis-ca.pem", &pki.ca_pem);
+        let cert = write("redis-cert.pem", &pki.server_cert_pem);
+        let key = write("redis-key.pem", &pki.server_key_pem);
+        let p = port.to_string();
+        Self::start_with(
+            server,
+            cli,
+            dir,
+            &[
                 "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
+                "0",
+                "--tls-port",
+                &p,
+                "--tls-cert-file",
+                &cert,
+                "--tls-key-file",
+                &key,
+                "--tls-ca-cert-file",
+                &ca,
+                "--tls-auth-clients",
                 "no",
-            ])
+            ],
+            &["-p", &p, "--tls", "--cacert", &ca, "--sni", "localhost"],
+        )
+    }
+
+    fn start_with(
+        server: &Path,
+        cli: &Path,
+        dir: &Path,
+        server_args: &[&str],
+        cli_args: &[&str],
+    ) -> Self {
+        let child = Command::new(server)
+            .args(server_args)
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .arg("--dir")
             .arg(dir)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .arg("--logfile")
+            .arg(dir.join("redis.log"))
             .spawn()
             .expect("start redis-server");
         let mut r = TestRedis {
             child,
             cli: cli.to_path_buf(),
-            port,
+            cli_args: cli_args.iter().map(|a| a.to_string()).collect(),
         };
         let deadline = Instant::now() + Duration::from_secs(10);
         while r.cli(&["PING"]).trim() != "PONG" {
             assert!(
                 Instant::now() < deadline,
-                "redis-server did not start on {port}"
+                "redis-server did not start ({server_args:?}): {}",
+                std::fs::read_to_string(dir.join("redis.log")).unwrap_or_default()
             );
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -1203,7 +1255,8 @@ impl TestRedis {
 
     fn cli(&mut self, args: &[&str]) -> String {
         let out = Command::new(&self.cli)
-            .args(["-p", &self.port.to_string(), "--raw"])
+            .args(&self.cli_args)
+            .arg("--raw")
             .args(args)
             .output()
             .expect("redis-cli");
@@ -1611,4 +1664,58 @@ fn sigkill_with_the_portal_down_loses_no_spooled_alert() {
         "{stdout}"
     );
     assert!(intact_spooled_ids(&spool).is_empty(), "the spool is empty");
+}
+
+/// Redis over TLS (`tls-port`, Debian's redis-server is built with TLS):
+/// the alerts arrive through a verified connection; a server certificate the
+/// configured CA did not sign is refused and nothing is delivered.
+#[test]
+fn redis_over_tls_with_configured_ca() {
+    let Some((server, cli)) = redis_binaries() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    alert_capture(dir.path(), 4);
+    let pki = test_pki();
+    let port = free_port();
+    let mut redis = TestRedis::start_tls(&server, &cli, port, dir.path(), &pki);
+    let ca = dir.path().join("redis-ca.pem");
+    let cfg = |ca: &Path| {
+        format!(
+            "[outputs.redis]\naddress = \"127.0.0.1:{port}\"\nkey = \"ww-tls\"\ntls = true\n\
+             ca_file = \"{}\"\nserver_name = \"localhost\"\nconnect_timeout = \"1 s\"\n",
+            ca.display()
+        )
+    };
+    write_config(dir.path(), &cfg(&ca));
+    let (out, _) = replay(dir.path(), "10", &[]);
+    assert!(
+        text(&out.stdout).contains("redis:   4 queued, 4 delivered, 0 retried"),
+        "{}",
+        text(&out.stdout)
+    );
+    let alerts = eve_alerts(dir.path());
+    let listed: Vec<Value> = redis
+        .cli(&["LRANGE", "ww-tls", "0", "-1"])
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON element"))
+        .collect();
+    let got: Vec<(u64, String)> = listed.iter().rev().map(key).collect();
+    assert_eq!(got, alerts.iter().map(key).collect::<Vec<_>>());
+    // Another CA: the server is not trusted, nothing is sent.
+    let other = dir.path().join("other-ca.pem");
+    std::fs::write(&other, test_pki().ca_pem).expect("pem");
+    write_config(dir.path(), &cfg(&other));
+    let (out, _) = replay(dir.path(), "1", &[]);
+    assert!(
+        text(&out.stdout).contains("redis:   4 queued, 0 delivered"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(redis.cli(&["LLEN", "ww-tls"]).trim(), "4");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("redis: cannot deliver") && err.contains("certificate"),
+        "{err}"
+    );
 }

@@ -57,6 +57,9 @@ pub enum OutputError {
     /// The Redis sink's thread could not start.
     #[error("outputs.redis: cannot start thread: {0}")]
     Redis(std::io::Error),
+    /// The Redis sink's TLS setup failed.
+    #[error("outputs.redis: {0}")]
+    RedisTls(tls::TlsError),
 }
 
 /// Starts the delivery sinks `config` asks for (syslog, portal), each on its
@@ -104,8 +107,9 @@ pub fn start_sinks(config: &Config) -> Result<Vec<SinkHandle>, OutputError> {
     }
     if let Some(cfg) = &config.redis {
         let c = cfg.clone();
+        let tls = redis::tls_setup(cfg).map_err(OutputError::RedisTls)?;
         let h = SinkHandle::start("redis", cfg.types, cfg.queue_size, |input| {
-            redis::start(&c, input)
+            redis::start(&c, tls, input)
         })
         .map_err(OutputError::Redis)?;
         sinks.push(h);
@@ -404,8 +408,17 @@ impl Sink {
                     }
                 }
                 Ok(OutputMsg::FinalStats(record)) => {
-                    // Sinks that take stats get it now, while they still run.
-                    self.offer_to_sinks(&record);
+                    // Sinks that take stats get it now, while they still
+                    // run, with the counters of this moment.
+                    if let EveRecord::Stats(e) = &record {
+                        let mut now = e.clone();
+                        self.adjust_stats(&mut now.stats);
+                        add_sink_counters(
+                            &mut now.stats,
+                            self.sinks.iter().map(|s| (s.name, s.counts())),
+                        );
+                        self.offer_to_sinks(&EveRecord::Stats(now));
+                    }
                     self.final_stats = Some(record);
                 }
                 Ok(OutputMsg::DrainUntil(t)) => self.drain_until = Some(t),
