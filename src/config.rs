@@ -195,6 +195,75 @@ pub struct RawConfig {
     pub outputs: RawOutputs,
     /// Behavioural detectors.
     pub detectors: RawDetectors,
+    /// The sensor watching itself (`sensor-health` alerts).
+    pub health: RawHealth,
+    /// The Prometheus/status endpoint.
+    pub metrics: RawMetrics,
+}
+
+/// `[health]`: when a monitored interface goes blind.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawHealth {
+    /// Raise `sensor-health` alerts (live capture only).
+    pub enabled: bool,
+    /// An interface that sees no packet for this long is blind.
+    pub silent_after: TimeSpan,
+    /// Window over which one-way TCP and the drop rate are judged.
+    pub window: TimeSpan,
+    /// SYNs (or SYN-ACKs) seen in a window, with none of the other kind,
+    /// before the mirror is called one-way.
+    pub one_way_min_syns: u64,
+    /// Share of packets dropped (kernel + queue) in a window that raises an
+    /// alert and a log warning (0.01 = 1 %).
+    pub max_drop_rate: f64,
+}
+
+impl Default for RawHealth {
+    fn default() -> Self {
+        RawHealth {
+            enabled: true,
+            silent_after: TimeSpan::secs(300),
+            window: TimeSpan::secs(300),
+            one_way_min_syns: 50,
+            max_drop_rate: 0.01,
+        }
+    }
+}
+
+/// `[metrics]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawMetrics {
+    /// `host:port` of the Prometheus text endpoint (`/metrics`); empty = off.
+    /// Keep it on a local or management address: it is plain HTTP.
+    pub listen: String,
+}
+
+/// Validated `[health]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HealthConfig {
+    /// See [`RawHealth::enabled`].
+    pub enabled: bool,
+    /// See [`RawHealth::silent_after`].
+    pub silent_after: Duration,
+    /// See [`RawHealth::window`].
+    pub window: Duration,
+    /// See [`RawHealth::one_way_min_syns`].
+    pub one_way_min_syns: u64,
+    /// See [`RawHealth::max_drop_rate`].
+    pub max_drop_rate: f64,
+}
+
+/// Who the sensor becomes after opening its capture (started as root).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Privileges {
+    /// `sensor.user`; empty = stay as started.
+    pub user: String,
+    /// `sensor.group`; empty = the user's primary group.
+    pub group: String,
+    /// `sensor.keep_capabilities`.
+    pub keep: Vec<caps::Capability>,
 }
 
 /// `[detectors]`
@@ -496,6 +565,14 @@ pub struct RawSensor {
     pub site: String,
     /// The hospital (organisation) it belongs to.
     pub hospital: String,
+    /// Started as root (outside systemd): the user to become once the
+    /// capture is open; empty = stay root.
+    pub user: String,
+    /// Group to become; empty = the user's primary group.
+    pub group: String,
+    /// Capabilities kept after becoming `user` (e.g. `["CAP_NET_ADMIN"]`
+    /// for nftables blocking); none by default.
+    pub keep_capabilities: Vec<String>,
 }
 
 /// `[outputs.syslog]`
@@ -763,6 +840,12 @@ pub struct Config {
     pub portal: Option<PortalConfig>,
     /// The Redis sink, when configured.
     pub redis: Option<RedisConfig>,
+    /// `sensor-health` settings.
+    pub health: HealthConfig,
+    /// Where `/metrics` is served, if anywhere.
+    pub metrics_listen: Option<std::net::SocketAddr>,
+    /// The user to become after the capture is open.
+    pub privileges: Privileges,
     /// How long the end of a run waits for the sinks to drain.
     pub drain_timeout: Duration,
     /// Behavioural detector settings, `None` when `detectors.enabled` is false.
@@ -790,6 +873,64 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Keys whose change a reload cannot apply (they shape threads, sockets
+    /// and files opened at start): compared with `new`, the ones that differ.
+    pub fn restart_needed(&self, new: &Config) -> Vec<&'static str> {
+        // Debug text compares every field without asking each type for
+        // PartialEq; this runs once per reload.
+        fn differs<T: fmt::Debug>(a: &T, b: &T) -> bool {
+            format!("{a:?}") != format!("{b:?}")
+        }
+        let mut out = Vec::new();
+        let checks: [(&'static str, bool); 12] = [
+            (
+                "capture.interfaces",
+                differs(&self.interfaces, &new.interfaces),
+            ),
+            ("capture.workers", self.workers != new.workers),
+            (
+                "capture (snaplen, buffer, bpf_filter, ...)",
+                differs(&self.live, &new.live),
+            ),
+            (
+                "capture.batch_size / queue_batches",
+                (self.batch_size, self.queue_batches) != (new.batch_size, new.queue_batches),
+            ),
+            ("flow / stream", differs(&self.flow, &new.flow)),
+            ("defrag", differs(&self.decoder, &new.decoder)),
+            (
+                "outputs.eve",
+                differs(
+                    &(&self.eve_path, &self.eve_types),
+                    &(&new.eve_path, &new.eve_types),
+                ),
+            ),
+            ("outputs.syslog", differs(&self.syslog, &new.syslog)),
+            ("outputs.portal", differs(&self.portal, &new.portal)),
+            ("outputs.redis", differs(&self.redis, &new.redis)),
+            (
+                "metrics.listen / health",
+                differs(
+                    &(self.metrics_listen, &self.health),
+                    &(new.metrics_listen, &new.health),
+                ),
+            ),
+            (
+                "sensor",
+                differs(
+                    &(&self.sensor, &self.privileges),
+                    &(&new.sensor, &new.privileges),
+                ),
+            ),
+        ];
+        for (key, changed) in checks {
+            if changed {
+                out.push(key);
+            }
+        }
+        out
+    }
+
     /// Loads and validates `path`; `None` gives the built-in defaults.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         match path {
@@ -950,6 +1091,44 @@ impl RawConfig {
         let eve = validate_eve(&self.outputs.eve)?;
         let to_usize = |b: ByteSize| usize::try_from(b.0).unwrap_or(usize::MAX);
         let sensor = sensor_identity(&self.sensor)?;
+        let privileges = Privileges {
+            user: self.sensor.user.trim().to_string(),
+            group: self.sensor.group.trim().to_string(),
+            keep: crate::daemon::privdrop::parse_caps(&self.sensor.keep_capabilities)
+                .map_err(|m| invalid("sensor.keep_capabilities", m))?,
+        };
+        let h = &self.health;
+        if !(0.0..=1.0).contains(&h.max_drop_rate) {
+            return Err(invalid(
+                "health.max_drop_rate",
+                format!(
+                    "{} is not a share; write e.g. 0.01 for 1 %",
+                    h.max_drop_rate
+                ),
+            ));
+        }
+        if h.window.0.is_zero() || h.silent_after.0.is_zero() {
+            return Err(invalid(
+                "health.window",
+                "health.window and health.silent_after must be at least 1 s (e.g. \"5 min\")",
+            ));
+        }
+        let health = HealthConfig {
+            enabled: h.enabled,
+            silent_after: h.silent_after.0,
+            window: h.window.0,
+            one_way_min_syns: h.one_way_min_syns.max(1),
+            max_drop_rate: h.max_drop_rate,
+        };
+        let metrics_listen = match self.metrics.listen.trim() {
+            "" => None,
+            a => Some(a.parse::<std::net::SocketAddr>().map_err(|_| {
+                invalid(
+                    "metrics.listen",
+                    format!("`{a}` is not host:port; write e.g. \"127.0.0.1:9187\" (an IP address, not a name)"),
+                )
+            })?),
+        };
         let syslog = match &self.outputs.syslog {
             Some(raw) => Some(validate_syslog(raw, &sensor)?),
             None => None,
@@ -1032,6 +1211,9 @@ impl RawConfig {
             syslog,
             portal,
             redis,
+            health,
+            metrics_listen,
+            privileges,
             drain_timeout,
         })
     }

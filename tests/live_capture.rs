@@ -5,111 +5,22 @@
 //! skipped; with `WARDWATCH_REQUIRE_ROOT_TESTS=1` (set by `.ci/run`) a skip is a
 //! failure.
 
-use std::path::Path;
+mod common;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::netns::{VethPair, root_or_skip};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-
-/// Namespaces and links made by the test, removed on drop (also on panic).
-struct Netns {
-    names: Vec<String>,
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        for ns in &self.names {
-            // Kill anything left in the namespace, then delete it (its veth goes with it).
-            if let Ok(out) = Command::new("ip").args(["netns", "pids", ns]).output() {
-                for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
-                    if let Ok(p) = pid.parse::<i32>() {
-                        let _ = kill(Pid::from_raw(p), Signal::SIGKILL);
-                    }
-                }
-            }
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
-        }
-    }
-}
-
-fn sh(args: &[&str]) {
-    let out = Command::new(args[0])
-        .args(&args[1..])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {args:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn root_or_skip(test: &str) -> bool {
-    if nix::unistd::geteuid().is_root() {
-        return true;
-    }
-    if std::env::var("WARDWATCH_REQUIRE_ROOT_TESTS").as_deref() == Ok("1") {
-        panic!("{test}: needs root, and WARDWATCH_REQUIRE_ROOT_TESTS=1 forbids skipping it");
-    }
-    eprintln!("{test}: SKIPPED (needs root for network namespaces)");
-    false
-}
-
-fn read_events(path: &Path) -> Vec<serde_json::Value> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .enumerate()
-        .map(|(i, l)| {
-            serde_json::from_str(l).unwrap_or_else(|e| panic!("EVE line {}: {e}: {l}", i + 1))
-        })
-        .collect()
-}
 
 #[test]
 fn captures_tcp_and_udp_across_a_veth() {
     if !root_or_skip("captures_tcp_and_udp_across_a_veth") {
         return;
     }
-    let tag = format!("ww{}x{}", std::process::id() % 100_000, rand_suffix());
-    let (ns_a, ns_b) = (format!("{tag}a"), format!("{tag}b"));
-    let (if_a, if_b) = (format!("{tag}va"), format!("{tag}vb"));
-    sh(&["ip", "netns", "add", &ns_a]);
-    let _guard_a = Netns {
-        names: vec![ns_a.clone()],
-    };
-    sh(&["ip", "netns", "add", &ns_b]);
-    let _guard_b = Netns {
-        names: vec![ns_b.clone()],
-    };
-    sh(&[
-        "ip", "link", "add", &if_a, "netns", &ns_a, "type", "veth", "peer", "name", &if_b, "netns",
-        &ns_b,
-    ]);
-    sh(&[
-        "ip",
-        "-n",
-        &ns_a,
-        "addr",
-        "add",
-        "10.99.0.1/24",
-        "dev",
-        &if_a,
-    ]);
-    sh(&[
-        "ip",
-        "-n",
-        &ns_b,
-        "addr",
-        "add",
-        "10.99.0.2/24",
-        "dev",
-        &if_b,
-    ]);
-    sh(&["ip", "-n", &ns_a, "link", "set", &if_a, "up"]);
-    sh(&["ip", "-n", &ns_b, "link", "set", &if_b, "up"]);
-    sh(&["ip", "-n", &ns_b, "link", "set", "lo", "up"]);
-
+    let net = VethPair::new();
+    let (ns_a, ns_b, if_b) = (net.ns_a.as_str(), net.ns_b.as_str(), net.if_b.as_str());
     let dir = tempfile::tempdir().expect("tmpdir");
     let eve = dir.path().join("eve.json");
     // A kernel BPF filter hides port 5515; stats every second.
@@ -120,9 +31,9 @@ fn captures_tcp_and_udp_across_a_veth() {
     )
     .expect("write config");
     let sensor = Command::new("ip")
-        .args(["netns", "exec", &ns_b])
+        .args(["netns", "exec", ns_b])
         .arg(env!("CARGO_BIN_EXE_wardwatch"))
-        .args(["run", "--interface", &if_b, "--workers", "2", "--config"])
+        .args(["run", "--interface", if_b, "--workers", "2", "--config"])
         .arg(&config)
         .arg("--eve")
         .arg(&eve)
@@ -134,7 +45,7 @@ fn captures_tcp_and_udp_across_a_veth() {
 
     // A TCP server in B, a client in A sending 5 messages, then 20 UDP datagrams.
     let server = Command::new("ip")
-        .args(["netns", "exec", &ns_b, "python3", "-c"])
+        .args(["netns", "exec", ns_b, "python3", "-c"])
         .arg(
             "import socket\n\
              s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n\
@@ -147,7 +58,7 @@ fn captures_tcp_and_udp_across_a_veth() {
     // Let the capture open before traffic starts.
     std::thread::sleep(Duration::from_millis(1500));
     let client = Command::new("ip")
-        .args(["netns", "exec", &ns_a, "python3", "-c"])
+        .args(["netns", "exec", ns_a, "python3", "-c"])
         .arg(
             "import socket, time\n\
              c=socket.create_connection(('10.99.0.2', 8080), timeout=5)\n\
@@ -187,7 +98,7 @@ fn captures_tcp_and_udp_across_a_veth() {
         .unwrap_or_default();
     assert!(status.success(), "sensor exit {status:?}: {stderr}");
 
-    let events = read_events(&eve);
+    let events = common::read_eve(&eve);
     let flows: Vec<_> = events
         .iter()
         .filter(|e| e["event_type"] == "flow")
@@ -198,7 +109,7 @@ fn captures_tcp_and_udp_across_a_veth() {
         .unwrap_or_else(|| panic!("no TCP flow to 8080 in {flows:?}\nstderr: {stderr}"));
     assert_eq!(tcp["src_ip"], "10.99.0.1");
     assert_eq!(tcp["dest_ip"], "10.99.0.2");
-    assert_eq!(tcp["in_iface"], if_b.as_str());
+    assert_eq!(tcp["in_iface"], if_b);
     // 3-way handshake + 5 data segments + FIN/ACKs: at least 8 each way is safe.
     assert!(
         tcp["flow"]["pkts_toserver"].as_u64().unwrap_or(0) >= 8,
@@ -256,11 +167,4 @@ fn missing_interface_is_a_clear_error() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("wwnosuchif0"), "{err}");
-}
-
-fn rand_suffix() -> u32 {
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    t.subsec_nanos() % 10_000
 }

@@ -1517,7 +1517,7 @@ fn full_portal_spool_warns_through_syslog() {
     let msgs = octet_frames(&reader.join().expect("reader"));
     let warnings: Vec<&String> = msgs
         .iter()
-        .filter(|m| m.contains(" sid=\"9100900\" "))
+        .filter(|m| m.contains(" sid=\"9100910\" "))
         .collect();
     assert!(
         !warnings.is_empty(),

@@ -339,6 +339,9 @@ pub enum EveRecord {
     /// An event for the behavioural detectors: handed to the correlator by
     /// the output thread in capture order, like deferred alerts.
     Correlate(Box<CorrelateEvent>),
+    /// An instruction for the output thread (reload, stats for the health
+    /// endpoint); never written anywhere.
+    Control(Control),
     /// Worker `worker` has processed every packet up to capture record `seq`.
     Watermark {
         /// Worker index.
@@ -346,6 +349,28 @@ pub enum EveRecord {
         /// Capture record number.
         seq: u64,
     },
+}
+
+/// Instructions to the output thread, carried in order with the records.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Control {
+    /// New detector settings (SIGHUP): the correlator re-reads its indicator
+    /// lists and applies them, keeping its device inventory.
+    ReloadDetectors(std::sync::Arc<crate::correlate::DetectorsConfig>),
+    /// Counters to complete like a `stats` event (sinks, correlator, alert
+    /// totals) and publish for the health endpoint, not to write.
+    Publish(Box<StatsEvent>),
+    /// Reopen the EVE file at its configured path (SIGHUP after logrotate
+    /// moved it): records before go to the old file, records after to the
+    /// new one ([`crate::output::OutputSender::reopen_logs`]).
+    ReopenLogs,
+    /// The run's last `stats` event: written after the delivery sinks
+    /// drained, so its `output.*` counters are the final ones
+    /// ([`crate::output::OutputSender::send_final_stats`]).
+    FinalStats(Box<StatsEvent>),
+    /// How long the delivery sinks may take to drain at the end
+    /// ([`crate::output::Outputs::finish_within`]).
+    DrainUntil(std::time::Instant),
 }
 
 /// A correlator event and its place in capture order.
@@ -421,7 +446,7 @@ impl AlertEvent {
                 signature_id: sid,
                 rev: 1,
                 signature,
-                category: "Not Suspicious Traffic".into(),
+                category: "Sensor Health".into(),
                 severity,
                 metadata: None,
             },
@@ -452,7 +477,9 @@ impl EveRecord {
             EveRecord::Stats(e) => serde_json::to_string(e),
             EveRecord::App(e) => serde_json::to_string(e),
             EveRecord::Deferred(d) => serde_json::to_string(&d.event),
-            EveRecord::Correlate(_) | EveRecord::Watermark { .. } => Ok(String::new()),
+            EveRecord::Correlate(_) | EveRecord::Control(_) | EveRecord::Watermark { .. } => {
+                Ok(String::new())
+            }
         }
     }
 }

@@ -27,7 +27,8 @@ pub mod spool;
 pub mod syslog;
 pub mod tls;
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -42,7 +43,7 @@ use crate::config::{Config, EveTypes};
 use crate::correlate::{Anomaly, Correlator};
 use crate::detect::ThresholdArbiter;
 use crate::time::Timestamp;
-use eve::{CorrelateEvent, DeferredAlert, FlowEvent};
+use eve::{Control, CorrelateEvent, DeferredAlert, FlowEvent};
 use sink::{Delivery, SinkCounts, SinkHandle};
 
 /// A delivery sink could not start (bad TLS files, unusable spool directory).
@@ -120,21 +121,6 @@ pub fn start_sinks(config: &Config) -> Result<Vec<SinkHandle>, OutputError> {
 /// Records queued towards the output thread before senders wait.
 const QUEUE: usize = 16 * 1024;
 
-/// What travels to the output thread: records, and the control messages that
-/// must take effect at one point of the record stream.
-enum OutputMsg {
-    /// An event (or an arbiter/correlator message).
-    Record(EveRecord),
-    /// Reopen the EVE file (SIGHUP after logrotate moved it): every record
-    /// sent before goes to the old file, every record sent after to the new.
-    ReopenLogs,
-    /// The run's last `stats` event: written after the delivery sinks have
-    /// drained, so its `output.*` counters are the final ones.
-    FinalStats(EveRecord),
-    /// How long the delivery sinks may take to drain at the end.
-    DrainUntil(Instant),
-}
-
 /// Counters of the EVE sink and the delivery sinks, read when they stop.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OutputCounters {
@@ -150,10 +136,73 @@ pub struct OutputCounters {
     pub sinks: Vec<(&'static str, SinkCounts)>,
 }
 
+/// What the output thread publishes for the health endpoint and the
+/// watchdog (`wardwatch run`).
+#[derive(Debug, Default)]
+pub struct OutputMonitor {
+    /// Turns of the output thread's loop (at least five a second while it
+    /// is alive, busy or idle).
+    pub heartbeat: AtomicU64,
+    /// The latest counters completed like a `stats` event
+    /// ([`eve::Control::Publish`]), with `alerts_by_sid` and
+    /// `alerts_by_detector` added.
+    pub latest: Mutex<Option<serde_json::Value>>,
+}
+
+/// Distinct sids counted in `alerts_by_sid`; past it the rest are summed
+/// under sid 0 (an alert storm over a huge rule set must not grow memory).
+const MAX_TALLIED_SIDS: usize = 2048;
+
+/// Alerts written, by signature id and by behavioural detector.
+#[derive(Debug, Default)]
+struct AlertTally {
+    by_sid: HashMap<u64, u64>,
+    by_detector: HashMap<String, u64>,
+}
+
+impl AlertTally {
+    fn count(&mut self, alert: &eve::AlertEvent) {
+        let sid = u64::from(alert.alert.signature_id);
+        let key = if self.by_sid.len() < MAX_TALLIED_SIDS || self.by_sid.contains_key(&sid) {
+            sid
+        } else {
+            0
+        };
+        *self.by_sid.entry(key).or_default() += 1;
+        if let Some(d) = alert
+            .anomaly
+            .as_ref()
+            .and_then(|a| a.get("detector"))
+            .and_then(|v| v.as_str())
+        {
+            if let Some(n) = self.by_detector.get_mut(d) {
+                *n += 1;
+            } else {
+                self.by_detector.insert(d.to_string(), 1);
+            }
+        }
+    }
+
+    fn to_json(&self) -> (serde_json::Value, serde_json::Value) {
+        let sids: serde_json::Map<String, serde_json::Value> = self
+            .by_sid
+            .iter()
+            .map(|(k, v)| (k.to_string(), (*v).into()))
+            .collect();
+        let dets: serde_json::Map<String, serde_json::Value> = self
+            .by_detector
+            .iter()
+            .map(|(k, v)| (k.clone(), (*v).into()))
+            .collect();
+        (sids.into(), dets.into())
+    }
+}
+
 /// A handle to the running output thread.
 pub struct Outputs {
-    tx: Sender<OutputMsg>,
+    tx: Sender<EveRecord>,
     types: EveTypes,
+    monitor: Arc<OutputMonitor>,
     thread: Option<JoinHandle<OutputCounters>>,
 }
 
@@ -208,7 +257,10 @@ impl Outputs {
             types.stats |= t.stats;
             types.apps |= t.apps;
         }
+        let monitor = Arc::new(OutputMonitor::default());
         let sink = Sink {
+            monitor: Arc::clone(&monitor),
+            tally: AlertTally::default(),
             writer,
             eve_types,
             types,
@@ -235,7 +287,17 @@ impl Outputs {
                 None
             }
         };
-        Outputs { tx, types, thread }
+        Outputs {
+            tx,
+            types,
+            monitor,
+            thread,
+        }
+    }
+
+    /// Liveness and the latest counters, for the health endpoint.
+    pub fn monitor(&self) -> Arc<OutputMonitor> {
+        Arc::clone(&self.monitor)
     }
 
     /// A sender for worker threads.
@@ -261,7 +323,7 @@ impl Outputs {
         let (dummy, _) = bounded(0);
         let tx = std::mem::replace(&mut self.tx, dummy);
         // Fails only when the output thread is gone (its sinks with it).
-        let _ = tx.send(OutputMsg::DrainUntil(deadline));
+        let _ = tx.send(EveRecord::Control(Control::DrainUntil(deadline)));
         drop(tx);
         self.thread
             .take()
@@ -273,7 +335,7 @@ impl Outputs {
 /// What workers and the stats loop use to emit events.
 #[derive(Clone)]
 pub struct OutputSender {
-    tx: Sender<OutputMsg>,
+    tx: Sender<EveRecord>,
     types: EveTypes,
 }
 
@@ -293,11 +355,14 @@ impl OutputSender {
             EveRecord::App(e) => self.types.app(e.header.event_type),
             // The arbiter counts deferred alerts even when they are not
             // written, and needs every watermark.
-            EveRecord::Deferred(_) | EveRecord::Correlate(_) | EveRecord::Watermark { .. } => true,
+            EveRecord::Deferred(_)
+            | EveRecord::Correlate(_)
+            | EveRecord::Control(_)
+            | EveRecord::Watermark { .. } => true,
         };
         if wanted {
             // Fails only when the output thread is gone, which it logged.
-            let _ = self.tx.send(OutputMsg::Record(record));
+            let _ = self.tx.send(record);
         }
     }
 
@@ -307,8 +372,9 @@ impl OutputSender {
     /// last `stats` line agrees with the summary. Sinks that take `stats`
     /// get it before they drain, with the counters of that moment.
     pub fn send_final_stats(&self, record: EveRecord) {
-        if self.types.stats {
-            let _ = self.tx.send(OutputMsg::FinalStats(record));
+        match record {
+            EveRecord::Stats(e) => self.send(EveRecord::Control(Control::FinalStats(e))),
+            other => self.send(other),
         }
     }
 
@@ -318,7 +384,7 @@ impl OutputSender {
     /// before this call is written to the old file, whole, and every record
     /// sent after it to the new one. Waits only while the queue is full.
     pub fn reopen_logs(&self) {
-        let _ = self.tx.send(OutputMsg::ReopenLogs);
+        self.send(EveRecord::Control(Control::ReopenLogs));
     }
 }
 
@@ -357,6 +423,8 @@ impl Ord for Pending {
 }
 
 struct Sink {
+    monitor: Arc<OutputMonitor>,
+    tally: AlertTally,
     writer: Option<EveWriter>,
     /// What the EVE file takes.
     eve_types: EveTypes,
@@ -381,7 +449,7 @@ struct Sink {
     /// Behavioural alerts written.
     anomalies: u64,
     /// The run's last stats event, written after the sinks drained.
-    final_stats: Option<EveRecord>,
+    final_stats: Option<Box<eve::StatsEvent>>,
     /// When the sinks must have drained.
     drain_until: Option<Instant>,
 }
@@ -393,35 +461,13 @@ struct Sink {
 const MAX_ALERTED_FLOWS: usize = 100_000;
 
 impl Sink {
-    fn run(mut self, rx: Receiver<OutputMsg>) -> OutputCounters {
+    fn run(mut self, rx: Receiver<EveRecord>) -> OutputCounters {
         loop {
+            self.monitor.heartbeat.fetch_add(1, Ordering::Relaxed);
             // Write what is queued, flush when the queue runs dry so a live
             // sensor's file is current within a fraction of a second.
             match rx.recv_timeout(Duration::from_millis(200)) {
-                Ok(OutputMsg::Record(record)) => self.handle(record),
-                Ok(OutputMsg::ReopenLogs) => {
-                    if let Some(w) = self.writer.as_mut() {
-                        if let Err(e) = w.reopen() {
-                            tracing::error!(path = %w.path().display(), error = %e, "cannot reopen the EVE file; writing on in the old one");
-                            w.errors += 1;
-                        }
-                    }
-                }
-                Ok(OutputMsg::FinalStats(record)) => {
-                    // Sinks that take stats get it now, while they still
-                    // run, with the counters of this moment.
-                    if let EveRecord::Stats(e) = &record {
-                        let mut now = e.clone();
-                        self.adjust_stats(&mut now.stats);
-                        add_sink_counters(
-                            &mut now.stats,
-                            self.sinks.iter().map(|s| (s.name, s.counts())),
-                        );
-                        self.offer_to_sinks(&EveRecord::Stats(now));
-                    }
-                    self.final_stats = Some(record);
-                }
-                Ok(OutputMsg::DrainUntil(t)) => self.drain_until = Some(t),
+                Ok(record) => self.handle(record),
                 Err(RecvTimeoutError::Timeout) => {
                     if let Some(w) = self.writer.as_mut() {
                         w.idle();
@@ -479,7 +525,7 @@ impl Sink {
             let name = s.name;
             counters.sinks.push((name, s.finish(deadline)));
         }
-        if let Some(EveRecord::Stats(mut e)) = self.final_stats.take() {
+        if let Some(mut e) = self.final_stats.take() {
             self.adjust_stats(&mut e.stats);
             add_sink_counters(&mut e.stats, counters.sinks.iter().map(|(n, c)| (*n, *c)));
             if let Some(w) = self.writer.as_mut() {
@@ -541,13 +587,54 @@ impl Sink {
                 self.release(low);
             }
             EveRecord::Stats(mut e) => {
-                self.adjust_stats(&mut e.stats);
-                add_sink_counters(
-                    &mut e.stats,
-                    self.sinks.iter().map(|s| (s.name, s.counts())),
-                );
+                self.complete_stats(&mut e.stats);
                 self.write(&EveRecord::Stats(e));
             }
+            EveRecord::Control(eve::Control::Publish(mut e)) => {
+                self.complete_stats(&mut e.stats);
+                let (sids, dets) = self.tally.to_json();
+                if let Some(root) = e.stats.as_object_mut() {
+                    root.insert("alerts_by_sid".into(), sids);
+                    root.insert("alerts_by_detector".into(), dets);
+                }
+                *self
+                    .monitor
+                    .latest
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = Some(e.stats);
+            }
+            EveRecord::Control(eve::Control::ReloadDetectors(cfg)) => {
+                // TODO(merge): Correlator::reload(cfg) from the detectors branch.
+                let _ = cfg;
+                if let Some(c) = self.correlator.as_mut() {
+                    match c.reload_indicators() {
+                        Ok((domains, nets)) => {
+                            tracing::info!(domains, nets, "indicator lists reloaded")
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "indicator lists not reloaded; the old ones stay")
+                        }
+                    }
+                }
+            }
+            EveRecord::Control(Control::ReopenLogs) => {
+                if let Some(w) = self.writer.as_mut() {
+                    if let Err(e) = w.reopen() {
+                        tracing::error!(path = %w.path().display(), error = %e, "cannot reopen the EVE file; writing on in the old one");
+                        w.errors += 1;
+                    }
+                }
+            }
+            EveRecord::Control(Control::FinalStats(e)) => {
+                // Sinks that take stats get it now, while they still run,
+                // with the counters of this moment; the EVE file gets it
+                // after they drained.
+                let mut now = e.clone();
+                self.complete_stats(&mut now.stats);
+                self.offer_to_sinks(&EveRecord::Stats(now));
+                self.final_stats = Some(e);
+            }
+            EveRecord::Control(Control::DrainUntil(t)) => self.drain_until = Some(t),
             other => self.write(&other),
         }
     }
@@ -617,6 +704,14 @@ impl Sink {
         }
     }
 
+    /// Adds to a `stats` object what only this thread knows: deferred and
+    /// behavioural alerts decided so far (in `detect.alert`), the
+    /// correlator's counters and each delivery sink's.
+    fn complete_stats(&self, stats: &mut serde_json::Value) {
+        self.adjust_stats(stats);
+        add_sink_counters(stats, self.sinks.iter().map(|s| (s.name, s.counts())));
+    }
+
     /// Writes the correlator's alerts.
     fn write_anomalies(&mut self, out: Vec<Anomaly>) {
         for a in out {
@@ -641,6 +736,9 @@ impl Sink {
     }
 
     fn write(&mut self, record: &EveRecord) {
+        if let EveRecord::Alert(a) = record {
+            self.tally.count(a);
+        }
         if let Some(w) = self.writer.as_mut() {
             if sink::wants(&self.eve_types, record) {
                 w.write(record);

@@ -201,7 +201,7 @@ fn warn_if_readable_by_others(p: &Path) {
 /// `alert.signature_id` of the `sensor-health` alert raised when the full
 /// portal spool dropped its oldest alerts (the end of the behavioural
 /// detectors' range, 9100000–9100999, is kept for the sensor's own notices).
-pub const SPOOL_DROP_SID: u32 = 9_100_900;
+pub const SPOOL_DROP_SID: u32 = 9_100_910;
 
 /// The `sensor-health` alert telling the SIEM that `dropped` undelivered
 /// alerts were just lost from the portal spool in `dir`.

@@ -21,6 +21,7 @@ pub mod capture;
 pub mod conversations;
 pub mod frag;
 pub mod link;
+pub mod netns;
 pub mod packet;
 pub mod replay;
 pub mod session;
