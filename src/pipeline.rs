@@ -300,14 +300,7 @@ pub fn run_live(
         ));
     }
     let rules = signatures::load(config)?;
-    tracing::info!(
-        loaded = rules.loaded,
-        skipped = rules.skipped,
-        failed = rules.failed,
-        fingerprint = %rules.fingerprint,
-        load_ms = rules.load_time.as_millis() as u64,
-        "rules loaded"
-    );
+    log_rules(&rules, 0, "loaded");
     let mut sources: Vec<Box<dyn PacketSource>> = Vec::new();
     for (i, name) in config.interfaces.iter().enumerate() {
         let idx = u16::try_from(i).unwrap_or(u16::MAX);
@@ -337,6 +330,20 @@ pub fn run_live(
         Some(control),
         inspectors,
     )
+}
+
+/// The log line that proves which rule set runs (after a load or a reload).
+fn log_rules(rules: &LoadedRules, generation: u64, what: &str) {
+    tracing::info!(
+        loaded = rules.loaded,
+        skipped = rules.skipped,
+        failed = rules.failed,
+        fingerprint = %rules.fingerprint,
+        files = ?rules.files,
+        load_ms = rules.load_time.as_millis() as u64,
+        generation,
+        "rules {what}"
+    );
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -720,7 +727,7 @@ fn run(
             stats.set(&format!("output.{name}.{counter}"), v);
         }
     }
-    stats.add("detect.alert", out.deferred_allowed);
+    stats.add("detect.alert", out.deferred_allowed + out.anomalies);
     stats.set("detect.alert_quieted_by_threshold", out.deferred_quieted);
     stats.set("output.eve.written", out.written);
     stats.set("output.eve.errors", out.errors);
@@ -910,16 +917,8 @@ impl Daemon {
                 *info = RulesInfo::of(&rules);
                 info.reloads = reloads;
                 info.reload_failures = failures;
-                tracing::info!(
-                    loaded = rules.loaded,
-                    skipped = rules.skipped,
-                    failed = rules.failed,
-                    fingerprint = %rules.fingerprint,
-                    load_ms = rules.load_time.as_millis() as u64,
-                    generation,
-                    "rules reloaded"
-                );
                 drop(info);
+                log_rules(&rules, generation, "reloaded");
                 match (&cfg.detectors, &self.config.detectors) {
                     (Some(d), Some(_)) => out.send(EveRecord::Control(
                         crate::output::eve::Control::ReloadDetectors(Arc::new(d.clone())),

@@ -132,6 +132,8 @@ pub struct OutputCounters {
     pub deferred_allowed: u64,
     /// Deferred alerts it kept quiet.
     pub deferred_quieted: u64,
+    /// Behavioural (correlator) alerts written.
+    pub anomalies: u64,
     /// Each delivery sink's final counters, by name.
     pub sinks: Vec<(&'static str, SinkCounts)>,
 }
@@ -510,6 +512,7 @@ impl Sink {
         let mut counters = OutputCounters {
             deferred_allowed,
             deferred_quieted,
+            anomalies: self.anomalies,
             ..OutputCounters::default()
         };
         // The delivery sinks drain (until the deadline), then the final
@@ -527,7 +530,11 @@ impl Sink {
         }
         if let Some(mut e) = self.final_stats.take() {
             self.adjust_stats(&mut e.stats);
-            add_sink_counters(&mut e.stats, counters.sinks.iter().map(|(n, c)| (*n, *c)));
+            // Drained (or given up): nothing waits in a queue any more.
+            add_sink_counters(
+                &mut e.stats,
+                counters.sinks.iter().map(|(n, c)| (*n, *c, 0)),
+            );
             if let Some(w) = self.writer.as_mut() {
                 if self.eve_types.stats {
                     w.write(&EveRecord::Stats(e));
@@ -709,7 +716,12 @@ impl Sink {
     /// correlator's counters and each delivery sink's.
     fn complete_stats(&self, stats: &mut serde_json::Value) {
         self.adjust_stats(stats);
-        add_sink_counters(stats, self.sinks.iter().map(|s| (s.name, s.counts())));
+        add_sink_counters(
+            stats,
+            self.sinks
+                .iter()
+                .map(|s| (s.name, s.counts(), s.queue_len())),
+        );
     }
 
     /// Writes the correlator's alerts.
@@ -760,10 +772,11 @@ impl Sink {
     }
 }
 
-/// `output.<sink>.<counter>` in a `stats` object.
+/// `output.<sink>.<counter>` in a `stats` object, from (name, counters,
+/// events waiting in its queue now).
 fn add_sink_counters<'a>(
     stats: &mut serde_json::Value,
-    sinks: impl ExactSizeIterator<Item = (&'a str, SinkCounts)>,
+    sinks: impl ExactSizeIterator<Item = (&'a str, SinkCounts, usize)>,
 ) {
     if sinks.len() == 0 {
         return;
@@ -777,11 +790,13 @@ fn add_sink_counters<'a>(
     let Some(output) = output.as_object_mut() else {
         return;
     };
-    for (name, counts) in sinks {
+    for (name, counts, queue_len) in sinks {
         let mut m = serde_json::Map::new();
         for (counter, v) in counts.named() {
             m.insert(counter.into(), v.into());
         }
+        // Events waiting in the sink's queue (a gauge).
+        m.insert("queue_len".into(), queue_len.into());
         output.insert(name.into(), serde_json::Value::Object(m));
     }
 }

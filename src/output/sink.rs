@@ -293,6 +293,11 @@ impl SinkHandle {
         self.counters.read()
     }
 
+    /// Events waiting in the sink's queue.
+    pub fn queue_len(&self) -> usize {
+        self.tx.as_ref().map_or(0, |t| t.len())
+    }
+
     /// Offers an event without waiting; a full queue drops it (counted).
     pub fn offer(&mut self, d: &Arc<Delivery>) {
         let Some(tx) = &self.tx else { return };
