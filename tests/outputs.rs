@@ -19,6 +19,10 @@ use common::*;
 use serde_json::Value;
 
 const TOKEN: &str = "tok-9f8e7d6c5b4a-SECRET";
+/// A rule that matches nothing in the test captures (for restarts that must
+/// raise no new alert).
+const NO_ALERT_RULE: &str =
+    "alert tcp any any -> any any (msg:\"none\"; content:\"NO-SUCH-PAYLOAD\"; sid:1000002;)\n";
 const SIGNATURE: &str = "WARDWATCH test: 病院 EHR access \"quoted\"";
 
 fn text(b: &[u8]) -> String {
@@ -681,6 +685,14 @@ impl TestPortal {
         format!("{scheme}://{host}:{}/api/v1/alerts", self.port)
     }
 
+    /// The alert_id of every event received, in arrival order.
+    fn alert_ids(&self) -> Vec<String> {
+        self.events()
+            .iter()
+            .map(|e| e["alert_id"].as_str().expect("id").to_string())
+            .collect()
+    }
+
     /// Every event received, in arrival order, with its alert_id.
     fn events(&self) -> Vec<Value> {
         let s = self.state.lock().expect("lock");
@@ -851,13 +863,20 @@ fn portal_survives_errors_throttling_and_slowness() {
     assert!(!stdout.contains(", 0 retried,"), "{stdout}");
     assert!(stdout.contains("12 spooled, 0 dropped"), "{stdout}");
     // Acknowledged events left the spool.
-    let spool: u64 = std::fs::read_dir(dir.path().join("spool"))
-        .expect("spool")
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".wws"))
-        .map(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
-        .sum();
-    assert_eq!(spool, 0);
+    assert_eq!(spool_bytes(&dir.path().join("spool")), 0);
+}
+
+/// Bytes in the spool's segment files (0 when there is no spool yet).
+fn spool_bytes(spool: &Path) -> u64 {
+    std::fs::read_dir(spool)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".wws"))
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 /// The alert_ids found in the spool's segment files, in order.
@@ -908,11 +927,7 @@ fn portal_down_then_up_sends_spooled_alerts_exactly_once() {
         None,
     );
     let (out, _) = replay(dir.path(), "20", &[]);
-    let ids: Vec<String> = portal
-        .events()
-        .iter()
-        .map(|e| e["alert_id"].as_str().expect("id").to_string())
-        .collect();
+    let ids: Vec<String> = portal.alert_ids();
     assert_eq!(ids.len(), 12, "each alert exactly once: {ids:?}");
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 12);
     assert_eq!(&ids[..6], &earlier[..]);
@@ -946,11 +961,7 @@ fn portal_corrupt_spool_tail_is_skipped_and_reported() {
         None,
     );
     let (out, _) = replay(dir.path(), "20", &[]);
-    let ids: Vec<String> = portal
-        .events()
-        .iter()
-        .map(|e| e["alert_id"].as_str().expect("id").to_string())
-        .collect();
+    let ids: Vec<String> = portal.alert_ids();
     assert_eq!(&ids[..3], &earlier[..3], "the intact records are sent");
     assert_eq!(ids.len(), 3 + 4);
     let stdout = text(&out.stdout);
@@ -1617,16 +1628,7 @@ fn sigkill_with_the_portal_down_loses_no_spooled_alert() {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         assert!(Instant::now() < deadline, "nothing was spooled");
-        let bytes: u64 = std::fs::read_dir(&spool)
-            .map(|d| {
-                d.filter_map(Result::ok)
-                    .filter(|e| e.file_name().to_string_lossy().ends_with(".wws"))
-                    .filter_map(|e| e.metadata().ok())
-                    .map(|m| m.len())
-                    .sum()
-            })
-            .unwrap_or(0);
-        if bytes > 8 * 1024 {
+        if spool_bytes(&spool) > 8 * 1024 {
             break;
         }
         std::thread::sleep(Duration::from_millis(2));
@@ -1640,22 +1642,14 @@ fn sigkill_with_the_portal_down_loses_no_spooled_alert() {
     assert_eq!(at_kill.iter().collect::<HashSet<_>>().len(), at_kill.len());
 
     // Restart with the portal up and rules that raise nothing new.
-    std::fs::write(
-        dir.path().join("test.rules"),
-        "alert tcp any any -> any any (msg:\"none\"; content:\"NO-SUCH-PAYLOAD\"; sid:1000002;)\n",
-    )
-    .expect("rules");
+    std::fs::write(dir.path().join("test.rules"), NO_ALERT_RULE).expect("rules");
     let portal = TestPortal::start(
         TcpListener::bind(("127.0.0.1", port)).expect("bind the portal port"),
         vec![],
         None,
     );
     let (out, _) = replay(dir.path(), "60", &[]);
-    let received: Vec<String> = portal
-        .events()
-        .iter()
-        .map(|e| e["alert_id"].as_str().expect("id").to_string())
-        .collect();
+    let received: Vec<String> = portal.alert_ids();
     // Nothing was acknowledged before the kill, so nothing is sent twice.
     assert_eq!(received, at_kill, "every spooled alert once, in order");
     let stdout = text(&out.stdout);
@@ -1718,4 +1712,100 @@ fn redis_over_tls_with_configured_ca() {
         err.contains("redis: cannot deliver") && err.contains("certificate"),
         "{err}"
     );
+}
+
+/// `wardwatch run` live on a veth (root, network namespaces), the portal
+/// down, tcpreplay feeding it alerting sessions: SIGKILL once alerts are
+/// spooled, then start again with the portal up: every intact spooled alert
+/// arrives exactly once, in order.
+#[test]
+fn sigkill_of_a_live_sensor_loses_no_spooled_alert() {
+    use common::netns::{Sensor, VethPair, root_or_skip, wait_for};
+    use std::os::unix::process::ExitStatusExt;
+    if !root_or_skip("sigkill_of_a_live_sensor_loses_no_spooled_alert") {
+        return;
+    }
+    let Some(tcpreplay) = debian_program(
+        "tcpreplay",
+        "tcpreplay",
+        "sigkill_of_a_live_sensor_loses_no_spooled_alert",
+    ) else {
+        return;
+    };
+    let v = VethPair::new();
+    let dir = tempfile::tempdir().expect("tmp");
+    let pcap = alert_capture(dir.path(), 600);
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/api/v1/alerts");
+    write_config(
+        dir.path(),
+        &format!(
+            "[capture]\ninterfaces = [\"{}\"]\n[rules]\nfiles = [\"{}\"]\n{}",
+            v.if_b,
+            dir.path().join("test.rules").display(),
+            portal_config(&url, dir.path(), "")
+        ),
+    );
+    let mut sensor = Sensor::start(
+        &v,
+        &v.ns_b,
+        &["--config", &dir.path().join("c.toml").display().to_string()],
+        &[],
+    );
+    // The EVE file is opened once the capture handle is.
+    assert!(
+        wait_for(Duration::from_secs(20), || dir
+            .path()
+            .join("eve.json")
+            .exists()),
+        "the sensor did not start"
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let mut replay_in = v
+        .exec(&v.ns_a, &tcpreplay)
+        .args(["-q", "--pps", "1500", "-i", &v.if_a])
+        .arg(&pcap)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("tcpreplay");
+    let spool = dir.path().join("spool");
+    assert!(
+        wait_for(Duration::from_secs(30), || spool_bytes(&spool) > 8 * 1024),
+        "nothing was spooled"
+    );
+    // While traffic still flows.
+    assert!(replay_in.try_wait().expect("tcpreplay").is_none());
+    sensor.child.kill().expect("SIGKILL");
+    let status = sensor.child.wait().expect("wait");
+    assert_eq!(status.signal(), Some(9), "{status:?}");
+    let _ = replay_in.kill();
+    let _ = replay_in.wait();
+    let at_kill = intact_spooled_ids(&spool);
+    assert!(!at_kill.is_empty());
+    eprintln!(
+        "live sensor killed with {} of 600 alerts spooled",
+        at_kill.len()
+    );
+
+    // The portal comes up in the sensor's namespace; a replay there with
+    // rules that raise nothing new sends what the spool kept.
+    let listener = v
+        .spawn_in(&v.ns_b, move || TcpListener::bind(("127.0.0.1", port)))
+        .join()
+        .expect("thread")
+        .expect("bind the portal port");
+    let portal = TestPortal::start(listener, vec![], None);
+    std::fs::write(dir.path().join("none.rules"), NO_ALERT_RULE).expect("rules");
+    let out = v
+        .exec(&v.ns_b, env!("CARGO_BIN_EXE_wardwatch"))
+        .args(["replay", "-c", "c.toml", "--rules", "none.rules"])
+        .args(["--drain-timeout", "60", "alerts.pcap"])
+        .current_dir(dir.path())
+        .output()
+        .expect("replay");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let received: Vec<String> = portal.alert_ids();
+    assert_eq!(received, at_kill, "every spooled alert once, in order");
+    assert!(intact_spooled_ids(&spool).is_empty());
 }
