@@ -580,18 +580,15 @@ fn the_install_script_stages_a_hardened_unit_that_systemd_accepts() {
     };
     let dir = tempfile::tempdir().expect("tmpdir");
     let stage = dir.path().join("root");
-    let out =
-        std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/install.sh"))
-            .args(["--destdir"])
-            .arg(&stage)
-            .args([
-                "--binary",
-                env!("CARGO_BIN_EXE_wardwatch"),
-                "--interface",
-                "ens4",
-            ])
-            .output()
-            .expect("run install.sh");
+    let out = std::process::Command::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scripts/install.sh"
+    ))
+    .args(["--destdir"])
+    .arg(&stage)
+    .args(["--binary", env!("CARGO_BIN_EXE_wardwatch"), "--interface", "ens4"])
+    .output()
+    .expect("run install.sh");
     assert!(
         out.status.success(),
         "install.sh: {}{}",
@@ -628,23 +625,22 @@ fn the_install_script_stages_a_hardened_unit_that_systemd_accepts() {
     assert!(String::from_utf8_lossy(&check.stdout).starts_with("config ok; rules: "));
     // A second install keeps the admin's config and stages the new example beside it.
     std::fs::write(&config, "# mine\n").expect("edit config");
-    let again =
-        std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/install.sh"))
-            .args(["--destdir"])
-            .arg(&stage)
-            .args(["--binary", env!("CARGO_BIN_EXE_wardwatch")])
-            .output()
-            .expect("run install.sh again");
+    let again = std::process::Command::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scripts/install.sh"
+    ))
+    .args(["--destdir"])
+    .arg(&stage)
+    .args(["--binary", env!("CARGO_BIN_EXE_wardwatch")])
+    .output()
+    .expect("run install.sh again");
     assert!(again.status.success());
-    assert_eq!(
-        std::fs::read_to_string(&config).expect("config"),
-        "# mine\n"
-    );
+    assert_eq!(std::fs::read_to_string(&config).expect("config"), "# mine\n");
     assert!(stage.join("etc/wardwatch/wardwatch.toml.new").exists());
 
     // The unit: every hardening setting the daemon issue asks for.
-    let unit =
-        std::fs::read_to_string(stage.join("etc/systemd/system/wardwatch.service")).expect("unit");
+    let unit = std::fs::read_to_string(stage.join("etc/systemd/system/wardwatch.service"))
+        .expect("unit");
     let settings: BTreeMap<&str, &str> = unit
         .lines()
         .filter(|l| !l.starts_with('#'))
