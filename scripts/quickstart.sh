@@ -62,7 +62,7 @@ build)
     cargo build --release --quiet
     ;;
 test)
-    need_pkgs libpcap-dev pkg-config iproute2 tcpdump python3 rsyslog redis-server systemd
+    need_pkgs libpcap-dev pkg-config iproute2 tcpdump python3 rsyslog redis-server systemd logrotate
     cargo test --all-targets --quiet
     cargo test --doc --quiet
     ;;

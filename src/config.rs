@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::decode::{DecoderConfig, DefragConfig};
 use crate::flow::{FlowConfig, FlowTimeouts, StreamConfig};
 use crate::output::portal::{FsyncPolicy, PortalConfig};
-use crate::output::redis::{RedisConfig, RedisMode};
+use crate::output::redis::{RedisConfig, RedisMode, RedisTls};
 use crate::output::syslog::{SyslogConfig, SyslogFormat, SyslogTransport};
 use crate::output::tls::TlsFiles;
 
@@ -508,6 +508,16 @@ pub struct RawRedis {
     pub connect_timeout: TimeSpan,
     /// Longest wait between reconnect attempts.
     pub max_backoff: TimeSpan,
+    /// Connect with TLS (Redis's `tls-port`).
+    pub tls: bool,
+    /// TLS: CA certificates (PEM) to trust instead of the system roots.
+    pub ca_file: Option<PathBuf>,
+    /// TLS: client certificate chain (PEM), for `tls-auth-clients yes`.
+    pub cert_file: Option<PathBuf>,
+    /// TLS: the client certificate's private key (PEM).
+    pub key_file: Option<PathBuf>,
+    /// TLS: name checked against the server certificate; empty = the host of `address`.
+    pub server_name: String,
 }
 
 impl Default for RawRedis {
@@ -524,6 +534,11 @@ impl Default for RawRedis {
             queue_size: 10_000,
             connect_timeout: TimeSpan::secs(5),
             max_backoff: TimeSpan::secs(30),
+            tls: false,
+            ca_file: None,
+            cert_file: None,
+            key_file: None,
+            server_name: String::new(),
         }
     }
 }
@@ -699,6 +714,17 @@ pub struct RawEve {
     pub path: PathBuf,
     /// Event types written: `alert`, `flow`, `stats`.
     pub types: Vec<String>,
+    /// Rotate when the file would grow past this size (`"100 MiB"`); 0 = never
+    /// (leave it to logrotate, which reopens the file through SIGHUP).
+    pub rotate_size: ByteSize,
+    /// Rotated files kept: `eve.json.1` (newest) … `eve.json.N`.
+    pub rotate_keep: u32,
+    /// `batch` (when the output queue runs dry) or `line` (after every line).
+    pub flush: String,
+    /// `never`, `batch` (fsync after every flush) or `interval`.
+    pub fsync: String,
+    /// With `fsync = "interval"`: how often.
+    pub fsync_interval: TimeSpan,
 }
 
 impl Default for RawEve {
@@ -707,6 +733,11 @@ impl Default for RawEve {
             enabled: true,
             path: PathBuf::from("eve.json"),
             types: vec!["alert".into(), "flow".into(), "stats".into()],
+            rotate_size: ByteSize(0),
+            rotate_keep: 5,
+            flush: "batch".into(),
+            fsync: "never".into(),
+            fsync_interval: TimeSpan::secs(1),
         }
     }
 }
@@ -799,6 +830,8 @@ pub struct Config {
     pub eve_path: Option<PathBuf>,
     /// EVE event types.
     pub eve_types: EveTypes,
+    /// EVE rotation, flush and fsync.
+    pub eve: crate::output::EveOptions,
     /// Who this sensor is.
     pub sensor: SensorIdentity,
     /// The syslog sink, when configured.
@@ -1055,6 +1088,7 @@ impl RawConfig {
         if self.outputs.eve.enabled && self.outputs.eve.path.as_os_str().is_empty() {
             return Err(invalid("outputs.eve.path", "must not be empty"));
         }
+        let eve = validate_eve(&self.outputs.eve)?;
         let to_usize = |b: ByteSize| usize::try_from(b.0).unwrap_or(usize::MAX);
         let sensor = sensor_identity(&self.sensor)?;
         let privileges = Privileges {
@@ -1172,6 +1206,7 @@ impl RawConfig {
             detectors,
             eve_path: self.outputs.eve.enabled.then_some(self.outputs.eve.path),
             eve_types: types,
+            eve,
             sensor,
             syslog,
             portal,
@@ -1182,6 +1217,61 @@ impl RawConfig {
             drain_timeout,
         })
     }
+}
+
+/// `fsync` / `fsync_interval` of the section `section` (EVE and portal spool).
+fn parse_fsync(section: &str, fsync: &str, interval: TimeSpan) -> Result<FsyncPolicy, ConfigError> {
+    match fsync {
+        "batch" => Ok(FsyncPolicy::EveryBatch),
+        "interval" => {
+            if interval.0.is_zero() {
+                return Err(invalid(
+                    &format!("{section}.fsync_interval"),
+                    "must be more than 0 (or use fsync = \"batch\")",
+                ));
+            }
+            Ok(FsyncPolicy::Interval(interval.0))
+        }
+        "never" => Ok(FsyncPolicy::Never),
+        other => Err(invalid(
+            &format!("{section}.fsync"),
+            format!("unknown policy `{other}`; use batch, interval or never"),
+        )),
+    }
+}
+
+/// The rotation, flush and fsync keys of `[outputs.eve]`.
+fn validate_eve(raw: &RawEve) -> Result<crate::output::EveOptions, ConfigError> {
+    use crate::output::{EveFlush, EveOptions};
+    let rotate_size = match raw.rotate_size.0 {
+        0 => None,
+        n if n < (64 << 10) => {
+            return Err(invalid(
+                "outputs.eve.rotate_size",
+                "use at least 64 KiB (or 0 to leave rotation to logrotate)",
+            ));
+        }
+        n => Some(n),
+    };
+    if !(1..=1000).contains(&raw.rotate_keep) {
+        return Err(invalid("outputs.eve.rotate_keep", "use 1-1000 files"));
+    }
+    let flush = match raw.flush.as_str() {
+        "batch" => EveFlush::Batch,
+        "line" => EveFlush::Line,
+        other => {
+            return Err(invalid(
+                "outputs.eve.flush",
+                format!("unknown policy `{other}`; use batch or line"),
+            ));
+        }
+    };
+    Ok(EveOptions {
+        rotate_size,
+        rotate_keep: raw.rotate_keep,
+        flush,
+        fsync: parse_fsync("outputs.eve", &raw.fsync, raw.fsync_interval)?,
+    })
 }
 
 /// Parses an event-type list (`["alert", "flow", "dns"]`) for `key`.
@@ -1483,7 +1573,34 @@ fn validate_redis(raw: &RawRedis) -> Result<RedisConfig, ConfigError> {
         queue_size: queue_size("outputs.redis.queue_size", raw.queue_size)?,
         connect_timeout: raw.connect_timeout.0,
         max_backoff: raw.max_backoff.0,
+        tls: redis_tls(raw, address)?,
     })
+}
+
+/// The TLS keys of `[outputs.redis]`: only with `tls = true`.
+fn redis_tls(raw: &RawRedis, address: &str) -> Result<Option<RedisTls>, ConfigError> {
+    let files = tls_files("outputs.redis", &raw.ca_file, &raw.cert_file, &raw.key_file)?;
+    if !raw.tls {
+        if files != TlsFiles::default() || !raw.server_name.is_empty() {
+            return Err(invalid(
+                "outputs.redis.tls",
+                "ca_file, cert_file, key_file and server_name apply with tls = true only",
+            ));
+        }
+        return Ok(None);
+    }
+    let server_name = if raw.server_name.is_empty() {
+        crate::output::syslog::host_of(address)
+    } else {
+        raw.server_name.clone()
+    };
+    if rustls::pki_types::ServerName::try_from(server_name.clone()).is_err() {
+        return Err(invalid(
+            "outputs.redis.server_name",
+            format!("`{server_name}` is not a host name or address"),
+        ));
+    }
+    Ok(Some(RedisTls { files, server_name }))
 }
 
 fn validate_portal(raw: &RawPortal) -> Result<PortalConfig, ConfigError> {
@@ -1523,25 +1640,7 @@ fn validate_portal(raw: &RawPortal) -> Result<PortalConfig, ConfigError> {
             "use at least 64 KiB",
         ));
     }
-    let fsync = match raw.fsync.as_str() {
-        "batch" => FsyncPolicy::EveryBatch,
-        "interval" => {
-            if raw.fsync_interval.0.is_zero() {
-                return Err(invalid(
-                    "outputs.portal.fsync_interval",
-                    "must be more than 0 (or use fsync = \"batch\")",
-                ));
-            }
-            FsyncPolicy::Interval(raw.fsync_interval.0)
-        }
-        "never" => FsyncPolicy::Never,
-        other => {
-            return Err(invalid(
-                "outputs.portal.fsync",
-                format!("unknown policy `{other}`; use batch, interval or never"),
-            ));
-        }
-    };
+    let fsync = parse_fsync("outputs.portal", &raw.fsync, raw.fsync_interval)?;
     if !(1..=10_000).contains(&raw.batch_max_events) {
         return Err(invalid(
             "outputs.portal.batch_max_events",
@@ -1736,6 +1835,73 @@ mod tests {
                 .to_string();
             assert!(msg.contains(key), "{text}: {msg}");
         }
+    }
+
+    #[test]
+    fn eve_rotation_flush_and_fsync_keys() {
+        use crate::output::{EveFlush, EveOptions};
+        let c = parse("").expect("defaults");
+        assert_eq!(c.eve, EveOptions::default());
+        assert_eq!(c.eve.rotate_size, None);
+        let c = parse(
+            "[outputs.eve]\nrotate_size = \"100 MiB\"\nrotate_keep = 3\nflush = \"line\"\n\
+             fsync = \"interval\"\nfsync_interval = \"2 s\"\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            c.eve,
+            EveOptions {
+                rotate_size: Some(100 << 20),
+                rotate_keep: 3,
+                flush: EveFlush::Line,
+                fsync: FsyncPolicy::Interval(Duration::from_secs(2)),
+            }
+        );
+        for (text, key) in [
+            ("rotate_size = \"1 KiB\"", "outputs.eve.rotate_size"),
+            ("rotate_keep = 0", "outputs.eve.rotate_keep"),
+            ("flush = \"sometimes\"", "outputs.eve.flush"),
+            ("fsync = \"always\"", "outputs.eve.fsync"),
+            (
+                "fsync = \"interval\"\nfsync_interval = 0",
+                "outputs.eve.fsync_interval",
+            ),
+        ] {
+            let msg = parse(&format!("[outputs.eve]\n{text}\n"))
+                .expect_err(text)
+                .to_string();
+            assert!(msg.contains(key), "{text}: {msg}");
+        }
+    }
+
+    #[test]
+    fn redis_tls_keys() {
+        let r = parse("[outputs.redis]\naddress = \"redis.example.org:6380\"\ntls = true\n")
+            .expect("valid")
+            .redis
+            .expect("redis on");
+        let tls = r.tls.expect("tls on");
+        assert_eq!(tls.server_name, "redis.example.org");
+        assert_eq!(tls.files, TlsFiles::default());
+        assert!(
+            parse("[outputs.redis]\n")
+                .expect("valid")
+                .redis
+                .expect("on")
+                .tls
+                .is_none()
+        );
+        let msg = parse("[outputs.redis]\nserver_name = \"x.example.org\"\n")
+            .expect_err("server_name without tls")
+            .to_string();
+        assert!(msg.contains("outputs.redis.tls"), "{msg}");
+        let msg = parse("[outputs.redis]\ntls = true\nca_file = \"/nonexistent/ca.pem\"\n")
+            .expect_err("missing CA file")
+            .to_string();
+        assert!(
+            msg.contains("outputs.redis.ca_file") && msg.contains("/nonexistent/ca.pem"),
+            "{msg}"
+        );
     }
 
     #[test]

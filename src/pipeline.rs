@@ -531,7 +531,7 @@ fn run(
     let started = Instant::now();
     let nworkers = config.workers.max(1);
     let writer = match &config.eve_path {
-        Some(p) => Some(EveWriter::open(p)?),
+        Some(p) => Some(EveWriter::open_with(p, config.eve.clone())?),
         None => None,
     };
     let sinks = crate::output::start_sinks(config)?;
@@ -710,7 +710,7 @@ fn run(
         }
     }
     let snap = shared.snapshot();
-    stats_out.send(stats_record(
+    stats_out.send_final_stats(stats_record(
         &snap,
         stats_time(mode, &shared),
         started,
