@@ -896,7 +896,9 @@ impl Daemon {
         if let Some(n) = &self.control.notifier {
             n.reloading();
         }
-        tracing::info!("SIGHUP: reloading rules, thresholds and detector settings");
+        tracing::info!("SIGHUP: reopening logs, reloading rules, thresholds and detector settings");
+        // First, and whatever becomes of the rules: logrotate moved the file.
+        out.reopen_logs();
         let loaded = (self.control.reconfigure)().and_then(|cfg| {
             let rules = signatures::load(&cfg).map_err(|e| e.to_string())?;
             if rules.failed > 0 {

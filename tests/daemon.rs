@@ -331,6 +331,9 @@ fn daemon_delivers_reloads_without_drops_and_stops_cleanly() {
             rule(1_000_002, "/cgi-bin/exploit-two")
         ),
     );
+    // logrotate's part: the file is moved away before the SIGHUP.
+    let rotated = d.join("eve.json.1");
+    std::fs::rename(&eve, &rotated).expect("rotate eve.json");
     sensor.signal(Signal::SIGHUP);
     assert!(background.join().expect("join").success());
     assert!(
@@ -388,8 +391,15 @@ fn daemon_delivers_reloads_without_drops_and_stops_cleanly() {
     );
     assert!(stderr.contains("rules reloaded"), "{stderr}");
 
+    // The reopened file took over: the alert after the reload is in the new
+    // one, and the rotated file ends with whole lines.
+    let before = common::read_eve(&rotated);
+    let after = common::read_eve(&eve);
+    assert!(sids(&before).contains(&1_000_001));
+    assert!(!sids(&before).contains(&1_000_002));
+    assert!(sids(&after).contains(&1_000_002));
     // Every alert delivered to syslog and the portal, none dropped.
-    let events = common::read_eve(&eve);
+    let events: Vec<serde_json::Value> = before.into_iter().chain(after).collect();
     let written: Vec<&serde_json::Value> = alerts(&events);
     assert!(written.len() >= 3, "{written:?}");
     let stats = events
@@ -605,6 +615,7 @@ fn the_install_script_stages_a_hardened_unit_that_systemd_accepts() {
         "etc/wardwatch/rules/hospital.rules",
         "etc/wardwatch/rules/detectors.toml",
         "etc/wardwatch/rules/indicators/domains.txt",
+        "etc/logrotate.d/wardwatch",
         "usr/local/share/doc/wardwatch/README.md",
         "var/lib/wardwatch",
         "var/log/wardwatch",
