@@ -2,6 +2,7 @@
 # The two quick-start commands of the README:
 #   scripts/quickstart.sh demo   build, replay the bundled capture, print what the sensor saw
 #   scripts/quickstart.sh test   run the whole test suite
+#   scripts/quickstart.sh build  (used by scripts/install.sh) build the release binary
 # Both install the Debian packages they need when run as root, or print the
 # exact command to run when not.
 set -euo pipefail
@@ -56,13 +57,17 @@ for line in sys.stdin:
           "  ALERTED" if f["alerted"] else ""))'
     echo "EVE file: $eve"
     ;;
+build)
+    need_pkgs libpcap-dev pkg-config
+    cargo build --release --quiet
+    ;;
 test)
-    need_pkgs libpcap-dev pkg-config iproute2 tcpdump python3 rsyslog redis-server
+    need_pkgs libpcap-dev pkg-config iproute2 tcpdump python3 rsyslog redis-server systemd logrotate
     cargo test --all-targets --quiet
     cargo test --doc --quiet
     ;;
 *)
-    echo "usage: $0 demo|test" >&2
+    echo "usage: $0 demo|test|build" >&2
     exit 2
     ;;
 esac

@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::decode::{DecoderConfig, DefragConfig};
 use crate::flow::{FlowConfig, FlowTimeouts, StreamConfig};
 use crate::output::portal::{FsyncPolicy, PortalConfig};
-use crate::output::redis::{RedisConfig, RedisMode};
+use crate::output::redis::{RedisConfig, RedisMode, RedisTls};
 use crate::output::syslog::{SyslogConfig, SyslogFormat, SyslogTransport};
 use crate::output::tls::TlsFiles;
 
@@ -199,6 +199,75 @@ pub struct RawConfig {
     pub inline: RawInline,
     /// Active response outside the inline path.
     pub response: RawResponse,
+    /// The sensor watching itself (`sensor-health` alerts).
+    pub health: RawHealth,
+    /// The Prometheus/status endpoint.
+    pub metrics: RawMetrics,
+}
+
+/// `[health]`: when a monitored interface goes blind.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawHealth {
+    /// Raise `sensor-health` alerts (live capture only).
+    pub enabled: bool,
+    /// An interface that sees no packet for this long is blind.
+    pub silent_after: TimeSpan,
+    /// Window over which one-way TCP and the drop rate are judged.
+    pub window: TimeSpan,
+    /// SYNs (or SYN-ACKs) seen in a window, with none of the other kind,
+    /// before the mirror is called one-way.
+    pub one_way_min_syns: u64,
+    /// Share of packets dropped (kernel + queue) in a window that raises an
+    /// alert and a log warning (0.01 = 1 %).
+    pub max_drop_rate: f64,
+}
+
+impl Default for RawHealth {
+    fn default() -> Self {
+        RawHealth {
+            enabled: true,
+            silent_after: TimeSpan::secs(300),
+            window: TimeSpan::secs(300),
+            one_way_min_syns: 50,
+            max_drop_rate: 0.01,
+        }
+    }
+}
+
+/// `[metrics]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawMetrics {
+    /// `host:port` of the Prometheus text endpoint (`/metrics`); empty = off.
+    /// Keep it on a local or management address: it is plain HTTP.
+    pub listen: String,
+}
+
+/// Validated `[health]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HealthConfig {
+    /// See [`RawHealth::enabled`].
+    pub enabled: bool,
+    /// See [`RawHealth::silent_after`].
+    pub silent_after: Duration,
+    /// See [`RawHealth::window`].
+    pub window: Duration,
+    /// See [`RawHealth::one_way_min_syns`].
+    pub one_way_min_syns: u64,
+    /// See [`RawHealth::max_drop_rate`].
+    pub max_drop_rate: f64,
+}
+
+/// Who the sensor becomes after opening its capture (started as root).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Privileges {
+    /// `sensor.user`; empty = stay as started.
+    pub user: String,
+    /// `sensor.group`; empty = the user's primary group.
+    pub group: String,
+    /// `sensor.keep_capabilities`.
+    pub keep: Vec<caps::Capability>,
 }
 
 /// `[detectors]`
@@ -484,6 +553,16 @@ pub struct RawRedis {
     pub connect_timeout: TimeSpan,
     /// Longest wait between reconnect attempts.
     pub max_backoff: TimeSpan,
+    /// Connect with TLS (Redis's `tls-port`).
+    pub tls: bool,
+    /// TLS: CA certificates (PEM) to trust instead of the system roots.
+    pub ca_file: Option<PathBuf>,
+    /// TLS: client certificate chain (PEM), for `tls-auth-clients yes`.
+    pub cert_file: Option<PathBuf>,
+    /// TLS: the client certificate's private key (PEM).
+    pub key_file: Option<PathBuf>,
+    /// TLS: name checked against the server certificate; empty = the host of `address`.
+    pub server_name: String,
 }
 
 impl Default for RawRedis {
@@ -500,6 +579,11 @@ impl Default for RawRedis {
             queue_size: 10_000,
             connect_timeout: TimeSpan::secs(5),
             max_backoff: TimeSpan::secs(30),
+            tls: false,
+            ca_file: None,
+            cert_file: None,
+            key_file: None,
+            server_name: String::new(),
         }
     }
 }
@@ -526,6 +610,14 @@ pub struct RawSensor {
     pub site: String,
     /// The hospital (organisation) it belongs to.
     pub hospital: String,
+    /// Started as root (outside systemd): the user to become once the
+    /// capture is open; empty = stay root.
+    pub user: String,
+    /// Group to become; empty = the user's primary group.
+    pub group: String,
+    /// Capabilities kept after becoming `user` (e.g. `["CAP_NET_ADMIN"]`
+    /// for nftables blocking); none by default.
+    pub keep_capabilities: Vec<String>,
 }
 
 /// `[outputs.syslog]`
@@ -667,6 +759,17 @@ pub struct RawEve {
     pub path: PathBuf,
     /// Event types written: `alert`, `flow`, `stats`.
     pub types: Vec<String>,
+    /// Rotate when the file would grow past this size (`"100 MiB"`); 0 = never
+    /// (leave it to logrotate, which reopens the file through SIGHUP).
+    pub rotate_size: ByteSize,
+    /// Rotated files kept: `eve.json.1` (newest) … `eve.json.N`.
+    pub rotate_keep: u32,
+    /// `batch` (when the output queue runs dry) or `line` (after every line).
+    pub flush: String,
+    /// `never`, `batch` (fsync after every flush) or `interval`.
+    pub fsync: String,
+    /// With `fsync = "interval"`: how often.
+    pub fsync_interval: TimeSpan,
 }
 
 impl Default for RawEve {
@@ -675,6 +778,11 @@ impl Default for RawEve {
             enabled: true,
             path: PathBuf::from("eve.json"),
             types: vec!["alert".into(), "flow".into(), "stats".into()],
+            rotate_size: ByteSize(0),
+            rotate_keep: 5,
+            flush: "batch".into(),
+            fsync: "never".into(),
+            fsync_interval: TimeSpan::secs(1),
         }
     }
 }
@@ -767,6 +875,8 @@ pub struct Config {
     pub eve_path: Option<PathBuf>,
     /// EVE event types.
     pub eve_types: EveTypes,
+    /// EVE rotation, flush and fsync.
+    pub eve: crate::output::EveOptions,
     /// Who this sensor is.
     pub sensor: SensorIdentity,
     /// The syslog sink, when configured.
@@ -775,6 +885,12 @@ pub struct Config {
     pub portal: Option<PortalConfig>,
     /// The Redis sink, when configured.
     pub redis: Option<RedisConfig>,
+    /// `sensor-health` settings.
+    pub health: HealthConfig,
+    /// Where `/metrics` is served, if anywhere.
+    pub metrics_listen: Option<std::net::SocketAddr>,
+    /// The user to become after the capture is open.
+    pub privileges: Privileges,
     /// How long the end of a run waits for the sinks to drain.
     pub drain_timeout: Duration,
     /// Behavioural detector settings, `None` when `detectors.enabled` is false.
@@ -810,6 +926,64 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Keys whose change a reload cannot apply (they shape threads, sockets
+    /// and files opened at start): compared with `new`, the ones that differ.
+    pub fn restart_needed(&self, new: &Config) -> Vec<&'static str> {
+        // Debug text compares every field without asking each type for
+        // PartialEq; this runs once per reload.
+        fn differs<T: fmt::Debug>(a: &T, b: &T) -> bool {
+            format!("{a:?}") != format!("{b:?}")
+        }
+        let mut out = Vec::new();
+        let checks: [(&'static str, bool); 12] = [
+            (
+                "capture.interfaces",
+                differs(&self.interfaces, &new.interfaces),
+            ),
+            ("capture.workers", self.workers != new.workers),
+            (
+                "capture (snaplen, buffer, bpf_filter, ...)",
+                differs(&self.live, &new.live),
+            ),
+            (
+                "capture.batch_size / queue_batches",
+                (self.batch_size, self.queue_batches) != (new.batch_size, new.queue_batches),
+            ),
+            ("flow / stream", differs(&self.flow, &new.flow)),
+            ("defrag", differs(&self.decoder, &new.decoder)),
+            (
+                "outputs.eve",
+                differs(
+                    &(&self.eve_path, &self.eve_types),
+                    &(&new.eve_path, &new.eve_types),
+                ),
+            ),
+            ("outputs.syslog", differs(&self.syslog, &new.syslog)),
+            ("outputs.portal", differs(&self.portal, &new.portal)),
+            ("outputs.redis", differs(&self.redis, &new.redis)),
+            (
+                "metrics.listen / health",
+                differs(
+                    &(self.metrics_listen, &self.health),
+                    &(new.metrics_listen, &new.health),
+                ),
+            ),
+            (
+                "sensor",
+                differs(
+                    &(&self.sensor, &self.privileges),
+                    &(&new.sensor, &new.privileges),
+                ),
+            ),
+        ];
+        for (key, changed) in checks {
+            if changed {
+                out.push(key);
+            }
+        }
+        out
+    }
+
     /// Loads and validates `path`; `None` gives the built-in defaults.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         match path {
@@ -980,8 +1154,47 @@ impl RawConfig {
         if self.outputs.eve.enabled && self.outputs.eve.path.as_os_str().is_empty() {
             return Err(invalid("outputs.eve.path", "must not be empty"));
         }
+        let eve = validate_eve(&self.outputs.eve)?;
         let to_usize = |b: ByteSize| usize::try_from(b.0).unwrap_or(usize::MAX);
         let sensor = sensor_identity(&self.sensor)?;
+        let privileges = Privileges {
+            user: self.sensor.user.trim().to_string(),
+            group: self.sensor.group.trim().to_string(),
+            keep: crate::daemon::privdrop::parse_caps(&self.sensor.keep_capabilities)
+                .map_err(|m| invalid("sensor.keep_capabilities", m))?,
+        };
+        let h = &self.health;
+        if !(0.0..=1.0).contains(&h.max_drop_rate) {
+            return Err(invalid(
+                "health.max_drop_rate",
+                format!(
+                    "{} is not a share; write e.g. 0.01 for 1 %",
+                    h.max_drop_rate
+                ),
+            ));
+        }
+        if h.window.0.is_zero() || h.silent_after.0.is_zero() {
+            return Err(invalid(
+                "health.window",
+                "health.window and health.silent_after must be at least 1 s (e.g. \"5 min\")",
+            ));
+        }
+        let health = HealthConfig {
+            enabled: h.enabled,
+            silent_after: h.silent_after.0,
+            window: h.window.0,
+            one_way_min_syns: h.one_way_min_syns.max(1),
+            max_drop_rate: h.max_drop_rate,
+        };
+        let metrics_listen = match self.metrics.listen.trim() {
+            "" => None,
+            a => Some(a.parse::<std::net::SocketAddr>().map_err(|_| {
+                invalid(
+                    "metrics.listen",
+                    format!("`{a}` is not host:port; write e.g. \"127.0.0.1:9187\" (an IP address, not a name)"),
+                )
+            })?),
+        };
         let syslog = match &self.outputs.syslog {
             Some(raw) => Some(validate_syslog(raw, &sensor)?),
             None => None,
@@ -1059,10 +1272,14 @@ impl RawConfig {
             detectors,
             eve_path: self.outputs.eve.enabled.then_some(self.outputs.eve.path),
             eve_types: types,
+            eve,
             sensor,
             syslog,
             portal,
             redis,
+            health,
+            metrics_listen,
+            privileges,
             drain_timeout,
             nfqueue: c.nfqueue.clone(),
             inline: crate::inline::InlineConfig {
@@ -1076,6 +1293,61 @@ impl RawConfig {
                 .filter(|s| !s.is_empty()),
         })
     }
+}
+
+/// `fsync` / `fsync_interval` of the section `section` (EVE and portal spool).
+fn parse_fsync(section: &str, fsync: &str, interval: TimeSpan) -> Result<FsyncPolicy, ConfigError> {
+    match fsync {
+        "batch" => Ok(FsyncPolicy::EveryBatch),
+        "interval" => {
+            if interval.0.is_zero() {
+                return Err(invalid(
+                    &format!("{section}.fsync_interval"),
+                    "must be more than 0 (or use fsync = \"batch\")",
+                ));
+            }
+            Ok(FsyncPolicy::Interval(interval.0))
+        }
+        "never" => Ok(FsyncPolicy::Never),
+        other => Err(invalid(
+            &format!("{section}.fsync"),
+            format!("unknown policy `{other}`; use batch, interval or never"),
+        )),
+    }
+}
+
+/// The rotation, flush and fsync keys of `[outputs.eve]`.
+fn validate_eve(raw: &RawEve) -> Result<crate::output::EveOptions, ConfigError> {
+    use crate::output::{EveFlush, EveOptions};
+    let rotate_size = match raw.rotate_size.0 {
+        0 => None,
+        n if n < (64 << 10) => {
+            return Err(invalid(
+                "outputs.eve.rotate_size",
+                "use at least 64 KiB (or 0 to leave rotation to logrotate)",
+            ));
+        }
+        n => Some(n),
+    };
+    if !(1..=1000).contains(&raw.rotate_keep) {
+        return Err(invalid("outputs.eve.rotate_keep", "use 1-1000 files"));
+    }
+    let flush = match raw.flush.as_str() {
+        "batch" => EveFlush::Batch,
+        "line" => EveFlush::Line,
+        other => {
+            return Err(invalid(
+                "outputs.eve.flush",
+                format!("unknown policy `{other}`; use batch or line"),
+            ));
+        }
+    };
+    Ok(EveOptions {
+        rotate_size,
+        rotate_keep: raw.rotate_keep,
+        flush,
+        fsync: parse_fsync("outputs.eve", &raw.fsync, raw.fsync_interval)?,
+    })
 }
 
 /// Parses an event-type list (`["alert", "flow", "dns"]`) for `key`.
@@ -1377,7 +1649,34 @@ fn validate_redis(raw: &RawRedis) -> Result<RedisConfig, ConfigError> {
         queue_size: queue_size("outputs.redis.queue_size", raw.queue_size)?,
         connect_timeout: raw.connect_timeout.0,
         max_backoff: raw.max_backoff.0,
+        tls: redis_tls(raw, address)?,
     })
+}
+
+/// The TLS keys of `[outputs.redis]`: only with `tls = true`.
+fn redis_tls(raw: &RawRedis, address: &str) -> Result<Option<RedisTls>, ConfigError> {
+    let files = tls_files("outputs.redis", &raw.ca_file, &raw.cert_file, &raw.key_file)?;
+    if !raw.tls {
+        if files != TlsFiles::default() || !raw.server_name.is_empty() {
+            return Err(invalid(
+                "outputs.redis.tls",
+                "ca_file, cert_file, key_file and server_name apply with tls = true only",
+            ));
+        }
+        return Ok(None);
+    }
+    let server_name = if raw.server_name.is_empty() {
+        crate::output::syslog::host_of(address)
+    } else {
+        raw.server_name.clone()
+    };
+    if rustls::pki_types::ServerName::try_from(server_name.clone()).is_err() {
+        return Err(invalid(
+            "outputs.redis.server_name",
+            format!("`{server_name}` is not a host name or address"),
+        ));
+    }
+    Ok(Some(RedisTls { files, server_name }))
 }
 
 fn validate_portal(raw: &RawPortal) -> Result<PortalConfig, ConfigError> {
@@ -1417,25 +1716,7 @@ fn validate_portal(raw: &RawPortal) -> Result<PortalConfig, ConfigError> {
             "use at least 64 KiB",
         ));
     }
-    let fsync = match raw.fsync.as_str() {
-        "batch" => FsyncPolicy::EveryBatch,
-        "interval" => {
-            if raw.fsync_interval.0.is_zero() {
-                return Err(invalid(
-                    "outputs.portal.fsync_interval",
-                    "must be more than 0 (or use fsync = \"batch\")",
-                ));
-            }
-            FsyncPolicy::Interval(raw.fsync_interval.0)
-        }
-        "never" => FsyncPolicy::Never,
-        other => {
-            return Err(invalid(
-                "outputs.portal.fsync",
-                format!("unknown policy `{other}`; use batch, interval or never"),
-            ));
-        }
-    };
+    let fsync = parse_fsync("outputs.portal", &raw.fsync, raw.fsync_interval)?;
     if !(1..=10_000).contains(&raw.batch_max_events) {
         return Err(invalid(
             "outputs.portal.batch_max_events",
@@ -1630,6 +1911,73 @@ mod tests {
                 .to_string();
             assert!(msg.contains(key), "{text}: {msg}");
         }
+    }
+
+    #[test]
+    fn eve_rotation_flush_and_fsync_keys() {
+        use crate::output::{EveFlush, EveOptions};
+        let c = parse("").expect("defaults");
+        assert_eq!(c.eve, EveOptions::default());
+        assert_eq!(c.eve.rotate_size, None);
+        let c = parse(
+            "[outputs.eve]\nrotate_size = \"100 MiB\"\nrotate_keep = 3\nflush = \"line\"\n\
+             fsync = \"interval\"\nfsync_interval = \"2 s\"\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            c.eve,
+            EveOptions {
+                rotate_size: Some(100 << 20),
+                rotate_keep: 3,
+                flush: EveFlush::Line,
+                fsync: FsyncPolicy::Interval(Duration::from_secs(2)),
+            }
+        );
+        for (text, key) in [
+            ("rotate_size = \"1 KiB\"", "outputs.eve.rotate_size"),
+            ("rotate_keep = 0", "outputs.eve.rotate_keep"),
+            ("flush = \"sometimes\"", "outputs.eve.flush"),
+            ("fsync = \"always\"", "outputs.eve.fsync"),
+            (
+                "fsync = \"interval\"\nfsync_interval = 0",
+                "outputs.eve.fsync_interval",
+            ),
+        ] {
+            let msg = parse(&format!("[outputs.eve]\n{text}\n"))
+                .expect_err(text)
+                .to_string();
+            assert!(msg.contains(key), "{text}: {msg}");
+        }
+    }
+
+    #[test]
+    fn redis_tls_keys() {
+        let r = parse("[outputs.redis]\naddress = \"redis.example.org:6380\"\ntls = true\n")
+            .expect("valid")
+            .redis
+            .expect("redis on");
+        let tls = r.tls.expect("tls on");
+        assert_eq!(tls.server_name, "redis.example.org");
+        assert_eq!(tls.files, TlsFiles::default());
+        assert!(
+            parse("[outputs.redis]\n")
+                .expect("valid")
+                .redis
+                .expect("on")
+                .tls
+                .is_none()
+        );
+        let msg = parse("[outputs.redis]\nserver_name = \"x.example.org\"\n")
+            .expect_err("server_name without tls")
+            .to_string();
+        assert!(msg.contains("outputs.redis.tls"), "{msg}");
+        let msg = parse("[outputs.redis]\ntls = true\nca_file = \"/nonexistent/ca.pem\"\n")
+            .expect_err("missing CA file")
+            .to_string();
+        assert!(
+            msg.contains("outputs.redis.ca_file") && msg.contains("/nonexistent/ca.pem"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -128,6 +128,12 @@ impl Inspector {
         std::mem::take(&mut self.decision)
     }
 
+    /// Runs `rules` from the next packet on (a reload). Flows inspected with
+    /// the old set drop its flowbits and marks at their next packet.
+    pub fn set_rules(&mut self, rules: Arc<RuleSet>) {
+        self.detector.set_rules(rules);
+    }
+
     /// Sends login attempts, names and flow outcomes to the behavioural
     /// detectors (the output thread's correlator).
     pub fn correlate(&mut self, on: bool) {

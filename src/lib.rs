@@ -11,6 +11,7 @@ pub mod assets;
 pub mod capture;
 pub mod config;
 pub mod correlate;
+pub mod daemon;
 pub mod decode;
 pub mod detect;
 pub mod flow;

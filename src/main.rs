@@ -35,6 +35,29 @@ enum Command {
     /// The passive device inventory (new-device detector): a table, or the
     /// equipment ledger as CSV, or JSON.
     Assets(wardwatch::assets::AssetsArgs),
+    /// Validate a configuration and the rules it names, as `run` would load
+    /// them (the service's ExecStartPre); exit 1 on any error.
+    Check(CheckArgs),
+    /// Ask a running sensor how it is (reads its metrics endpoint):
+    /// packets, drops, alerts, rule set, outputs, sensor health.
+    Status(StatusArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Config file (TOML); without it the built-in defaults are checked.
+    #[arg(long, short = 'c', value_name = "PATH")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct StatusArgs {
+    /// Config file whose `metrics.listen` names the endpoint.
+    #[arg(long, short = 'c', value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// The endpoint (overrides the config), e.g. http://127.0.0.1:9187/metrics.
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -51,7 +74,7 @@ enum RulesCommand {
     },
 }
 
-#[derive(Args)]
+#[derive(Args, Clone)]
 struct Common {
     /// Config file (TOML); without it the built-in defaults apply.
     #[arg(long, short = 'c', value_name = "PATH")]
@@ -100,13 +123,15 @@ fn main() -> ExitCode {
         Command::Replay(_) => "warn",
         Command::Run(_) => "info",
         Command::Rules(_) => "warn",
-        Command::Report(_) | Command::Assets(_) => "warn",
+        Command::Report(_) | Command::Assets(_) | Command::Check(_) | Command::Status(_) => "warn",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("WARDWATCH_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // No colour codes in the journal or a log file.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let result = match cli.command {
         Command::Replay(args) => replay(args),
@@ -114,6 +139,8 @@ fn main() -> ExitCode {
         Command::Rules(RulesCommand::Check { config, files }) => rules_check(config, files),
         Command::Report(args) => wardwatch::report::run(&args).map_err(anyhow::Error::from),
         Command::Assets(args) => wardwatch::assets::run(&args).map_err(anyhow::Error::from),
+        Command::Check(args) => check(args),
+        Command::Status(args) => status(args),
     };
     match result {
         Ok(code) => code,
@@ -171,26 +198,41 @@ fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let mut config = load_config(&args.common)?;
-    if !args.interface.is_empty() {
-        config.interfaces = args.interface.clone();
-        config.nfqueue.clear();
-    }
-    if !args.nfqueue.is_empty() {
-        config.nfqueue = args.nfqueue.clone();
-        config.interfaces.clear();
-    }
+    let live_config = move |common: &Common| -> anyhow::Result<Config> {
+        let mut config = load_config(common)?;
+        if !args.interface.is_empty() {
+            config.interfaces = args.interface.clone();
+            config.nfqueue.clear();
+        }
+        if !args.nfqueue.is_empty() {
+            config.nfqueue = args.nfqueue.clone();
+            config.interfaces.clear();
+        }
+        Ok(config)
+    };
+    let config = live_config(&args.common)?;
     let shutdown = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, Arc::clone(&shutdown))
             .context("cannot install signal handlers")?;
     }
+    let reload = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(&reload))
+        .context("cannot install the SIGHUP handler")?;
+    let common = args.common.clone();
+    let control = pipeline::LiveControl {
+        shutdown,
+        reload,
+        reconfigure: Box::new(move || live_config(&common).map_err(|e| format!("{e:#}"))),
+        notifier: wardwatch::daemon::notify::Notifier::from_env(),
+    };
     tracing::info!(
         interfaces = ?config.interfaces,
         workers = config.workers,
+        version = env!("CARGO_PKG_VERSION"),
         "wardwatch starting"
     );
-    let summary = pipeline::run_live(&config, shutdown, None)?;
+    let summary = pipeline::run_live(&config, control, None)?;
     for w in &summary.warnings {
         tracing::warn!("{w}");
     }
@@ -198,9 +240,69 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         packets = summary.packets(),
         flows = summary.stats.get("flow.total"),
         kernel_drops = summary.stats.get("capture.kernel_drops"),
+        queue_drops = summary.stats.get("capture.queue_drops"),
+        alerts = summary.stats.get("detect.alert"),
         "wardwatch stopped"
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let config = Config::load(args.config.as_deref())?;
+    let rules = wardwatch::signatures::load(&config)?;
+    let mut out = std::io::stdout().lock();
+    for m in &rules.failed_messages {
+        let _ = writeln!(out, "{m}");
+    }
+    let _ = writeln!(
+        out,
+        "config ok; rules: {} loaded, {} skipped, {} failed (fingerprint {}, {:.2} s)",
+        rules.loaded,
+        rules.skipped,
+        rules.failed,
+        rules.fingerprint,
+        rules.load_time.as_secs_f64()
+    );
+    if config.interfaces.is_empty() {
+        let _ = writeln!(
+            out,
+            "note: capture.interfaces is empty; `wardwatch run` needs one (or --interface)"
+        );
+    }
+    Ok(if rules.failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
+    let url = match args.url {
+        Some(u) => u,
+        None => {
+            let config = Config::load(args.config.as_deref())?;
+            let addr = config.metrics_listen.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "metrics.listen is not set in the config; set it (e.g. \"127.0.0.1:9187\") and restart the sensor, or pass --url"
+                )
+            })?;
+            format!("http://{addr}/metrics")
+        }
+    };
+    let text = ureq::get(&url)
+        .call()
+        .with_context(|| format!("cannot reach the sensor at {url} (is `wardwatch run` running?)"))?
+        .body_mut()
+        .read_to_string()
+        .with_context(|| format!("cannot read {url}"))?;
+    let report = wardwatch::daemon::metrics::status_report(&text);
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "{}", report.text);
+    Ok(if report.healthy {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
 
 fn rules_check(config: Option<PathBuf>, files: Vec<PathBuf>) -> anyhow::Result<ExitCode> {

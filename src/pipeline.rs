@@ -27,6 +27,8 @@ use crate::capture::{
     VerdictId,
 };
 use crate::config::Config;
+use crate::daemon::health::{HealthMonitor, IfaceSample};
+use crate::daemon::notify::Notifier;
 use crate::decode::{Decoded, Decoder, DecoderCounters, DefragCounters, LinkType, dispatch_hash};
 use crate::detect::ThresholdArbiter;
 use crate::flow::{
@@ -37,7 +39,7 @@ use crate::inline::Inline;
 use crate::inspect::Inspector;
 use crate::output::eve::{EveOpenError, FlowEvent, StatsEvent};
 use crate::output::{EveRecord, EveWriter, OutputError, OutputSender, Outputs};
-use crate::signatures::{self, LoadedRules, RulesError};
+use crate::signatures::{self, LoadedRules, RuleSlot, RulesError};
 use crate::stats::{CounterSet, Snapshot};
 use crate::time::Timestamp;
 
@@ -70,6 +72,12 @@ pub enum PipelineError {
     /// A thread could not be started.
     #[error("cannot start thread: {0}")]
     Thread(#[from] std::io::Error),
+    /// The metrics endpoint could not listen.
+    #[error("{0}")]
+    Metrics(std::io::Error),
+    /// Root could not be dropped as configured.
+    #[error("{0}")]
+    Privileges(String),
 }
 
 /// What a finished run did.
@@ -104,6 +112,12 @@ pub struct RulesInfo {
     pub fingerprint: String,
     /// Files (or the built-in name).
     pub files: Vec<String>,
+    /// Reloads that took effect.
+    pub reloads: u64,
+    /// Reloads refused (the rule set in use stayed).
+    pub reload_failures: u64,
+    /// When this set was loaded (RFC 3339, wall clock).
+    pub loaded_at: String,
 }
 
 impl RulesInfo {
@@ -115,7 +129,28 @@ impl RulesInfo {
             load_time: r.load_time,
             fingerprint: r.fingerprint.clone(),
             files: r.files.clone(),
+            reloads: 0,
+            reload_failures: 0,
+            loaded_at: Timestamp::now().rfc3339(),
         }
+    }
+
+    /// `stats.detect.engines[0]`: the loaded rule set as Suricata reports
+    /// it, plus what identifies it (files, a hash of their text, when and
+    /// how fast it was loaded, reloads).
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!([{
+            "id": 0,
+            "rules_loaded": self.loaded,
+            "rules_failed": self.failed,
+            "rules_skipped": self.skipped,
+            "fingerprint": self.fingerprint,
+            "files": self.files,
+            "load_time_ms": self.load_time.as_millis() as u64,
+            "loaded_at": self.loaded_at,
+            "reloads": self.reloads,
+            "reload_failures": self.reload_failures,
+        }])
     }
 }
 
@@ -220,14 +255,44 @@ pub fn replay(
         ifaces,
         Mode::Replay,
         Arc::new(AtomicBool::new(false)),
+        None,
         inspectors,
     )
 }
 
-/// Captures live on the configured interfaces until `shutdown` is set.
+/// What steers a live sensor: signals and systemd.
+pub struct LiveControl {
+    /// Set by SIGTERM/SIGINT: stop capturing, drain the queues, flush the
+    /// outputs and the spool.
+    pub shutdown: Arc<AtomicBool>,
+    /// Set by SIGHUP: reload rules, thresholds, detector settings and
+    /// indicator lists, reopen the log files.
+    pub reload: Arc<AtomicBool>,
+    /// Reads the configuration again for a reload (the same file and
+    /// command-line overrides as at start).
+    pub reconfigure: Box<dyn Fn() -> Result<Config, String> + Send>,
+    /// systemd's notification socket, when started by systemd.
+    pub notifier: Option<Notifier>,
+}
+
+impl LiveControl {
+    /// Control by `shutdown` alone: no reloads, no systemd (tests, tools).
+    pub fn with_shutdown(shutdown: Arc<AtomicBool>) -> Self {
+        LiveControl {
+            shutdown,
+            reload: Arc::new(AtomicBool::new(false)),
+            reconfigure: Box::new(|| Err("reload is not available here".into())),
+            notifier: None,
+        }
+    }
+}
+
+/// Captures live on the configured interfaces until `control.shutdown` is
+/// set. Started as root with `sensor.user` set, it becomes that user once the
+/// interfaces are open.
 pub fn run_live(
     config: &Config,
-    shutdown: Arc<AtomicBool>,
+    control: LiveControl,
     inspectors: Option<InspectorFactory>,
 ) -> Result<Summary, PipelineError> {
     if config.interfaces.is_empty() && config.nfqueue.is_empty() {
@@ -238,41 +303,67 @@ pub fn run_live(
         ));
     }
     let rules = signatures::load(config)?;
+    log_rules(&rules, 0, "loaded");
+    let mut sources: Vec<Box<dyn PacketSource>> = Vec::new();
+    let mut ifaces = config.interfaces.clone();
     if !config.nfqueue.is_empty() {
         let source = crate::inline::open_nfqueue(config)?;
-        let ifaces = source.iface_names();
-        return run(
-            config,
-            &rules,
-            vec![Box::new(source)],
-            ifaces,
-            Mode::Live,
-            shutdown,
-            inspectors,
-        );
+        ifaces = source.iface_names();
+        sources.push(Box::new(source));
     }
-    tracing::info!(
-        loaded = rules.loaded,
-        skipped = rules.skipped,
-        failed = rules.failed,
-        fingerprint = %rules.fingerprint,
-        "rules loaded"
-    );
-    let mut sources: Vec<Box<dyn PacketSource>> = Vec::new();
     for (i, name) in config.interfaces.iter().enumerate() {
         let idx = u16::try_from(i).unwrap_or(u16::MAX);
-        sources.push(Box::new(LiveSource::open(name, idx, &config.live)?));
+        let live: Box<dyn PacketSource> = Box::new(LiveSource::open(name, idx, &config.live)?);
+        // A mirror port's active response rides on its first source
+        // (opened here, before privileges are dropped).
+        let mirror = if i == 0 {
+            crate::inline::mirror_response(config)
+        } else {
+            None
+        };
+        sources.push(match mirror {
+            Some(m) => Box::new(crate::inline::WithInline::new(live, m)),
+            None => live,
+        });
         tracing::info!(interface = %name, "capture started");
+    }
+    // Before any thread starts: capabilities are per thread.
+    let p = &config.privileges;
+    match crate::daemon::privdrop::drop_privileges(&p.user, &p.group, &p.keep) {
+        Ok(Some(d)) => tracing::info!(
+            user = %p.user,
+            uid = d.uid,
+            gid = d.gid,
+            kept = ?d.kept,
+            "privileges dropped"
+        ),
+        Ok(None) => {}
+        Err(e) => return Err(PipelineError::Privileges(e.to_string())),
     }
     run(
         config,
         &rules,
         sources,
-        config.interfaces.clone(),
+        ifaces,
         Mode::Live,
-        shutdown,
+        Arc::clone(&control.shutdown),
+        Some(control),
         inspectors,
     )
+}
+
+/// The log line that proves which rule set runs (after a load or a reload).
+fn log_rules(rules: &LoadedRules, generation: u64, what: &str) {
+    tracing::info!(
+        loaded = rules.loaded,
+        skipped = rules.skipped,
+        failed = rules.failed,
+        fingerprint = %rules.fingerprint,
+        files = ?rules.files,
+        load_ms = rules.load_time.as_millis() as u64,
+        generation,
+        "rules {what}"
+    );
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -346,6 +437,8 @@ struct WorkerCounters {
     tcp: TcpCounters,
     stream_bytes: u64,
     alerts: u64,
+    /// TCP SYNs and SYN-ACKs per interface index (`sensor-health`).
+    iface_tcp: [[u64; 2]; MAX_IFACES],
 }
 
 impl CounterSet for WorkerCounters {
@@ -362,13 +455,30 @@ impl CounterSet for WorkerCounters {
 #[derive(Default)]
 struct Shared {
     workers: Vec<Mutex<WorkerCounters>>,
+    /// Kernel counters per capture source (one interface each when live).
     kernel: Mutex<Vec<KernelStats>>,
+    /// Per interface (or capture file).
+    ifaces: Vec<IfaceCounters>,
     /// Packets dropped because a worker queue was full (live only).
     queue_drops: AtomicU64,
     /// Latest packet time read by any capture thread (µs).
     latest: AtomicU64,
     /// Inline mode: answers packets that wait for a verdict.
     inline: Option<Arc<Inline>>,
+    /// Progress counters: capture threads first, then workers.
+    heartbeats: Vec<AtomicU64>,
+    /// The rule set running now.
+    rules: Mutex<RulesInfo>,
+}
+
+/// Interfaces whose TCP handshake packets are counted for `sensor-health`.
+const MAX_IFACES: usize = 16;
+
+/// What the capture threads count per interface.
+#[derive(Default)]
+struct IfaceCounters {
+    packets: AtomicU64,
+    queue_drops: AtomicU64,
 }
 
 impl Shared {
@@ -400,8 +510,42 @@ impl Shared {
         }
         s
     }
+
+    /// Each interface's counters, for `stats`, `/metrics` and `sensor-health`.
+    fn iface_samples(&self, names: &[String]) -> Vec<IfaceSample> {
+        let kernel = self
+            .kernel
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let mut tcp = [[0u64; 2]; MAX_IFACES];
+        for w in &self.workers {
+            let c = w.lock().unwrap_or_else(|e| e.into_inner());
+            for (t, w) in tcp.iter_mut().zip(c.iface_tcp.iter()) {
+                t[0] += w[0];
+                t[1] += w[1];
+            }
+        }
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let c = self.ifaces.get(i);
+                IfaceSample {
+                    name: name.clone(),
+                    packets: c.map_or(0, |c| c.packets.load(Ordering::Relaxed)),
+                    // Live sources have one interface each, in order.
+                    kernel_drops: kernel.get(i).map_or(0, |k| k.dropped + k.if_dropped),
+                    queue_drops: c.map_or(0, |c| c.queue_drops.load(Ordering::Relaxed)),
+                    syn: tcp.get(i).map_or(0, |t| t[0]),
+                    synack: tcp.get(i).map_or(0, |t| t[1]),
+                }
+            })
+            .collect()
+    }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run(
     config: &Config,
     rules: &LoadedRules,
@@ -409,20 +553,17 @@ fn run(
     ifaces: Vec<String>,
     mode: Mode,
     shutdown: Arc<AtomicBool>,
+    live: Option<LiveControl>,
     inspectors: Option<InspectorFactory>,
 ) -> Result<Summary, PipelineError> {
     let started = Instant::now();
     let nworkers = config.workers.max(1);
     let writer = match &config.eve_path {
-        Some(p) => Some(EveWriter::open(p)?),
+        Some(p) => Some(EveWriter::open_with(p, config.eve.clone())?),
         None => None,
     };
     let sinks = crate::output::start_sinks(config)?;
-    let inline = match sources.iter().find_map(|s| s.inline()) {
-        Some(i) => Some(i),
-        None if mode == Mode::Live => crate::inline::mirror_response(config),
-        None => None,
-    };
+    let inline = sources.iter().find_map(|s| s.inline());
     let correlator = config.detectors.clone().map(|d| {
         let blocks = crate::inline::block::DetectorBlocks::new(&d, config, inline.clone());
         let mut c = crate::correlate::Correlator::new(d);
@@ -448,23 +589,32 @@ fn run(
         writer,
         config.eve_types,
         nworkers,
-        Some(ThresholdArbiter::new(Arc::clone(&rules.set))),
+        Some(ThresholdArbiter::new(&rules.set)),
         sinks,
         correlator,
     );
+    let slot = Arc::new(RuleSlot::new(Arc::clone(&rules.set)));
     let ifaces = Arc::new(ifaces);
+    let nsources = sources.len();
     let shared = Arc::new(Shared {
         workers: (0..nworkers)
             .map(|_| Mutex::new(WorkerCounters::default()))
             .collect(),
-        kernel: Mutex::new(vec![KernelStats::default(); sources.len()]),
+        kernel: Mutex::new(vec![KernelStats::default(); nsources]),
         inline,
+        ifaces: (0..ifaces.len())
+            .map(|_| IfaceCounters::default())
+            .collect(),
+        heartbeats: (0..nsources + nworkers)
+            .map(|_| AtomicU64::new(0))
+            .collect(),
+        rules: Mutex::new(RulesInfo::of(rules)),
         ..Shared::default()
     });
 
     // Empty batches flow back from workers to the capture threads for reuse,
     // so steady-state capture allocates nothing.
-    let pool_size = nworkers * (config.queue_batches + 2) * sources.len().max(1);
+    let pool_size = nworkers * (config.queue_batches + 2) * nsources.max(1);
     let (pool_tx, pool_rx) = bounded::<Batch>(pool_size);
 
     let mut worker_txs = Vec::with_capacity(nworkers);
@@ -493,8 +643,12 @@ fn run(
                 },
                 inspector: inspectors.as_ref().map(|f| f(id)),
                 stream_bytes: 0,
+                iface_tcp: [[0; 2]; MAX_IFACES],
             },
             shared: Arc::clone(&shared),
+            slot: Arc::clone(&slot),
+            rules_gen: 0,
+            heartbeat: nsources + id,
         };
         workers.push(
             std::thread::Builder::new()
@@ -533,18 +687,32 @@ fn run(
     drop(done_tx);
     drop(worker_txs);
 
-    // Periodic stats while capture runs.
     let stats_out = outputs.sender();
+    let mut daemon = match live {
+        Some(control) => Some(Daemon::start(
+            control, config, &ifaces, &shared, &outputs, started,
+        )?),
+        None => None,
+    };
+
+    // Periodic stats while capture runs; a live sensor also looks after
+    // itself once a second (health, watchdog, status) and reloads on SIGHUP.
     let interval = Duration::from_secs(config.stats_interval);
     let mut next_stats = Instant::now() + interval;
     loop {
-        let wait = if config.stats_interval > 0 {
+        let mut wait = if config.stats_interval > 0 {
             next_stats.saturating_duration_since(Instant::now())
         } else {
             Duration::from_secs(3600)
         };
+        if daemon.is_some() {
+            wait = wait.min(Duration::from_millis(200));
+        }
         if let Err(crossbeam_channel::RecvTimeoutError::Disconnected) = done_rx.recv_timeout(wait) {
             break;
+        }
+        if let Some(d) = daemon.as_mut() {
+            d.poll(&shared, &slot, &stats_out, &ifaces, started);
         }
         if config.stats_interval > 0 && Instant::now() >= next_stats {
             next_stats += interval;
@@ -553,9 +721,14 @@ fn run(
                 &snap,
                 stats_time(mode, &shared),
                 started,
-                rules,
+                &shared,
+                &ifaces,
+                daemon.as_ref().map(|d| &d.health),
             ));
         }
+    }
+    if let Some(d) = daemon.as_mut() {
+        d.stopping(&stats_out);
     }
     let mut warnings = Vec::new();
     for c in captures {
@@ -570,32 +743,316 @@ fn run(
         }
     }
     let snap = shared.snapshot();
-    stats_out.send(stats_record(
+    stats_out.send_final_stats(stats_record(
         &snap,
         stats_time(mode, &shared),
         started,
-        rules,
+        &shared,
+        &ifaces,
+        daemon.as_ref().map(|d| &d.health),
     ));
     drop(stats_out);
     let out = outputs.finish_within(config.drain_timeout);
+    drop(daemon);
     let mut stats = snap;
     for (name, counts) in &out.sinks {
         for (counter, v) in counts.named() {
             stats.set(&format!("output.{name}.{counter}"), v);
         }
     }
-    stats.add("detect.alert", out.deferred_allowed);
+    stats.add("detect.alert", out.deferred_allowed + out.anomalies);
     stats.set("detect.alert_quieted_by_threshold", out.deferred_quieted);
     stats.set("output.eve.written", out.written);
     stats.set("output.eve.errors", out.errors);
+    let rules_info = shared
+        .rules
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
     Ok(Summary {
         stats,
         wall: started.elapsed(),
         workers: nworkers,
         warnings,
         eve_written: out.written,
-        rules: RulesInfo::of(rules),
+        rules: rules_info,
     })
+}
+
+/// The live sensor's care of itself, on the main thread: SIGHUP reloads,
+/// `sensor-health`, the systemd watchdog and status, the metrics endpoint.
+struct Daemon {
+    control: LiveControl,
+    health: HealthMonitor,
+    liveness: Liveness,
+    monitor: Arc<crate::output::OutputMonitor>,
+    metrics_stop: Arc<AtomicBool>,
+    metrics: Option<JoinHandle<()>>,
+    next_second: Instant,
+    /// The configuration in force (compared on reload to name what needs a
+    /// restart).
+    config: Config,
+}
+
+impl Daemon {
+    fn start(
+        control: LiveControl,
+        config: &Config,
+        ifaces: &[String],
+        shared: &Shared,
+        outputs: &Outputs,
+        started: Instant,
+    ) -> Result<Daemon, PipelineError> {
+        let monitor = outputs.monitor();
+        let metrics_stop = Arc::new(AtomicBool::new(false));
+        let metrics = match config.metrics_listen {
+            Some(addr) => {
+                let (local, handle) = crate::daemon::metrics::serve(
+                    addr,
+                    Arc::clone(&monitor),
+                    Arc::clone(&metrics_stop),
+                )
+                .map_err(PipelineError::Metrics)?;
+                tracing::info!(address = %local, "metrics endpoint listening (/metrics)");
+                Some(handle)
+            }
+            None => None,
+        };
+        let d = Daemon {
+            health: HealthMonitor::new(config.health.clone(), ifaces.len(), started.elapsed()),
+            liveness: Liveness::new(shared.heartbeats.len() + 1),
+            monitor,
+            metrics_stop,
+            metrics,
+            next_second: Instant::now(),
+            config: config.clone(),
+            control,
+        };
+        if let Some(n) = &d.control.notifier {
+            // Capture is open and the rules compiled: ready.
+            n.ready(&format!("capturing on {}", ifaces.join(", ")));
+        }
+        Ok(d)
+    }
+
+    /// Called at least five times a second.
+    fn poll(
+        &mut self,
+        shared: &Shared,
+        slot: &RuleSlot,
+        out: &OutputSender,
+        ifaces: &[String],
+        started: Instant,
+    ) {
+        if self.control.reload.swap(false, Ordering::SeqCst) {
+            self.reload(shared, slot, out);
+        }
+        let now = Instant::now();
+        if now < self.next_second {
+            return;
+        }
+        self.next_second = now + Duration::from_secs(1);
+        let snap = shared.snapshot();
+        let ts = Timestamp::now();
+        let samples = shared.iface_samples(ifaces);
+        let mut alerts = Vec::new();
+        self.health
+            .observe(started.elapsed(), ts, &samples, &mut alerts);
+        for a in &alerts {
+            tracing::warn!(
+                condition = %a.evidence.get("condition").and_then(|v| v.as_str()).unwrap_or(""),
+                interface = %a.evidence.get("interface").and_then(|v| v.as_str()).unwrap_or(""),
+                state = a.state.as_str(),
+                "{}",
+                a.signature
+            );
+            out.send(EveRecord::Alert(Box::new(
+                crate::output::eve::AlertEvent::from_anomaly(a),
+            )));
+        }
+        // The health endpoint gets the counters as a stats event would.
+        if let EveRecord::Stats(e) =
+            stats_record(&snap, ts, started, shared, ifaces, Some(&self.health))
+        {
+            out.send(EveRecord::Control(crate::output::eve::Control::Publish(e)));
+        }
+        let mut beats: Vec<u64> = shared
+            .heartbeats
+            .iter()
+            .map(|h| h.load(Ordering::Relaxed))
+            .collect();
+        beats.push(self.monitor.heartbeat.load(Ordering::Relaxed));
+        let stuck = self.liveness.stuck(&beats, now);
+        if let Some(n) = &self.control.notifier {
+            if stuck.is_empty() {
+                n.watchdog();
+            }
+            n.status(&format!(
+                "{} packets, {} alerts, {} dropped{}",
+                snap.get("decoder.pkts"),
+                snap.get("detect.alert"),
+                snap.get("capture.kernel_drops") + snap.get("capture.queue_drops"),
+                if stuck.is_empty() {
+                    ""
+                } else {
+                    "; pipeline stalled"
+                }
+            ));
+        }
+        if !stuck.is_empty() && self.liveness.report_due(now) {
+            let nsources = shared.heartbeats.len() - shared.workers.len();
+            let names: Vec<String> = stuck
+                .iter()
+                .map(|&i| {
+                    if i < nsources {
+                        format!("capture {i}")
+                    } else if i < shared.heartbeats.len() {
+                        format!("worker {}", i - nsources)
+                    } else {
+                        "output".to_string()
+                    }
+                })
+                .collect();
+            tracing::error!(
+                threads = ?names,
+                "pipeline stalled: no progress for {} s; the systemd watchdog is no longer fed",
+                STALL.as_secs()
+            );
+        }
+    }
+
+    /// SIGHUP: read the configuration again, compile the rules aside, swap
+    /// them in; hand the detectors their new settings; reopen the logs. A
+    /// configuration or rule set with errors is refused and the old one
+    /// keeps running.
+    fn reload(&mut self, shared: &Shared, slot: &RuleSlot, out: &OutputSender) {
+        if let Some(n) = &self.control.notifier {
+            n.reloading();
+        }
+        tracing::info!("SIGHUP: reopening logs, reloading rules, thresholds and detector settings");
+        // First, and whatever becomes of the rules: logrotate moved the file.
+        out.reopen_logs();
+        let loaded = (self.control.reconfigure)().and_then(|cfg| {
+            let rules = signatures::load(&cfg).map_err(|e| e.to_string())?;
+            if rules.failed > 0 {
+                let mut msg = format!("{} rule(s) failed to load:", rules.failed);
+                for m in rules.failed_messages.iter().take(20) {
+                    msg.push('\n');
+                    msg.push_str(m);
+                }
+                return Err(msg);
+            }
+            Ok((cfg, rules))
+        });
+        match loaded {
+            Ok((cfg, rules)) => {
+                let generation = slot.replace(Arc::clone(&rules.set));
+                let mut info = shared.rules.lock().unwrap_or_else(|e| e.into_inner());
+                let (reloads, failures) = (info.reloads + 1, info.reload_failures);
+                *info = RulesInfo::of(&rules);
+                info.reloads = reloads;
+                info.reload_failures = failures;
+                drop(info);
+                log_rules(&rules, generation, "reloaded");
+                match (&cfg.detectors, &self.config.detectors) {
+                    (Some(d), Some(_)) => out.send(EveRecord::Control(
+                        crate::output::eve::Control::ReloadDetectors(Arc::new(d.clone())),
+                    )),
+                    (None, None) => {}
+                    _ => tracing::warn!(
+                        "detectors.enabled changed: switching the behavioural detectors on or off needs a restart"
+                    ),
+                }
+                for key in self.config.restart_needed(&cfg) {
+                    tracing::warn!(
+                        key,
+                        "changed in the configuration; takes effect after a restart"
+                    );
+                }
+                self.config = cfg;
+            }
+            Err(e) => {
+                shared
+                    .rules
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .reload_failures += 1;
+                tracing::error!("reload refused, the running rules and settings stay: {e}");
+            }
+        }
+        if let Some(n) = &self.control.notifier {
+            n.ready("reloaded");
+        }
+    }
+
+    /// Shutdown began: end open health conditions, tell systemd.
+    fn stopping(&mut self, out: &OutputSender) {
+        if let Some(n) = &self.control.notifier {
+            n.stopping();
+        }
+        let mut alerts = Vec::new();
+        self.health.finish(Timestamp::now(), &mut alerts);
+        for a in &alerts {
+            out.send(EveRecord::Alert(Box::new(
+                crate::output::eve::AlertEvent::from_anomaly(a),
+            )));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.metrics_stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.metrics.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// A thread that made no progress for this long is stalled.
+const STALL: Duration = Duration::from_secs(10);
+
+/// Tells stalled threads from busy ones by their heartbeat counters.
+struct Liveness {
+    last: Vec<(u64, Instant)>,
+    last_report: Option<Instant>,
+}
+
+impl Liveness {
+    fn new(n: usize) -> Self {
+        Liveness {
+            last: vec![(0, Instant::now()); n],
+            last_report: None,
+        }
+    }
+
+    /// Indices of the heartbeats that did not move for [`STALL`].
+    fn stuck(&mut self, beats: &[u64], now: Instant) -> Vec<usize> {
+        let mut out = Vec::new();
+        for (i, &b) in beats.iter().enumerate() {
+            let Some(slot) = self.last.get_mut(i) else {
+                continue;
+            };
+            if b != slot.0 {
+                *slot = (b, now);
+            } else if now.duration_since(slot.1) >= STALL {
+                out.push(i);
+            }
+        }
+        out
+    }
+
+    /// Once a minute at most.
+    fn report_due(&mut self, now: Instant) -> bool {
+        if self
+            .last_report
+            .is_some_and(|t| now.duration_since(t) < Duration::from_secs(60))
+        {
+            return false;
+        }
+        self.last_report = Some(now);
+        true
+    }
 }
 
 /// Stats of a replay are stamped with packet time (so a replay's events sit in
@@ -611,26 +1068,51 @@ fn stats_record(
     snap: &Snapshot,
     ts: Timestamp,
     started: Instant,
-    rules: &LoadedRules,
+    shared: &Shared,
+    ifaces: &[String],
+    health: Option<&HealthMonitor>,
 ) -> EveRecord {
     let mut stats = snap.to_json();
     if let Some(obj) = stats.as_object_mut() {
         obj.insert("uptime".into(), started.elapsed().as_secs().into());
+        let rules = shared.rules.lock().unwrap_or_else(|e| e.into_inner());
         let detect = obj.entry("detect").or_insert_with(|| serde_json::json!({}));
         if let Some(d) = detect.as_object_mut() {
-            // The loaded rule set, the way Suricata reports its engines, plus
-            // what identifies it (files and a hash of their text).
-            d.insert(
-                "engines".into(),
-                serde_json::json!([{
-                    "id": 0,
-                    "rules_loaded": rules.loaded,
-                    "rules_failed": rules.failed,
-                    "rules_skipped": rules.skipped,
-                    "fingerprint": rules.fingerprint,
-                    "files": rules.files,
-                }]),
-            );
+            d.insert("engines".into(), rules.to_json());
+        }
+        drop(rules);
+        let capture = obj
+            .entry("capture")
+            .or_insert_with(|| serde_json::json!({}));
+        if let Some(c) = capture.as_object_mut() {
+            let list: Vec<serde_json::Value> = shared
+                .iface_samples(ifaces)
+                .iter()
+                .map(|s| {
+                    serde_json::json!({
+                        "name": s.name,
+                        "packets": s.packets,
+                        "kernel_drops": s.kernel_drops,
+                        "queue_drops": s.queue_drops,
+                        "tcp_syn": s.syn,
+                        "tcp_synack": s.synack,
+                    })
+                })
+                .collect();
+            c.insert("interfaces".into(), list.into());
+        }
+        if let Some(h) = health {
+            let open: Vec<serde_json::Value> = h
+                .open()
+                .into_iter()
+                .map(|(i, c)| {
+                    serde_json::json!({
+                        "interface": ifaces.get(i).cloned().unwrap_or_default(),
+                        "condition": c.as_str(),
+                    })
+                })
+                .collect();
+            obj.insert("health".into(), serde_json::json!({ "open": open }));
         }
     }
     EveRecord::Stats(Box::new(StatsEvent {
@@ -662,7 +1144,11 @@ impl CaptureLoop {
         let mut last_idle_tick = Instant::now();
         let mut overflow: Vec<usize> = Vec::new();
         let mut records: u64 = 0;
+        let mut per_iface = vec![0u64; self.shared.ifaces.len()];
         loop {
+            if let Some(h) = self.shared.heartbeats.get(self.index) {
+                h.fetch_add(1, Ordering::Relaxed);
+            }
             if self.shutdown.load(Ordering::Relaxed) {
                 break;
             }
@@ -675,8 +1161,12 @@ impl CaptureLoop {
                 let next_tick = &mut next_tick;
                 let tick_due = &mut tick_due;
                 let records = &mut records;
+                let per_iface = &mut per_iface;
                 self.source.read(batch_size, &mut |p: RawPacket<'_>| {
                     *records += 1;
+                    if let Some(n) = per_iface.get_mut(usize::from(p.iface)) {
+                        *n += 1;
+                    }
                     if p.ts > *latest {
                         *latest = p.ts;
                     }
@@ -720,6 +1210,11 @@ impl CaptureLoop {
                 self.broadcast_tick(t, records, n);
             }
             self.shared.latest.fetch_max(latest.0, Ordering::Relaxed);
+            for (n, c) in per_iface.iter_mut().zip(self.shared.ifaces.iter()) {
+                if *n > 0 {
+                    c.packets.fetch_add(std::mem::take(n), Ordering::Relaxed);
+                }
+            }
             match status {
                 Ok(ReadStatus::Packets(_)) => {}
                 Ok(ReadStatus::Idle) => {
@@ -803,9 +1298,12 @@ impl CaptureLoop {
                     self.shared
                         .queue_drops
                         .fetch_add(b.pkts.len() as u64, Ordering::Relaxed);
-                    // Inline, each still waits for a verdict: fail open or closed.
-                    if let Some(inline) = &self.shared.inline {
-                        for id in b.pkts.iter().filter_map(|p| p.verdict) {
+                    for p in &b.pkts {
+                        if let Some(c) = self.shared.ifaces.get(usize::from(p.iface)) {
+                            c.queue_drops.fetch_add(1, Ordering::Relaxed);
+                        }
+                        // Inline, each still waits for a verdict: fail open or closed.
+                        if let (Some(inline), Some(id)) = (&self.shared.inline, p.verdict) {
                             inline.overloaded(id);
                         }
                     }
@@ -841,6 +1339,12 @@ struct WorkerContext {
     flows: FlowTable,
     handler: WorkerHandler,
     shared: Arc<Shared>,
+    /// Where reloaded rule sets appear.
+    slot: Arc<RuleSlot>,
+    /// Generation of the rule set in use.
+    rules_gen: u64,
+    /// Index of this worker's heartbeat in `shared.heartbeats`.
+    heartbeat: usize,
 }
 
 impl WorkerContext {
@@ -848,6 +1352,15 @@ impl WorkerContext {
         let mut now = Timestamp(0);
         let mut position = 0u64;
         while let Ok(msg) = self.rx.recv() {
+            if let Some(h) = self.shared.heartbeats.get(self.heartbeat) {
+                h.fetch_add(1, Ordering::Relaxed);
+            }
+            // A reload published a new rule set: take it up between batches.
+            if self.slot.generation() != self.rules_gen {
+                let (generation, set) = self.slot.current();
+                self.handler.detect.set_rules(set);
+                self.rules_gen = generation;
+            }
             match msg {
                 WorkerMsg::Batch(mut batch) => {
                     position = batch.pkts.last().map_or(position, |p| p.pcap_cnt);
@@ -920,6 +1433,7 @@ impl WorkerContext {
             tcp: *self.flows.tcp_counters(),
             stream_bytes: self.handler.stream_bytes,
             alerts: self.handler.detect.alerts,
+            iface_tcp: self.handler.iface_tcp,
         };
         if let Some(slot) = self.shared.workers.get(self.id) {
             *slot.lock().unwrap_or_else(|e| e.into_inner()) = c;
@@ -937,6 +1451,8 @@ struct WorkerHandler {
     /// An extra inspector plugged in by the caller (tests, later stages).
     inspector: Option<Box<dyn FlowHandler + Send>>,
     stream_bytes: u64,
+    /// SYNs and SYN-ACKs per interface.
+    iface_tcp: [[u64; 2]; MAX_IFACES],
 }
 
 impl FlowHandler for WorkerHandler {
@@ -947,6 +1463,19 @@ impl FlowHandler for WorkerHandler {
         pkt: &crate::decode::DecodedPacket<'_>,
         meta: &PacketMeta,
     ) {
+        if let crate::decode::Transport::Tcp { flags, .. } = pkt.transport {
+            let f = flags.0;
+            if f & crate::decode::TcpFlags::SYN != 0 {
+                let k = usize::from(f & crate::decode::TcpFlags::ACK != 0);
+                if let Some(c) = self
+                    .iface_tcp
+                    .get_mut(usize::from(meta.iface))
+                    .and_then(|c| c.get_mut(k))
+                {
+                    *c += 1;
+                }
+            }
+        }
         self.detect.on_packet(flow, dir, pkt, meta);
         if let Some(i) = self.inspector.as_mut() {
             i.on_packet(flow, dir, pkt, meta);
@@ -1068,6 +1597,7 @@ mod tests {
             vec!["burst".into()],
             mode,
             Arc::new(AtomicBool::new(false)),
+            None,
             Some(slow),
         )
         .expect("runs")

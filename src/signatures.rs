@@ -276,3 +276,43 @@ mod tests {
         assert!(e.to_string().contains("/nonexistent-dir-ww"), "{e}");
     }
 }
+
+/// The rule set the workers run, replaceable while they run (SIGHUP): a new
+/// set is compiled aside, then [`RuleSlot::replace`] publishes it and each
+/// worker takes it up between two batches. The old set is freed when the
+/// last worker lets go of it.
+#[derive(Debug)]
+pub struct RuleSlot {
+    generation: std::sync::atomic::AtomicU64,
+    current: std::sync::Mutex<Arc<RuleSet>>,
+}
+
+impl RuleSlot {
+    /// A slot holding `set` (generation 0).
+    pub fn new(set: Arc<RuleSet>) -> Self {
+        RuleSlot {
+            generation: std::sync::atomic::AtomicU64::new(0),
+            current: std::sync::Mutex::new(set),
+        }
+    }
+
+    /// Bumped by every replacement; cheap enough to read once per batch.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// The set in the slot and its generation.
+    pub fn current(&self) -> (u64, Arc<RuleSet>) {
+        let set = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        (self.generation(), Arc::clone(&set))
+    }
+
+    /// Publishes `set`; returns the new generation.
+    pub fn replace(&self, set: Arc<RuleSet>) -> u64 {
+        let mut cur = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        *cur = set;
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel)
+            + 1
+    }
+}

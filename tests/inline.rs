@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use common::{Netns, read_eve, root_or_skip, sh, stop_child, unique_tag};
+use common::netns::{Namespaces, Sensor, root_or_skip, sh, unique_tag};
+use common::read_eve;
 
 const CLIENT: &str = "10.81.1.2";
 const SERVER: &str = "10.81.2.2";
@@ -116,7 +117,7 @@ except OSError as e: print('ERROR', e)
 
 /// client ─ gateway (forwards, queues to NFQUEUE) ─ server.
 struct Gateway {
-    _guard: Netns,
+    _guard: Namespaces,
     client: String,
     gw: String,
     server: String,
@@ -133,9 +134,7 @@ impl Gateway {
         for ns in [&client, &gw, &server] {
             sh(&["ip", "netns", "add", ns]);
         }
-        let guard = Netns {
-            names: vec![client.clone(), gw.clone(), server.clone()],
-        };
+        let guard = Namespaces(vec![client.clone(), gw.clone(), server.clone()]);
         let (c0, g0, g1, s0) = (
             format!("{tag}c0"),
             format!("{tag}g0"),
@@ -367,8 +366,8 @@ fn intact() -> String {
 }
 
 fn stop(sensor: Child) -> String {
-    let (ok, stderr) = stop_child(sensor, Duration::from_secs(20));
-    assert!(ok, "sensor failed: {stderr}");
+    let (status, stderr) = Sensor { child: sensor }.stop(Duration::from_secs(20));
+    assert!(status.success(), "sensor failed: {status:?}: {stderr}");
     stderr
 }
 

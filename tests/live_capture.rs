@@ -7,66 +7,20 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use common::{Netns, rand_suffix, root_or_skip, sh, stop_child};
-
-fn read_events(path: &Path) -> Vec<serde_json::Value> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .enumerate()
-        .map(|(i, l)| {
-            serde_json::from_str(l).unwrap_or_else(|e| panic!("EVE line {}: {e}: {l}", i + 1))
-        })
-        .collect()
-}
+use common::netns::{VethPair, root_or_skip};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 
 #[test]
 fn captures_tcp_and_udp_across_a_veth() {
     if !root_or_skip("captures_tcp_and_udp_across_a_veth") {
         return;
     }
-    let tag = format!("ww{}x{}", std::process::id() % 100_000, rand_suffix());
-    let (ns_a, ns_b) = (format!("{tag}a"), format!("{tag}b"));
-    let (if_a, if_b) = (format!("{tag}va"), format!("{tag}vb"));
-    sh(&["ip", "netns", "add", &ns_a]);
-    let _guard_a = Netns {
-        names: vec![ns_a.clone()],
-    };
-    sh(&["ip", "netns", "add", &ns_b]);
-    let _guard_b = Netns {
-        names: vec![ns_b.clone()],
-    };
-    sh(&[
-        "ip", "link", "add", &if_a, "netns", &ns_a, "type", "veth", "peer", "name", &if_b, "netns",
-        &ns_b,
-    ]);
-    sh(&[
-        "ip",
-        "-n",
-        &ns_a,
-        "addr",
-        "add",
-        "10.99.0.1/24",
-        "dev",
-        &if_a,
-    ]);
-    sh(&[
-        "ip",
-        "-n",
-        &ns_b,
-        "addr",
-        "add",
-        "10.99.0.2/24",
-        "dev",
-        &if_b,
-    ]);
-    sh(&["ip", "-n", &ns_a, "link", "set", &if_a, "up"]);
-    sh(&["ip", "-n", &ns_b, "link", "set", &if_b, "up"]);
-    sh(&["ip", "-n", &ns_b, "link", "set", "lo", "up"]);
-
+    let net = VethPair::new();
+    let (ns_a, ns_b, if_b) = (net.ns_a.as_str(), net.ns_b.as_str(), net.if_b.as_str());
     let dir = tempfile::tempdir().expect("tmpdir");
     let eve = dir.path().join("eve.json");
     // A kernel BPF filter hides port 5515; stats every second.
@@ -77,9 +31,9 @@ fn captures_tcp_and_udp_across_a_veth() {
     )
     .expect("write config");
     let sensor = Command::new("ip")
-        .args(["netns", "exec", &ns_b])
+        .args(["netns", "exec", ns_b])
         .arg(env!("CARGO_BIN_EXE_wardwatch"))
-        .args(["run", "--interface", &if_b, "--workers", "2", "--config"])
+        .args(["run", "--interface", if_b, "--workers", "2", "--config"])
         .arg(&config)
         .arg("--eve")
         .arg(&eve)
@@ -87,10 +41,11 @@ fn captures_tcp_and_udp_across_a_veth() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start wardwatch run");
+    let sensor_pid = Pid::from_raw(sensor.id() as i32);
 
     // A TCP server in B, a client in A sending 5 messages, then 20 UDP datagrams.
     let server = Command::new("ip")
-        .args(["netns", "exec", &ns_b, "python3", "-c"])
+        .args(["netns", "exec", ns_b, "python3", "-c"])
         .arg(
             "import socket\n\
              s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n\
@@ -103,7 +58,7 @@ fn captures_tcp_and_udp_across_a_veth() {
     // Let the capture open before traffic starts.
     std::thread::sleep(Duration::from_millis(1500));
     let client = Command::new("ip")
-        .args(["netns", "exec", &ns_a, "python3", "-c"])
+        .args(["netns", "exec", ns_a, "python3", "-c"])
         .arg(
             "import socket, time\n\
              c=socket.create_connection(('10.99.0.2', 8080), timeout=5)\n\
@@ -119,10 +74,31 @@ fn captures_tcp_and_udp_across_a_veth() {
     let _ = server.wait_with_output();
     std::thread::sleep(Duration::from_millis(700));
 
-    let (ok, stderr) = stop_child(sensor, Duration::from_secs(20));
-    assert!(ok, "sensor failed: {stderr}");
+    kill(sensor_pid, Signal::SIGTERM).expect("SIGTERM");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut sensor = sensor;
+    let status = loop {
+        if let Some(st) = sensor.try_wait().expect("wait") {
+            break st;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "sensor did not stop after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let stderr = sensor
+        .stderr
+        .take()
+        .map(|mut s| {
+            let mut t = String::new();
+            let _ = std::io::Read::read_to_string(&mut s, &mut t);
+            t
+        })
+        .unwrap_or_default();
+    assert!(status.success(), "sensor exit {status:?}: {stderr}");
 
-    let events = read_events(&eve);
+    let events = common::read_eve(&eve);
     let flows: Vec<_> = events
         .iter()
         .filter(|e| e["event_type"] == "flow")
@@ -133,7 +109,7 @@ fn captures_tcp_and_udp_across_a_veth() {
         .unwrap_or_else(|| panic!("no TCP flow to 8080 in {flows:?}\nstderr: {stderr}"));
     assert_eq!(tcp["src_ip"], "10.99.0.1");
     assert_eq!(tcp["dest_ip"], "10.99.0.2");
-    assert_eq!(tcp["in_iface"], if_b.as_str());
+    assert_eq!(tcp["in_iface"], if_b);
     // 3-way handshake + 5 data segments + FIN/ACKs: at least 8 each way is safe.
     assert!(
         tcp["flow"]["pkts_toserver"].as_u64().unwrap_or(0) >= 8,

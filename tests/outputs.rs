@@ -19,6 +19,10 @@ use common::*;
 use serde_json::Value;
 
 const TOKEN: &str = "tok-9f8e7d6c5b4a-SECRET";
+/// A rule that matches nothing in the test captures (for restarts that must
+/// raise no new alert).
+const NO_ALERT_RULE: &str =
+    "alert tcp any any -> any any (msg:\"none\"; content:\"NO-SUCH-PAYLOAD\"; sid:1000002;)\n";
 const SIGNATURE: &str = "WARDWATCH test: 病院 EHR access \"quoted\"";
 
 fn text(b: &[u8]) -> String {
@@ -194,6 +198,20 @@ fn check_messages(dir: &Path, pid: u32, msgs: &[String]) {
     }
 }
 
+/// A TCP listener on loopback that takes one connection and returns all it
+/// received once the peer closes.
+fn tcp_receiver() -> (u16, std::thread::JoinHandle<Vec<u8>>) {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let reader = std::thread::spawn(move || {
+        let (mut s, _) = l.accept().expect("accept");
+        let mut data = Vec::new();
+        s.read_to_end(&mut data).expect("read");
+        data
+    });
+    (port, reader)
+}
+
 fn free_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind");
     l.local_addr().expect("addr").port()
@@ -230,14 +248,7 @@ fn syslog_udp_rfc5424_exact_bytes() {
 fn syslog_tcp_octet_counting_exact_bytes() {
     let dir = tempfile::tempdir().expect("tmp");
     alert_capture(dir.path(), 3);
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = l.local_addr().expect("addr").port();
-    let reader = std::thread::spawn(move || {
-        let (mut s, _) = l.accept().expect("accept");
-        let mut data = Vec::new();
-        s.read_to_end(&mut data).expect("read");
-        data
-    });
+    let (port, reader) = tcp_receiver();
     write_config(
         dir.path(),
         &format!("[outputs.syslog]\ntransport = \"tcp\"\naddress = \"127.0.0.1:{port}\"\n"),
@@ -320,19 +331,31 @@ fn syslog_unix_socket_rfc3164_and_cef() {
 struct TestPki {
     ca_pem: String,
     server: Arc<rustls::ServerConfig>,
+    /// The server's certificate and key (for servers started by a test).
+    server_cert_pem: String,
+    server_key_pem: String,
 }
 
 fn test_pki() -> TestPki {
     use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    use rcgen::{DistinguishedName, DnType};
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("params");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    // Distinct names: OpenSSL (redis-server, redis-cli) takes a certificate
+    // whose issuer is its own subject for a self-signed one.
+    ca_params.distinguished_name = DistinguishedName::new();
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "wardwatch test CA");
     let ca =
         CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("key")).expect("CA");
     let key = KeyPair::generate().expect("key");
-    let cert = CertificateParams::new(vec!["localhost".to_string()])
-        .expect("params")
-        .signed_by(&key, &ca)
-        .expect("server cert");
+    let mut params = CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+    params.distinguished_name = DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    let cert = params.signed_by(&key, &ca).expect("server cert");
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let server = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -346,6 +369,8 @@ fn test_pki() -> TestPki {
     TestPki {
         ca_pem: ca.pem(),
         server: Arc::new(server),
+        server_cert_pem: cert.pem(),
+        server_key_pem: key.serialize_pem(),
     }
 }
 
@@ -447,19 +472,7 @@ fn syslog_tls_refuses_an_untrusted_server() {
 
 #[test]
 fn syslog_into_real_rsyslogd() {
-    let rsyslogd = ["/usr/sbin/rsyslogd", "/sbin/rsyslogd"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists());
-    let Some(rsyslogd) = rsyslogd else {
-        if std::env::var_os("WARDWATCH_REQUIRE_ROOT_TESTS").is_some() {
-            panic!(
-                "rsyslogd is not installed (apt-get install rsyslog) and WARDWATCH_REQUIRE_ROOT_TESTS is set"
-            );
-        }
-        eprintln!(
-            "\n*** SKIPPED syslog_into_real_rsyslogd: rsyslogd not installed (apt-get install rsyslog) ***\n"
-        );
+    let Some(rsyslogd) = debian_program("rsyslogd", "rsyslog", "syslog_into_real_rsyslogd") else {
         return;
     };
     let dir = tempfile::tempdir().expect("tmp");
@@ -672,6 +685,14 @@ impl TestPortal {
         format!("{scheme}://{host}:{}/api/v1/alerts", self.port)
     }
 
+    /// The alert_id of every event received, in arrival order.
+    fn alert_ids(&self) -> Vec<String> {
+        self.events()
+            .iter()
+            .map(|e| e["alert_id"].as_str().expect("id").to_string())
+            .collect()
+    }
+
     /// Every event received, in arrival order, with its alert_id.
     fn events(&self) -> Vec<Value> {
         let s = self.state.lock().expect("lock");
@@ -842,13 +863,20 @@ fn portal_survives_errors_throttling_and_slowness() {
     assert!(!stdout.contains(", 0 retried,"), "{stdout}");
     assert!(stdout.contains("12 spooled, 0 dropped"), "{stdout}");
     // Acknowledged events left the spool.
-    let spool: u64 = std::fs::read_dir(dir.path().join("spool"))
-        .expect("spool")
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".wws"))
-        .map(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
-        .sum();
-    assert_eq!(spool, 0);
+    assert_eq!(spool_bytes(&dir.path().join("spool")), 0);
+}
+
+/// Bytes in the spool's segment files (0 when there is no spool yet).
+fn spool_bytes(spool: &Path) -> u64 {
+    std::fs::read_dir(spool)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".wws"))
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 /// The alert_ids found in the spool's segment files, in order.
@@ -899,11 +927,7 @@ fn portal_down_then_up_sends_spooled_alerts_exactly_once() {
         None,
     );
     let (out, _) = replay(dir.path(), "20", &[]);
-    let ids: Vec<String> = portal
-        .events()
-        .iter()
-        .map(|e| e["alert_id"].as_str().expect("id").to_string())
-        .collect();
+    let ids: Vec<String> = portal.alert_ids();
     assert_eq!(ids.len(), 12, "each alert exactly once: {ids:?}");
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 12);
     assert_eq!(&ids[..6], &earlier[..]);
@@ -937,11 +961,7 @@ fn portal_corrupt_spool_tail_is_skipped_and_reported() {
         None,
     );
     let (out, _) = replay(dir.path(), "20", &[]);
-    let ids: Vec<String> = portal
-        .events()
-        .iter()
-        .map(|e| e["alert_id"].as_str().expect("id").to_string())
-        .collect();
+    let ids: Vec<String> = portal.alert_ids();
     assert_eq!(&ids[..3], &earlier[..3], "the intact records are sent");
     assert_eq!(ids.len(), 3 + 4);
     let stdout = text(&out.stdout);
@@ -1159,65 +1179,85 @@ fn the_example_config_documents_real_output_keys() {
 // ----------------------------------------------------------------- redis --
 
 fn redis_binaries() -> Option<(PathBuf, PathBuf)> {
-    let find = |name: &str| {
-        ["/usr/bin", "/usr/local/bin", "/usr/sbin"]
-            .iter()
-            .map(|d| Path::new(d).join(name))
-            .find(|p| p.exists())
-    };
-    match (find("redis-server"), find("redis-cli")) {
-        (Some(s), Some(c)) => Some((s, c)),
-        _ => {
-            if std::env::var_os("WARDWATCH_REQUIRE_ROOT_TESTS").is_some() {
-                panic!(
-                    "redis-server/redis-cli not installed (apt-get install redis-server) and \
-                     WARDWATCH_REQUIRE_ROOT_TESTS is set"
-                );
-            }
-            eprintln!(
-                "\n*** SKIPPED redis test: redis-server not installed (apt-get install redis-server) ***\n"
-            );
-            None
-        }
-    }
+    let server = debian_program("redis-server", "redis-server", "redis test")?;
+    let cli = debian_program("redis-cli", "redis-server", "redis test")?;
+    Some((server, cli))
 }
 
 /// A redis-server on a loopback port, in a temp dir, killed on drop.
 struct TestRedis {
     child: std::process::Child,
     cli: PathBuf,
-    port: u16,
+    /// How redis-cli reaches the server (`-p PORT`, plus TLS options).
+    cli_args: Vec<String>,
 }
 
 impl TestRedis {
     fn start(server: &Path, cli: &Path, port: u16, dir: &Path) -> Self {
-        let child = Command::new(server)
-            .args([
+        let p = port.to_string();
+        Self::start_with(server, cli, dir, &["--port", &p], &["-p", &p])
+    }
+
+    /// Plain TCP port 0 (off), TLS on `port` with the certificate of `pki`.
+    fn start_tls(server: &Path, cli: &Path, port: u16, dir: &Path, pki: &TestPki) -> Self {
+        let write = |name: &str, pem: &str| {
+            let p = dir.join(name);
+            std::fs::write(&p, pem).expect("pem");
+            p.display().to_string()
+        };
+        let ca = write("redis-ca.pem", &pki.ca_pem);
+        let cert = write("redis-cert.pem", &pki.server_cert_pem);
+        let key = write("redis-key.pem", &pki.server_key_pem);
+        let p = port.to_string();
+        Self::start_with(
+            server,
+            cli,
+            dir,
+            &[
                 "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
+                "0",
+                "--tls-port",
+                &p,
+                "--tls-cert-file",
+                &cert,
+                "--tls-key-file",
+                &key,
+                "--tls-ca-cert-file",
+                &ca,
+                "--tls-auth-clients",
                 "no",
-            ])
+            ],
+            &["-p", &p, "--tls", "--cacert", &ca, "--sni", "localhost"],
+        )
+    }
+
+    fn start_with(
+        server: &Path,
+        cli: &Path,
+        dir: &Path,
+        server_args: &[&str],
+        cli_args: &[&str],
+    ) -> Self {
+        let child = Command::new(server)
+            .args(server_args)
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .arg("--dir")
             .arg(dir)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .arg("--logfile")
+            .arg(dir.join("redis.log"))
             .spawn()
             .expect("start redis-server");
         let mut r = TestRedis {
             child,
             cli: cli.to_path_buf(),
-            port,
+            cli_args: cli_args.iter().map(|a| a.to_string()).collect(),
         };
         let deadline = Instant::now() + Duration::from_secs(10);
         while r.cli(&["PING"]).trim() != "PONG" {
             assert!(
                 Instant::now() < deadline,
-                "redis-server did not start on {port}"
+                "redis-server did not start ({server_args:?}): {}",
+                std::fs::read_to_string(dir.join("redis.log")).unwrap_or_default()
             );
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -1226,7 +1266,8 @@ impl TestRedis {
 
     fn cli(&mut self, args: &[&str]) -> String {
         let out = Command::new(&self.cli)
-            .args(["-p", &self.port.to_string(), "--raw"])
+            .args(&self.cli_args)
+            .arg("--raw")
             .args(args)
             .output()
             .expect("redis-cli");
@@ -1331,4 +1372,440 @@ fn redis_sink_waits_for_a_server_that_comes_up_late() {
     assert!(stdout.contains("4 queued, 4 delivered"), "{stdout}");
     assert!(!stdout.contains(" 0 retried"), "{stdout}");
     assert_eq!(redis.cli(&["LLEN", "wardwatch"]).trim(), "4");
+}
+
+/// The flow ids of the EVE lines in `text`; every line must be whole JSON.
+fn eve_ids(text: &str) -> Vec<u64> {
+    assert!(text.is_empty() || text.ends_with('\n'), "a line is cut");
+    text.lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).expect("whole JSON line");
+            v["flow_id"].as_u64().expect("flow_id")
+        })
+        .collect()
+}
+
+fn numbered_alert(n: u64) -> wardwatch::output::EveRecord {
+    let mut a = wardwatch::output::eve::AlertEvent::sensor_health(
+        wardwatch::time::Timestamp::from_secs_micros(1_700_000_000, 0),
+        9_100_999,
+        "logrotate test".into(),
+        3,
+        serde_json::json!({}),
+    );
+    a.header.flow_id = Some(n);
+    wardwatch::output::EveRecord::Alert(Box::new(a))
+}
+
+/// The shipped logrotate snippet, run for real by `logrotate -f` twice on a
+/// temp copy whose postrotate sends SIGHUP to this process, where a handler
+/// does what the daemon's does (`OutputSender::reopen_logs`) while a thread
+/// keeps writing alerts. Every alert ends up in exactly one file, whole, and
+/// the second rotation compresses the first rotated file (delaycompress).
+#[test]
+fn logrotate_snippet_rotates_and_sighup_reopens_without_loss() {
+    let Some(logrotate) = debian_program(
+        "logrotate",
+        "logrotate",
+        "logrotate_snippet_rotates_and_sighup_reopens_without_loss",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let eve = dir.path().join("eve.json");
+    let shipped = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/systemd/wardwatch.logrotate"
+    ))
+    .expect("snippet");
+    let path_line = "/var/log/wardwatch/eve.json {";
+    let hup_line =
+        "systemctl kill --signal=HUP --kill-whom=main wardwatch.service >/dev/null 2>&1 || true";
+    assert!(shipped.contains(path_line) && shipped.contains(hup_line));
+    for directive in ["compress", "delaycompress", "missingok", "notifempty"] {
+        assert!(
+            shipped.lines().any(|l| l.trim() == directive),
+            "{directive}"
+        );
+    }
+    let conf = dir.path().join("wardwatch.logrotate");
+    std::fs::write(
+        &conf,
+        shipped
+            .replace(path_line, &format!("{} {{", eve.display()))
+            .replace(hup_line, &format!("kill -HUP {}", std::process::id())),
+    )
+    .expect("conf");
+
+    // The daemon's side: SIGHUP sets a flag, the control loop reopens.
+    let hup = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(&hup)).expect("handler");
+    let writer = wardwatch::output::EveWriter::open(&eve).expect("open");
+    let types = wardwatch::config::EveTypes {
+        alert: true,
+        ..Default::default()
+    };
+    let outputs = wardwatch::output::Outputs::start(Some(writer), types);
+    let stop = Arc::new(AtomicBool::new(false));
+    let tx = outputs.sender();
+    let st = Arc::clone(&stop);
+    let producer = std::thread::spawn(move || {
+        let mut n = 0u64;
+        while !st.load(Ordering::Relaxed) {
+            tx.send(numbered_alert(n));
+            n += 1;
+            if n % 64 == 0 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        n
+    });
+    let control = outputs.sender();
+    let mut reopens = 0;
+    let rotate = |reopens: &mut u32| {
+        std::thread::sleep(Duration::from_millis(200));
+        let out = Command::new(&logrotate)
+            .arg("-f")
+            .arg("-s")
+            .arg(dir.path().join("state"))
+            .arg(&conf)
+            .output()
+            .expect("run logrotate");
+        assert!(out.status.success(), "logrotate: {}", text(&out.stderr));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !hup.swap(false, Ordering::Relaxed) {
+            assert!(Instant::now() < deadline, "no SIGHUP from postrotate");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        control.reopen_logs();
+        *reopens += 1;
+    };
+    rotate(&mut reopens);
+    rotate(&mut reopens);
+    std::thread::sleep(Duration::from_millis(200));
+    stop.store(true, Ordering::Relaxed);
+    let sent = producer.join().expect("producer");
+    drop(control);
+    let c = outputs.finish();
+    assert_eq!((c.written, c.errors), (sent, 0));
+    assert_eq!(reopens, 2);
+
+    // eve.json.2.gz (first rotation, compressed by the second), eve.json.1
+    // (second rotation, not yet compressed), eve.json (current).
+    let gz = dir.path().join("eve.json.2.gz");
+    let mut oldest = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(&gz).expect("eve.json.2.gz"))
+        .read_to_string(&mut oldest)
+        .expect("gunzip");
+    assert!(!dir.path().join("eve.json.1.gz").exists());
+    let middle = std::fs::read_to_string(dir.path().join("eve.json.1")).expect("eve.json.1");
+    let current = std::fs::read_to_string(&eve).expect("eve.json");
+    let parts = [eve_ids(&oldest), eve_ids(&middle), eve_ids(&current)];
+    assert!(parts.iter().all(|p| !p.is_empty()), "each file got alerts");
+    // In send order across the files: each alert exactly once.
+    let all: Vec<u64> = parts.concat();
+    assert_eq!(all, (0..sent).collect::<Vec<_>>());
+}
+
+/// The portal is down and its spool (64 KiB) fills: the oldest alerts are
+/// dropped, and besides the counter and the log line the SIEM hears of it
+/// through the syslog sink — a `sensor-health` alert whose counts add up to
+/// `output.portal.dropped` in the final stats event.
+#[test]
+fn full_portal_spool_warns_through_syslog() {
+    let dir = tempfile::tempdir().expect("tmp");
+    alert_capture(dir.path(), 200);
+    let (port, reader) = tcp_receiver();
+    let portal_url = format!("http://127.0.0.1:{}/api/v1/alerts", free_port());
+    write_config(
+        dir.path(),
+        &format!(
+            "[outputs.syslog]\ntransport = \"tcp\"\naddress = \"127.0.0.1:{port}\"\n{}",
+            portal_config(&portal_url, dir.path(), "spool_max_size = \"64 KiB\"\n")
+        ),
+    );
+    let (out, _) = replay(dir.path(), "1", &[]);
+    let msgs = octet_frames(&reader.join().expect("reader"));
+    let warnings: Vec<&String> = msgs
+        .iter()
+        .filter(|m| m.contains(" sid=\"9100910\" "))
+        .collect();
+    assert!(
+        !warnings.is_empty(),
+        "no spool warning among {} messages",
+        msgs.len()
+    );
+    let mut told = 0u64;
+    for w in &warnings {
+        assert!(w.contains(" detector=\"sensor-health\""), "{w}");
+        // RFC 5424 severity err (local5 = 21: 21*8+3).
+        assert!(w.starts_with("<171>1 "), "{w}");
+        let n = w
+            .split("portal spool full, ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("count in {w}"));
+        assert!(n > 0);
+        told += n;
+    }
+    // Every alert went to syslog too, besides the warnings.
+    assert_eq!(msgs.len() - warnings.len(), 200);
+    let stats = read_eve(dir.path().join("eve.json"))
+        .into_iter()
+        .rfind(|e| e["event_type"] == "stats")
+        .expect("stats");
+    let portal = &stats["stats"]["output"]["portal"];
+    assert_eq!(portal["dropped"], told, "{stats}");
+    assert_eq!(portal["spooled"].as_u64().expect("spooled"), 200);
+    // The final stats event carries the final counters (written after the
+    // sinks drained): syslog delivered the alerts and the warnings.
+    let syslog = &stats["stats"]["output"]["syslog"];
+    assert_eq!(syslog["delivered"], msgs.len() as u64, "{stats}");
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!("200 spooled, {told} dropped")),
+        "{stdout}"
+    );
+    assert!(
+        text(&out.stderr).contains("portal spool full"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// The intact records of a spool directory, read by the sensor's own spool
+/// code from a copy (so the original stays as the killed process left it):
+/// their alert_ids, oldest first.
+fn intact_spooled_ids(spool: &Path) -> Vec<String> {
+    let copy = tempfile::tempdir().expect("tmp");
+    for e in std::fs::read_dir(spool)
+        .expect("spool")
+        .filter_map(Result::ok)
+    {
+        if e.path().is_file() {
+            std::fs::copy(e.path(), copy.path().join(e.file_name())).expect("copy");
+        }
+    }
+    let counters = Arc::new(wardwatch::output::sink::SinkCounters::default());
+    let mut s = wardwatch::output::spool::Spool::open(
+        copy.path(),
+        1 << 30,
+        wardwatch::output::spool::FsyncPolicy::Never,
+        counters,
+    )
+    .expect("open spool copy");
+    s.read_batch(usize::MAX, usize::MAX)
+        .iter()
+        .map(|r| {
+            let v: Value = serde_json::from_slice(&r.payload).expect("record JSON");
+            v["alert_id"].as_str().expect("alert_id").to_string()
+        })
+        .collect()
+}
+
+/// SIGKILL while the portal is down and alerts are being spooled; start
+/// again with the portal up: every alert the spool held at the kill arrives,
+/// exactly once, in order.
+#[test]
+fn sigkill_with_the_portal_down_loses_no_spooled_alert() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().expect("tmp");
+    alert_capture(dir.path(), 3000);
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/api/v1/alerts");
+    write_config(dir.path(), &portal_config(&url, dir.path(), ""));
+    let spool = dir.path().join("spool");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wardwatch"))
+        .args(["replay", "-c", "c.toml", "--rules", "test.rules"])
+        .args(["--drain-timeout", "60", "alerts.pcap"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run wardwatch");
+    // Kill as soon as some alerts are on disk, most likely mid-replay.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        assert!(Instant::now() < deadline, "nothing was spooled");
+        if spool_bytes(&spool) > 8 * 1024 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().expect("SIGKILL");
+    let status = child.wait().expect("wait");
+    assert_eq!(status.signal(), Some(9), "{status:?}");
+    let at_kill = intact_spooled_ids(&spool);
+    assert!(!at_kill.is_empty());
+    eprintln!("killed with {} of 3000 alerts spooled", at_kill.len());
+    assert_eq!(at_kill.iter().collect::<HashSet<_>>().len(), at_kill.len());
+
+    // Restart with the portal up and rules that raise nothing new.
+    std::fs::write(dir.path().join("test.rules"), NO_ALERT_RULE).expect("rules");
+    let portal = TestPortal::start(
+        TcpListener::bind(("127.0.0.1", port)).expect("bind the portal port"),
+        vec![],
+        None,
+    );
+    let (out, _) = replay(dir.path(), "60", &[]);
+    let received: Vec<String> = portal.alert_ids();
+    // Nothing was acknowledged before the kill, so nothing is sent twice.
+    assert_eq!(received, at_kill, "every spooled alert once, in order");
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!("{} delivered", at_kill.len())),
+        "{stdout}"
+    );
+    assert!(intact_spooled_ids(&spool).is_empty(), "the spool is empty");
+}
+
+/// Redis over TLS (`tls-port`, Debian's redis-server is built with TLS):
+/// the alerts arrive through a verified connection; a server certificate the
+/// configured CA did not sign is refused and nothing is delivered.
+#[test]
+fn redis_over_tls_with_configured_ca() {
+    let Some((server, cli)) = redis_binaries() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    alert_capture(dir.path(), 4);
+    let pki = test_pki();
+    let port = free_port();
+    let mut redis = TestRedis::start_tls(&server, &cli, port, dir.path(), &pki);
+    let ca = dir.path().join("redis-ca.pem");
+    let cfg = |ca: &Path| {
+        format!(
+            "[outputs.redis]\naddress = \"127.0.0.1:{port}\"\nkey = \"ww-tls\"\ntls = true\n\
+             ca_file = \"{}\"\nserver_name = \"localhost\"\nconnect_timeout = \"1 s\"\n",
+            ca.display()
+        )
+    };
+    write_config(dir.path(), &cfg(&ca));
+    let (out, _) = replay(dir.path(), "10", &[]);
+    assert!(
+        text(&out.stdout).contains("redis:   4 queued, 4 delivered, 0 retried"),
+        "{}",
+        text(&out.stdout)
+    );
+    let alerts = eve_alerts(dir.path());
+    let listed: Vec<Value> = redis
+        .cli(&["LRANGE", "ww-tls", "0", "-1"])
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON element"))
+        .collect();
+    let got: Vec<(u64, String)> = listed.iter().rev().map(key).collect();
+    assert_eq!(got, alerts.iter().map(key).collect::<Vec<_>>());
+    // Another CA: the server is not trusted, nothing is sent.
+    let other = dir.path().join("other-ca.pem");
+    std::fs::write(&other, test_pki().ca_pem).expect("pem");
+    write_config(dir.path(), &cfg(&other));
+    let (out, _) = replay(dir.path(), "1", &[]);
+    assert!(
+        text(&out.stdout).contains("redis:   4 queued, 0 delivered"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(redis.cli(&["LLEN", "ww-tls"]).trim(), "4");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("redis: cannot deliver") && err.contains("certificate"),
+        "{err}"
+    );
+}
+
+/// `wardwatch run` live on a veth (root, network namespaces), the portal
+/// down, tcpreplay feeding it alerting sessions: SIGKILL once alerts are
+/// spooled, then start again with the portal up: every intact spooled alert
+/// arrives exactly once, in order.
+#[test]
+fn sigkill_of_a_live_sensor_loses_no_spooled_alert() {
+    use common::netns::{Sensor, VethPair, root_or_skip, wait_for};
+    use std::os::unix::process::ExitStatusExt;
+    if !root_or_skip("sigkill_of_a_live_sensor_loses_no_spooled_alert") {
+        return;
+    }
+    let Some(tcpreplay) = debian_program(
+        "tcpreplay",
+        "tcpreplay",
+        "sigkill_of_a_live_sensor_loses_no_spooled_alert",
+    ) else {
+        return;
+    };
+    let v = VethPair::new();
+    let dir = tempfile::tempdir().expect("tmp");
+    let pcap = alert_capture(dir.path(), 600);
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/api/v1/alerts");
+    write_config(
+        dir.path(),
+        &format!(
+            "[capture]\ninterfaces = [\"{}\"]\n[rules]\nfiles = [\"{}\"]\n{}",
+            v.if_b,
+            dir.path().join("test.rules").display(),
+            portal_config(&url, dir.path(), "")
+        ),
+    );
+    let mut sensor = Sensor::start(
+        &v,
+        &v.ns_b,
+        &["--config", &dir.path().join("c.toml").display().to_string()],
+        &[],
+    );
+    // The EVE file is opened once the capture handle is.
+    assert!(
+        wait_for(Duration::from_secs(20), || dir
+            .path()
+            .join("eve.json")
+            .exists()),
+        "the sensor did not start"
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let mut replay_in = v
+        .exec(&v.ns_a, &tcpreplay)
+        .args(["-q", "--pps", "1500", "-i", &v.if_a])
+        .arg(&pcap)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("tcpreplay");
+    let spool = dir.path().join("spool");
+    assert!(
+        wait_for(Duration::from_secs(30), || spool_bytes(&spool) > 8 * 1024),
+        "nothing was spooled"
+    );
+    // While traffic still flows.
+    assert!(replay_in.try_wait().expect("tcpreplay").is_none());
+    sensor.child.kill().expect("SIGKILL");
+    let status = sensor.child.wait().expect("wait");
+    assert_eq!(status.signal(), Some(9), "{status:?}");
+    let _ = replay_in.kill();
+    let _ = replay_in.wait();
+    let at_kill = intact_spooled_ids(&spool);
+    assert!(!at_kill.is_empty());
+    eprintln!(
+        "live sensor killed with {} of 600 alerts spooled",
+        at_kill.len()
+    );
+
+    // The portal comes up in the sensor's namespace; a replay there with
+    // rules that raise nothing new sends what the spool kept.
+    let listener = v
+        .spawn_in(&v.ns_b, move || TcpListener::bind(("127.0.0.1", port)))
+        .join()
+        .expect("thread")
+        .expect("bind the portal port");
+    let portal = TestPortal::start(listener, vec![], None);
+    std::fs::write(dir.path().join("none.rules"), NO_ALERT_RULE).expect("rules");
+    let out = v
+        .exec(&v.ns_b, env!("CARGO_BIN_EXE_wardwatch"))
+        .args(["replay", "-c", "c.toml", "--rules", "none.rules"])
+        .args(["--drain-timeout", "60", "alerts.pcap"])
+        .current_dir(dir.path())
+        .output()
+        .expect("replay");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let received: Vec<String> = portal.alert_ids();
+    assert_eq!(received, at_kill, "every spooled alert once, in order");
+    assert!(intact_spooled_ids(&spool).is_empty());
 }

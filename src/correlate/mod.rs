@@ -338,6 +338,9 @@ pub enum Detector {
     ZonePolicy,
     /// Regular connections from inside to one outside destination.
     Beacon,
+    /// The sensor itself is blind: an interface silent, one-way, or dropping
+    /// (raised by the daemon, not the correlator: `crate::daemon::health`).
+    SensorHealth,
 }
 
 impl Detector {
@@ -353,6 +356,7 @@ impl Detector {
             Detector::NewDevice => "new-device",
             Detector::ZonePolicy => "zone-policy",
             Detector::Beacon => "beacon",
+            Detector::SensorHealth => "sensor-health",
         }
     }
 }
@@ -518,6 +522,33 @@ pub mod sids {
         rev: 1,
         msg: "WARDWATCH beacon: regular connections from an inside host to one outside destination",
         category: "Potentially Bad Traffic",
+        severity: 2,
+    };
+    /// A monitored interface sees no packets.
+    pub const SENSOR_SILENT: SigInfo = SigInfo {
+        detector: Detector::SensorHealth,
+        sid: 9_100_900,
+        rev: 1,
+        msg: "WARDWATCH sensor-health: monitored interface sees no packets (sensor blind)",
+        category: "Sensor Health",
+        severity: 1,
+    };
+    /// A mirror port delivering one direction of TCP only.
+    pub const SENSOR_ONE_WAY: SigInfo = SigInfo {
+        detector: Detector::SensorHealth,
+        sid: 9_100_901,
+        rev: 1,
+        msg: "WARDWATCH sensor-health: only one direction of TCP traffic arrives (mirror port half set up)",
+        category: "Sensor Health",
+        severity: 2,
+    };
+    /// Packets dropped before inspection.
+    pub const SENSOR_DROPS: SigInfo = SigInfo {
+        detector: Detector::SensorHealth,
+        sid: 9_100_902,
+        rev: 1,
+        msg: "WARDWATCH sensor-health: packets dropped before inspection above the threshold",
+        category: "Sensor Health",
         severity: 2,
     };
 }

@@ -206,7 +206,7 @@ pub(crate) struct CompiledRule {
     pub bit_ops: Vec<BitOp>,
     pub ints: Vec<IntOp>,
     pub noalert: bool,
-    pub rate: RuleRate,
+    pub rate: Arc<RuleRate>,
     pub engines: Engines,
     /// Fast pattern: buffer, transform chain, bytes, nocase.
     fast: Option<(BufferId, u32, Vec<u8>, bool)>,
@@ -771,7 +771,7 @@ impl Cx {
             bit_ops,
             ints,
             noalert,
-            rate,
+            rate: Arc::new(rate),
             engines,
             fast,
             stream_need: need,

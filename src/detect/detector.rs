@@ -426,7 +426,9 @@ impl Detector {
                 // Counted across flows, hence across workers: decided in
                 // capture order by the ThresholdArbiter, not here.
                 deferred = Some(DeferredRate {
-                    rule: idx,
+                    rule: (rule.gid, rule.sid),
+                    action: rule.action,
+                    rate: Arc::clone(&rule.rate),
                     src: env.src,
                     dst: env.dst,
                     ts: env.ts,

@@ -301,11 +301,18 @@ pub struct Hit {
     pub deferred: Option<DeferredRate>,
 }
 
-/// What a [`ThresholdArbiter`] needs to decide a deferred hit.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+/// What a [`ThresholdArbiter`] needs to decide a deferred hit: the rule's
+/// identity and rate controls travel with the hit, so the arbiter needs no
+/// rule set and hits of a rule set replaced by a reload are still decided
+/// (and the old set is freed as soon as the workers let go of it).
+#[derive(Clone, Debug)]
 pub struct DeferredRate {
-    /// Evaluation index of the rule in its [`RuleSet`].
-    pub rule: u32,
+    /// `(gid, sid)` of the rule.
+    pub rule: (u32, u32),
+    /// The rule's action.
+    pub action: Action,
+    /// The rule's rate controls.
+    pub(crate) rate: Arc<threshold::RuleRate>,
     /// Source address of the match (threshold tracking).
     pub src: IpAddr,
     /// Destination address of the match.
@@ -314,13 +321,24 @@ pub struct DeferredRate {
     pub ts: Timestamp,
 }
 
+/// Two deferred hits are the same when rule, addresses and time are (the rate
+/// controls follow from the rule).
+impl PartialEq for DeferredRate {
+    fn eq(&self, other: &Self) -> bool {
+        self.rule == other.rule
+            && self.action == other.action
+            && self.src == other.src
+            && self.dst == other.dst
+            && self.ts == other.ts
+    }
+}
+
 /// Decides deferred hits ([`Hit::deferred`]) with one threshold table for the
 /// whole sensor. Workers each see part of the traffic, so a `by_src`
 /// threshold counted per worker lets one extra alert per worker through and
 /// makes the result depend on the worker count; fed in capture order, this
 /// gives the same alerts as a single worker.
 pub struct ThresholdArbiter {
-    rules: Arc<RuleSet>,
     state: threshold::ThresholdState,
     /// Deferred hits written.
     pub allowed: u64,
@@ -329,11 +347,11 @@ pub struct ThresholdArbiter {
 }
 
 impl ThresholdArbiter {
-    /// An arbiter for hits of `rules`.
-    pub fn new(rules: Arc<RuleSet>) -> Self {
+    /// An arbiter for hits of `rules` (and of the rule sets that replace it:
+    /// only the table size is taken from `rules`).
+    pub fn new(rules: &RuleSet) -> Self {
         let state = threshold::ThresholdState::new(rules.limits.threshold_entries);
         ThresholdArbiter {
-            rules,
             state,
             allowed: 0,
             quieted: 0,
@@ -342,18 +360,9 @@ impl ThresholdArbiter {
 
     /// True when the hit is to be written.
     pub fn allow(&mut self, d: &DeferredRate) -> bool {
-        let Some(rule) = self.rules.rules.get(d.rule as usize) else {
-            return true;
-        };
-        let verdict = self.state.decide(
-            (rule.gid, rule.sid),
-            rule.action,
-            &rule.rate,
-            d.src,
-            d.dst,
-            None,
-            d.ts,
-        );
+        let verdict = self
+            .state
+            .decide(d.rule, d.action, &d.rate, d.src, d.dst, None, d.ts);
         let ok = matches!(verdict, threshold::Decision::Alert(_));
         if ok {
             self.allowed += 1;

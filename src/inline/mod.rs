@@ -370,6 +370,48 @@ pub fn mirror_response(config: &crate::config::Config) -> Option<std::sync::Arc<
     }
 }
 
+/// A passive source carrying a mirror port's active response
+/// ([`mirror_response`]) to the pipeline.
+pub struct WithInline {
+    inner: Box<dyn crate::capture::PacketSource>,
+    inline: std::sync::Arc<Inline>,
+}
+
+impl WithInline {
+    /// `inner`, whose packets `inline` answers.
+    pub fn new(
+        inner: Box<dyn crate::capture::PacketSource>,
+        inline: std::sync::Arc<Inline>,
+    ) -> Self {
+        WithInline { inner, inline }
+    }
+}
+
+impl crate::capture::PacketSource for WithInline {
+    fn kind(&self) -> crate::capture::SourceKind {
+        self.inner.kind()
+    }
+    fn inline(&self) -> Option<std::sync::Arc<Inline>> {
+        Some(std::sync::Arc::clone(&self.inline))
+    }
+    fn iface_names(&self) -> Vec<String> {
+        self.inner.iface_names()
+    }
+    fn read(
+        &mut self,
+        max: usize,
+        f: &mut dyn FnMut(crate::capture::RawPacket<'_>),
+    ) -> Result<crate::capture::ReadStatus, CaptureError> {
+        self.inner.read(max, f)
+    }
+    fn kernel_stats(&mut self) -> Option<crate::capture::KernelStats> {
+        self.inner.kernel_stats()
+    }
+    fn take_warnings(&mut self) -> Vec<String> {
+        self.inner.take_warnings()
+    }
+}
+
 /// Opens the NFQUEUE source of `config.nfqueue` with its inline state.
 pub fn open_nfqueue(config: &crate::config::Config) -> Result<NfqSource, CaptureError> {
     let mut source = NfqSource::open(&NfqOptions {

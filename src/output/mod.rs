@@ -27,13 +27,14 @@ pub mod spool;
 pub mod syslog;
 pub mod tls;
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 
-pub use eve::{EveRecord, EveWriter};
+pub use eve::{EveFlush, EveOptions, EveRecord, EveWriter};
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
@@ -42,7 +43,7 @@ use crate::config::{Config, EveTypes};
 use crate::correlate::{Anomaly, Correlator};
 use crate::detect::ThresholdArbiter;
 use crate::time::Timestamp;
-use eve::{CorrelateEvent, DeferredAlert, FlowEvent};
+use eve::{Control, CorrelateEvent, DeferredAlert, FlowEvent};
 use sink::{Delivery, SinkCounts, SinkHandle};
 
 /// A delivery sink could not start (bad TLS files, unusable spool directory).
@@ -57,6 +58,9 @@ pub enum OutputError {
     /// The Redis sink's thread could not start.
     #[error("outputs.redis: cannot start thread: {0}")]
     Redis(std::io::Error),
+    /// The Redis sink's TLS setup failed.
+    #[error("outputs.redis: {0}")]
+    RedisTls(tls::TlsError),
 }
 
 /// Starts the delivery sinks `config` asks for (syslog, portal), each on its
@@ -84,8 +88,13 @@ pub fn start_sinks(config: &Config) -> Result<Vec<SinkHandle>, OutputError> {
         let sensor = config.sensor.clone();
         let c = cfg.clone();
         let mut err = None;
+        // A full spool's drops are also told to the SIEM, never silent.
+        let warn = sinks
+            .iter()
+            .find(|s: &&SinkHandle| s.name == "syslog")
+            .and_then(SinkHandle::notifier);
         let h = SinkHandle::start("portal", cfg.types, cfg.queue_size, |input| {
-            portal::start(&c, &sensor, input).map_err(|e| {
+            portal::start(&c, &sensor, input, warn).map_err(|e| {
                 let io = std::io::Error::other(e.to_string());
                 err = Some(e);
                 io
@@ -99,8 +108,9 @@ pub fn start_sinks(config: &Config) -> Result<Vec<SinkHandle>, OutputError> {
     }
     if let Some(cfg) = &config.redis {
         let c = cfg.clone();
+        let tls = redis::tls_setup(cfg).map_err(OutputError::RedisTls)?;
         let h = SinkHandle::start("redis", cfg.types, cfg.queue_size, |input| {
-            redis::start(&c, input)
+            redis::start(&c, tls, input)
         })
         .map_err(OutputError::Redis)?;
         sinks.push(h);
@@ -122,15 +132,80 @@ pub struct OutputCounters {
     pub deferred_allowed: u64,
     /// Deferred alerts it kept quiet.
     pub deferred_quieted: u64,
+    /// Behavioural (correlator) alerts written.
+    pub anomalies: u64,
     /// Each delivery sink's final counters, by name.
     pub sinks: Vec<(&'static str, SinkCounts)>,
+}
+
+/// What the output thread publishes for the health endpoint and the
+/// watchdog (`wardwatch run`).
+#[derive(Debug, Default)]
+pub struct OutputMonitor {
+    /// Turns of the output thread's loop (at least five a second while it
+    /// is alive, busy or idle).
+    pub heartbeat: AtomicU64,
+    /// The latest counters completed like a `stats` event
+    /// ([`eve::Control::Publish`]), with `alerts_by_sid` and
+    /// `alerts_by_detector` added.
+    pub latest: Mutex<Option<serde_json::Value>>,
+}
+
+/// Distinct sids counted in `alerts_by_sid`; past it the rest are summed
+/// under sid 0 (an alert storm over a huge rule set must not grow memory).
+const MAX_TALLIED_SIDS: usize = 2048;
+
+/// Alerts written, by signature id and by behavioural detector.
+#[derive(Debug, Default)]
+struct AlertTally {
+    by_sid: HashMap<u64, u64>,
+    by_detector: HashMap<String, u64>,
+}
+
+impl AlertTally {
+    fn count(&mut self, alert: &eve::AlertEvent) {
+        let sid = u64::from(alert.alert.signature_id);
+        let key = if self.by_sid.len() < MAX_TALLIED_SIDS || self.by_sid.contains_key(&sid) {
+            sid
+        } else {
+            0
+        };
+        *self.by_sid.entry(key).or_default() += 1;
+        if let Some(d) = alert
+            .anomaly
+            .as_ref()
+            .and_then(|a| a.get("detector"))
+            .and_then(|v| v.as_str())
+        {
+            if let Some(n) = self.by_detector.get_mut(d) {
+                *n += 1;
+            } else {
+                self.by_detector.insert(d.to_string(), 1);
+            }
+        }
+    }
+
+    fn to_json(&self) -> (serde_json::Value, serde_json::Value) {
+        let sids: serde_json::Map<String, serde_json::Value> = self
+            .by_sid
+            .iter()
+            .map(|(k, v)| (k.to_string(), (*v).into()))
+            .collect();
+        let dets: serde_json::Map<String, serde_json::Value> = self
+            .by_detector
+            .iter()
+            .map(|(k, v)| (k.clone(), (*v).into()))
+            .collect();
+        (sids.into(), dets.into())
+    }
 }
 
 /// A handle to the running output thread.
 pub struct Outputs {
     tx: Sender<EveRecord>,
     types: EveTypes,
-    thread: Option<JoinHandle<(OutputCounters, Vec<SinkHandle>)>>,
+    monitor: Arc<OutputMonitor>,
+    thread: Option<JoinHandle<OutputCounters>>,
 }
 
 impl Outputs {
@@ -184,7 +259,10 @@ impl Outputs {
             types.stats |= t.stats;
             types.apps |= t.apps;
         }
+        let monitor = Arc::new(OutputMonitor::default());
         let sink = Sink {
+            monitor: Arc::clone(&monitor),
+            tally: AlertTally::default(),
             writer,
             eve_types,
             types,
@@ -198,6 +276,8 @@ impl Outputs {
             correlator,
             correlator_now: Timestamp::default(),
             anomalies: 0,
+            final_stats: None,
+            drain_until: None,
         };
         let thread = std::thread::Builder::new()
             .name("ww-output".into())
@@ -209,7 +289,17 @@ impl Outputs {
                 None
             }
         };
-        Outputs { tx, types, thread }
+        Outputs {
+            tx,
+            types,
+            monitor,
+            thread,
+        }
+    }
+
+    /// Liveness and the latest counters, for the health endpoint.
+    pub fn monitor(&self) -> Arc<OutputMonitor> {
+        Arc::clone(&self.monitor)
     }
 
     /// A sender for worker threads.
@@ -233,17 +323,14 @@ impl Outputs {
     pub fn finish_within(mut self, drain: Duration) -> OutputCounters {
         let deadline = Instant::now() + drain;
         let (dummy, _) = bounded(0);
-        drop(std::mem::replace(&mut self.tx, dummy));
-        let (mut counters, sinks) = self
-            .thread
+        let tx = std::mem::replace(&mut self.tx, dummy);
+        // Fails only when the output thread is gone (its sinks with it).
+        let _ = tx.send(EveRecord::Control(Control::DrainUntil(deadline)));
+        drop(tx);
+        self.thread
             .take()
             .and_then(|t| t.join().ok())
-            .unwrap_or_default();
-        for s in sinks {
-            let name = s.name;
-            counters.sinks.push((name, s.finish(deadline)));
-        }
-        counters
+            .unwrap_or_default()
     }
 }
 
@@ -270,12 +357,36 @@ impl OutputSender {
             EveRecord::App(e) => self.types.app(e.header.event_type),
             // The arbiter counts deferred alerts even when they are not
             // written, and needs every watermark.
-            EveRecord::Deferred(_) | EveRecord::Correlate(_) | EveRecord::Watermark { .. } => true,
+            EveRecord::Deferred(_)
+            | EveRecord::Correlate(_)
+            | EveRecord::Control(_)
+            | EveRecord::Watermark { .. } => true,
         };
         if wanted {
             // Fails only when the output thread is gone, which it logged.
             let _ = self.tx.send(record);
         }
+    }
+
+    /// Queues the run's last `stats` event. The output thread holds it until
+    /// the delivery sinks have drained (see [`Outputs::finish_within`]) and
+    /// then writes it with their final `output.<sink>.*` counters, so the
+    /// last `stats` line agrees with the summary. Sinks that take `stats`
+    /// get it before they drain, with the counters of that moment.
+    pub fn send_final_stats(&self, record: EveRecord) {
+        match record {
+            EveRecord::Stats(e) => self.send(EveRecord::Control(Control::FinalStats(e))),
+            other => self.send(other),
+        }
+    }
+
+    /// Asks the output thread to reopen the EVE file at its configured path
+    /// (for logrotate; call it from the SIGHUP handling). The reopen happens
+    /// in order with the records: every record sent through any sender
+    /// before this call is written to the old file, whole, and every record
+    /// sent after it to the new one. Waits only while the queue is full.
+    pub fn reopen_logs(&self) {
+        self.send(EveRecord::Control(Control::ReopenLogs));
     }
 }
 
@@ -314,6 +425,8 @@ impl Ord for Pending {
 }
 
 struct Sink {
+    monitor: Arc<OutputMonitor>,
+    tally: AlertTally,
     writer: Option<EveWriter>,
     /// What the EVE file takes.
     eve_types: EveTypes,
@@ -337,6 +450,10 @@ struct Sink {
     correlator_now: Timestamp,
     /// Behavioural alerts written.
     anomalies: u64,
+    /// The run's last stats event, written after the sinks drained.
+    final_stats: Option<Box<eve::StatsEvent>>,
+    /// When the sinks must have drained.
+    drain_until: Option<Instant>,
 }
 
 /// Flows remembered as alerted by a deferred alert before their flow record
@@ -346,21 +463,25 @@ struct Sink {
 const MAX_ALERTED_FLOWS: usize = 100_000;
 
 impl Sink {
-    fn run(mut self, rx: Receiver<EveRecord>) -> (OutputCounters, Vec<SinkHandle>) {
+    fn run(mut self, rx: Receiver<EveRecord>) -> OutputCounters {
         loop {
+            self.monitor.heartbeat.fetch_add(1, Ordering::Relaxed);
             // Write what is queued, flush when the queue runs dry so a live
             // sensor's file is current within a fraction of a second.
             match rx.recv_timeout(Duration::from_millis(200)) {
-                Ok(record) => {
-                    self.handle(record);
-                    if rx.is_empty() {
-                        if let Some(w) = self.writer.as_mut() {
-                            w.flush();
-                        }
+                Ok(record) => self.handle(record),
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some(w) = self.writer.as_mut() {
+                        w.idle();
                     }
+                    continue;
                 }
-                Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
+            }
+            if rx.is_empty() {
+                if let Some(w) = self.writer.as_mut() {
+                    w.flush();
+                }
             }
         }
         // Every worker is gone: what is still pending is decided now, in order.
@@ -391,18 +512,57 @@ impl Sink {
         let mut counters = OutputCounters {
             deferred_allowed,
             deferred_quieted,
+            anomalies: self.anomalies,
             ..OutputCounters::default()
         };
+        // The delivery sinks drain (until the deadline), then the final
+        // stats event is written with their final counters.
+        let deadline = self
+            .drain_until
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(10));
+        let mut sinks = std::mem::take(&mut self.sinks);
+        for s in &mut sinks {
+            s.close();
+        }
+        for s in sinks {
+            let name = s.name;
+            counters.sinks.push((name, s.finish(deadline)));
+        }
+        if let Some(mut e) = self.final_stats.take() {
+            self.adjust_stats(&mut e.stats);
+            // Drained (or given up): nothing waits in a queue any more.
+            add_sink_counters(
+                &mut e.stats,
+                counters.sinks.iter().map(|(n, c)| (*n, *c, 0)),
+            );
+            if let Some(w) = self.writer.as_mut() {
+                if self.eve_types.stats {
+                    w.write(&EveRecord::Stats(e));
+                }
+            }
+        }
         if let Some(w) = self.writer.as_mut() {
             w.flush();
             counters.written = w.written;
             counters.errors = w.errors;
         }
-        let mut sinks = std::mem::take(&mut self.sinks);
-        for s in &mut sinks {
-            s.close();
+        counters
+    }
+
+    /// Adds what only the output thread knows to a `stats` object: deferred
+    /// and behavioural alerts decided so far (in `detect.alert`) and the
+    /// correlator's counters.
+    fn adjust_stats(&self, stats: &mut serde_json::Value) {
+        let allowed = self.arbiter.as_ref().map_or(0, |a| a.allowed);
+        if let Some(v) = stats.pointer_mut("/detect/alert") {
+            let base = v.as_u64().unwrap_or(0);
+            *v = serde_json::Value::from(base + allowed + self.anomalies);
         }
-        (counters, sinks)
+        if let (Some(c), Some(root)) = (&self.correlator, stats.as_object_mut()) {
+            for (name, v) in c.counters() {
+                crate::stats::insert_dotted(root, &name, v);
+            }
+        }
     }
 
     fn handle(&mut self, record: EveRecord) {
@@ -434,21 +594,54 @@ impl Sink {
                 self.release(low);
             }
             EveRecord::Stats(mut e) => {
-                // Deferred and behavioural alerts decided so far belong in
-                // detect.alert.
-                let allowed = self.arbiter.as_ref().map_or(0, |a| a.allowed);
-                if let Some(v) = e.stats.pointer_mut("/detect/alert") {
-                    let base = v.as_u64().unwrap_or(0);
-                    *v = serde_json::Value::from(base + allowed + self.anomalies);
-                }
-                if let (Some(c), Some(root)) = (&self.correlator, e.stats.as_object_mut()) {
-                    for (name, v) in c.counters() {
-                        crate::stats::insert_dotted(root, &name, v);
-                    }
-                }
-                self.add_sink_counters(&mut e.stats);
+                self.complete_stats(&mut e.stats);
                 self.write(&EveRecord::Stats(e));
             }
+            EveRecord::Control(eve::Control::Publish(mut e)) => {
+                self.complete_stats(&mut e.stats);
+                let (sids, dets) = self.tally.to_json();
+                if let Some(root) = e.stats.as_object_mut() {
+                    root.insert("alerts_by_sid".into(), sids);
+                    root.insert("alerts_by_detector".into(), dets);
+                }
+                *self
+                    .monitor
+                    .latest
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = Some(e.stats);
+            }
+            EveRecord::Control(eve::Control::ReloadDetectors(cfg)) => {
+                // TODO(merge): Correlator::reload(cfg) from the detectors branch.
+                let _ = cfg;
+                if let Some(c) = self.correlator.as_mut() {
+                    match c.reload_indicators() {
+                        Ok((domains, nets)) => {
+                            tracing::info!(domains, nets, "indicator lists reloaded")
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "indicator lists not reloaded; the old ones stay")
+                        }
+                    }
+                }
+            }
+            EveRecord::Control(Control::ReopenLogs) => {
+                if let Some(w) = self.writer.as_mut() {
+                    if let Err(e) = w.reopen() {
+                        tracing::error!(path = %w.path().display(), error = %e, "cannot reopen the EVE file; writing on in the old one");
+                        w.errors += 1;
+                    }
+                }
+            }
+            EveRecord::Control(Control::FinalStats(e)) => {
+                // Sinks that take stats get it now, while they still run,
+                // with the counters of this moment; the EVE file gets it
+                // after they drained.
+                let mut now = e.clone();
+                self.complete_stats(&mut now.stats);
+                self.offer_to_sinks(&EveRecord::Stats(now));
+                self.final_stats = Some(e);
+            }
+            EveRecord::Control(Control::DrainUntil(t)) => self.drain_until = Some(t),
             other => self.write(&other),
         }
     }
@@ -518,6 +711,19 @@ impl Sink {
         }
     }
 
+    /// Adds to a `stats` object what only this thread knows: deferred and
+    /// behavioural alerts decided so far (in `detect.alert`), the
+    /// correlator's counters and each delivery sink's.
+    fn complete_stats(&self, stats: &mut serde_json::Value) {
+        self.adjust_stats(stats);
+        add_sink_counters(
+            stats,
+            self.sinks
+                .iter()
+                .map(|s| (s.name, s.counts(), s.queue_len())),
+        );
+    }
+
     /// Writes the correlator's alerts.
     fn write_anomalies(&mut self, out: Vec<Anomaly>) {
         for a in out {
@@ -545,11 +751,19 @@ impl Sink {
     }
 
     fn write(&mut self, record: &EveRecord) {
+        if let EveRecord::Alert(a) = record {
+            self.tally.count(a);
+        }
         if let Some(w) = self.writer.as_mut() {
             if sink::wants(&self.eve_types, record) {
                 w.write(record);
             }
         }
+        self.offer_to_sinks(record);
+    }
+
+    /// Hands `record` to every delivery sink that takes its type.
+    fn offer_to_sinks(&mut self, record: &EveRecord) {
         let mut shared: Option<Arc<Delivery>> = None;
         for s in &mut self.sinks {
             if sink::wants(&s.types(), record) {
@@ -559,27 +773,174 @@ impl Sink {
             }
         }
     }
+}
 
-    /// `output.<sink>.<counter>` in a `stats` object.
-    fn add_sink_counters(&self, stats: &mut serde_json::Value) {
-        if self.sinks.is_empty() {
-            return;
+/// `output.<sink>.<counter>` in a `stats` object, from (name, counters,
+/// events waiting in its queue now).
+fn add_sink_counters<'a>(
+    stats: &mut serde_json::Value,
+    sinks: impl ExactSizeIterator<Item = (&'a str, SinkCounts, usize)>,
+) {
+    if sinks.len() == 0 {
+        return;
+    }
+    let Some(root) = stats.as_object_mut() else {
+        return;
+    };
+    let output = root
+        .entry("output")
+        .or_insert_with(|| serde_json::json!({}));
+    let Some(output) = output.as_object_mut() else {
+        return;
+    };
+    for (name, counts, queue_len) in sinks {
+        let mut m = serde_json::Map::new();
+        for (counter, v) in counts.named() {
+            m.insert(counter.into(), v.into());
         }
-        let Some(root) = stats.as_object_mut() else {
-            return;
+        // Events waiting in the sink's queue (a gauge).
+        m.insert("queue_len".into(), queue_len.into());
+        output.insert(name.into(), serde_json::Value::Object(m));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::eve::{AlertEvent, StatsEvent};
+
+    fn alert(sender: u64, n: u64) -> EveRecord {
+        let mut a = AlertEvent::sensor_health(
+            Timestamp::from_secs_micros(1_700_000_000, 0),
+            9_100_999,
+            "test".into(),
+            3,
+            serde_json::json!({}),
+        );
+        a.header.flow_id = Some(sender << 32 | n);
+        EveRecord::Alert(Box::new(a))
+    }
+
+    /// (sender, n) of every line of `path`; every line must be whole JSON.
+    fn lines(path: &std::path::Path) -> Vec<(u64, u64)> {
+        let text = std::fs::read_to_string(path).expect("read");
+        assert!(text.is_empty() || text.ends_with('\n'), "a line is cut");
+        text.lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).expect("whole line");
+                let id = v["flow_id"].as_u64().expect("flow_id");
+                (id >> 32, id & 0xffff_ffff)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn reopen_logs_between_records_while_they_flow() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("eve.json");
+        let rotated = dir.path().join("eve.json.1");
+        let w = EveWriter::open(&path).expect("open");
+        let types = EveTypes {
+            alert: true,
+            ..EveTypes::default()
         };
-        let output = root
-            .entry("output")
-            .or_insert_with(|| serde_json::json!({}));
-        let Some(output) = output.as_object_mut() else {
-            return;
-        };
-        for s in &self.sinks {
-            let mut m = serde_json::Map::new();
-            for (name, v) in s.counts().named() {
-                m.insert(name.into(), v.into());
-            }
-            output.insert(s.name.into(), serde_json::Value::Object(m));
+        let outputs = Outputs::start(Some(w), types);
+        const N: u64 = 20_000;
+        // Two other threads send all the time.
+        let others: Vec<_> = (1..=2)
+            .map(|t| {
+                let tx = outputs.sender();
+                std::thread::spawn(move || {
+                    for n in 0..N {
+                        tx.send(alert(t, n));
+                    }
+                })
+            })
+            .collect();
+        let tx = outputs.sender();
+        for n in 0..N / 2 {
+            tx.send(alert(0, n));
         }
+        // What logrotate and the SIGHUP handler do.
+        std::fs::rename(&path, &rotated).expect("rename");
+        tx.reopen_logs();
+        for n in N / 2..N {
+            tx.send(alert(0, n));
+        }
+        for t in others {
+            t.join().expect("sender");
+        }
+        drop(tx);
+        let c = outputs.finish();
+        assert_eq!((c.written, c.errors), (3 * N, 0));
+        let old = lines(&rotated);
+        let new = lines(&path);
+        // Every record is in exactly one file, whole.
+        let mut all: Vec<(u64, u64)> = old.iter().chain(&new).copied().collect();
+        all.sort_unstable();
+        let want: Vec<(u64, u64)> = (0..3).flat_map(|t| (0..N).map(move |n| (t, n))).collect();
+        assert_eq!(all, want);
+        // The reopen took effect exactly where it was sent: sender 0's
+        // records before it are in the old file, those after in the new one.
+        let mine = |v: &[(u64, u64)]| {
+            v.iter()
+                .filter(|r| r.0 == 0)
+                .map(|r| r.1)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(mine(&old), (0..N / 2).collect::<Vec<_>>());
+        assert_eq!(mine(&new), (N / 2..N).collect::<Vec<_>>());
+        // The other senders' records were split too (they were sending
+        // throughout), each in its send order.
+        for t in 1..=2 {
+            let o: Vec<u64> = old.iter().filter(|r| r.0 == t).map(|r| r.1).collect();
+            let n: Vec<u64> = new.iter().filter(|r| r.0 == t).map(|r| r.1).collect();
+            assert!(o.windows(2).all(|w| w[0] < w[1]) && n.windows(2).all(|w| w[0] < w[1]));
+            assert!(o.last().is_none_or(|l| n.first().is_none_or(|f| l < f)));
+        }
+    }
+
+    #[test]
+    fn final_stats_is_written_last_with_final_sink_counters() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("eve.json");
+        let w = EveWriter::open(&path).expect("open");
+        let all = EveTypes {
+            alert: true,
+            stats: true,
+            ..EveTypes::default()
+        };
+        // A sink that takes a while to deliver each event.
+        let sink = SinkHandle::start("slow", all, 100, |input| {
+            Ok(vec![std::thread::spawn(move || {
+                for _ in input.rx.iter() {
+                    std::thread::sleep(Duration::from_millis(20));
+                    sink::SinkCounters::add(&input.counters.delivered, 1);
+                }
+            })])
+        })
+        .expect("sink");
+        let outputs = Outputs::start_with_sinks(Some(w), all, 0, None, vec![sink]);
+        let tx = outputs.sender();
+        for n in 0..10 {
+            tx.send(alert(0, n));
+        }
+        tx.send_final_stats(EveRecord::Stats(Box::new(StatsEvent {
+            timestamp: "2024-01-01T00:00:01.000000+00:00".into(),
+            event_type: "stats",
+            stats: serde_json::json!({"decoder": {"pkts": 5}}),
+        })));
+        drop(tx);
+        let c = outputs.finish_within(Duration::from_secs(10));
+        // 10 alerts and the final stats itself were delivered.
+        assert_eq!(c.sinks[0].1.delivered, 11);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let last: serde_json::Value =
+            serde_json::from_str(text.lines().last().expect("lines")).expect("json");
+        assert_eq!(last["event_type"], "stats");
+        assert_eq!(last["stats"]["decoder"]["pkts"], 5);
+        assert_eq!(last["stats"]["output"]["slow"]["delivered"], 11);
+        assert_eq!(last["stats"]["output"]["slow"]["queued"], 11);
+        assert_eq!(text.lines().count(), 11);
     }
 }

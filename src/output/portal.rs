@@ -24,11 +24,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::RecvTimeoutError;
 
-use super::sink::{SinkCounters, SinkInput};
+use super::eve::{AlertEvent, EveRecord};
+use super::sink::{SinkCounters, SinkInput, SinkNotifier};
 pub use super::spool::FsyncPolicy;
 use super::spool::{Spool, SpooledRecord};
 use super::tls::{TlsError, TlsFiles, ureq_tls};
 use crate::config::{EveTypes, SensorIdentity};
+use crate::time::Timestamp;
 
 /// The validated `[outputs.portal]` section.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,10 +125,13 @@ fn lock(spool: &Mutex<Spool>) -> MutexGuard<'_, Spool> {
 }
 
 /// Starts the spooler and sender threads.
+/// `warn`, when set, is where a spool that dropped alerts (full) raises a
+/// `sensor-health` alert ([`SPOOL_DROP_SID`]): the syslog sink.
 pub fn start(
     cfg: &PortalConfig,
     sensor: &SensorIdentity,
     input: SinkInput,
+    warn: Option<SinkNotifier>,
 ) -> Result<Vec<JoinHandle<()>>, PortalError> {
     let spool = Spool::open(
         &cfg.spool_dir,
@@ -174,7 +179,7 @@ pub fn start(
     let spooler_shared = Arc::clone(&shared);
     let t1 = std::thread::Builder::new()
         .name("ww-out-spool".into())
-        .spawn(move || spooler(spooler_shared, input))?;
+        .spawn(move || spooler(spooler_shared, input, warn))?;
     let t2 = std::thread::Builder::new()
         .name("ww-out-portal".into())
         .spawn(move || sender.run())?;
@@ -193,8 +198,34 @@ fn warn_if_readable_by_others(p: &Path) {
     }
 }
 
-/// Moves events from the queue to the spool.
-fn spooler(shared: Arc<Shared>, input: SinkInput) {
+/// `alert.signature_id` of the `sensor-health` alert raised when the full
+/// portal spool dropped its oldest alerts (the end of the behavioural
+/// detectors' range, 9100000–9100999, is kept for the sensor's own notices).
+pub const SPOOL_DROP_SID: u32 = 9_100_910;
+
+/// The `sensor-health` alert telling the SIEM that `dropped` undelivered
+/// alerts were just lost from the portal spool in `dir`.
+pub fn spool_drop_alert(dropped: u64, total: u64, dir: &Path) -> EveRecord {
+    EveRecord::Alert(Box::new(AlertEvent::sensor_health(
+        Timestamp::now(),
+        SPOOL_DROP_SID,
+        format!(
+            "WARDWATCH sensor-health: portal spool full, {dropped} oldest undelivered alerts \
+             dropped ({total} in all); the incident portal is unreachable or too slow"
+        ),
+        2,
+        serde_json::json!({
+            "event": "portal_spool_full",
+            "dropped": dropped,
+            "dropped_total": total,
+            "spool_dir": dir.display().to_string(),
+        }),
+    )))
+}
+
+/// Moves events from the queue to the spool; when the full spool dropped
+/// alerts, says so through `warn` (syslog) as well as the counter and log.
+fn spooler(shared: Arc<Shared>, input: SinkInput, warn: Option<SinkNotifier>) {
     let c = &input.counters;
     let mut append_errors = 0u64;
     loop {
@@ -227,6 +258,11 @@ fn spooler(shared: Arc<Shared>, input: SinkInput) {
         }
         if let Err(e) = spool.commit() {
             tracing::error!(dir = %spool.dir().display(), error = %e, "portal spool: fsync failed");
+        }
+        let dropped = spool.take_dropped();
+        if let (Some(w), true) = (&warn, dropped > 0) {
+            let total = c.dropped.load(std::sync::atomic::Ordering::Relaxed);
+            w.notify(spool_drop_alert(dropped, total, spool.dir()));
         }
         drop(spool);
         shared.wake.notify_all();

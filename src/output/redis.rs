@@ -15,7 +15,7 @@
 //! error *reply* (`-WRONGTYPE`, `-OOM`, ...) will not get better by retrying:
 //! the event is dropped, counted and logged.
 
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,7 +24,10 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::RecvTimeoutError;
 
+use rustls::pki_types::ServerName;
+
 use super::sink::{Delivery, SinkCounters, SinkInput};
+use super::tls::{TlsError, TlsFiles, client_config};
 use crate::config::EveTypes;
 
 /// Events sent per round trip.
@@ -64,6 +67,41 @@ pub struct RedisConfig {
     pub connect_timeout: Duration,
     /// Longest reconnect backoff.
     pub max_backoff: Duration,
+    /// TLS (Redis 6+ `tls-port`), when set.
+    pub tls: Option<RedisTls>,
+}
+
+/// TLS towards Redis: trust, client certificate and the name to check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RedisTls {
+    /// CA file (else the system roots), client certificate and key.
+    pub files: TlsFiles,
+    /// Name checked against the server certificate (default: the host of
+    /// `address`).
+    pub server_name: String,
+}
+
+/// A ready TLS client setup (built once, at start).
+#[derive(Clone)]
+pub struct TlsSetup {
+    config: Arc<rustls::ClientConfig>,
+    name: ServerName<'static>,
+}
+
+/// Builds the TLS client setup of `cfg`, if it asks for TLS; errors name the
+/// file or the bad server name.
+pub fn tls_setup(cfg: &RedisConfig) -> Result<Option<TlsSetup>, TlsError> {
+    let Some(t) = &cfg.tls else {
+        return Ok(None);
+    };
+    let name = ServerName::try_from(t.server_name.clone()).map_err(|_| TlsError::Pem {
+        path: PathBuf::from("outputs.redis.server_name"),
+        message: format!("`{}` is not a valid TLS server name", t.server_name),
+    })?;
+    Ok(Some(TlsSetup {
+        config: client_config(&t.files)?,
+        name,
+    }))
 }
 
 /// One RESP command: `*N\r\n` then `$len\r\narg\r\n` per argument.
@@ -129,13 +167,44 @@ pub fn read_reply(r: &mut impl BufRead) -> io::Result<Reply> {
     }
 }
 
+/// The byte stream to Redis: plain TCP or TLS over it.
+enum RedisStream {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl Read for RedisStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            RedisStream::Plain(s) => s.read(buf),
+            RedisStream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for RedisStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            RedisStream::Plain(s) => s.write(buf),
+            RedisStream::Tls(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            RedisStream::Plain(s) => s.flush(),
+            RedisStream::Tls(s) => s.flush(),
+        }
+    }
+}
+
 struct Connection {
-    writer: TcpStream,
-    reader: BufReader<TcpStream>,
+    /// Replies are read through the buffer; commands are written to the
+    /// stream beneath it.
+    stream: BufReader<RedisStream>,
 }
 
 impl Connection {
-    fn open(cfg: &RedisConfig) -> io::Result<Connection> {
+    fn open(cfg: &RedisConfig, tls: Option<&TlsSetup>) -> io::Result<Connection> {
         let addrs: Vec<SocketAddr> = cfg.address.to_socket_addrs()?.collect();
         let mut last = None;
         for a in addrs {
@@ -145,9 +214,19 @@ impl Connection {
                     let t = Some(cfg.connect_timeout.max(Duration::from_secs(5)));
                     s.set_read_timeout(t)?;
                     s.set_write_timeout(t)?;
+                    let stream = match tls {
+                        None => RedisStream::Plain(s),
+                        Some(t) => {
+                            let conn = rustls::ClientConnection::new(
+                                Arc::clone(&t.config),
+                                t.name.clone(),
+                            )
+                            .map_err(io::Error::other)?;
+                            RedisStream::Tls(Box::new(rustls::StreamOwned::new(conn, s)))
+                        }
+                    };
                     let mut c = Connection {
-                        reader: BufReader::new(s.try_clone()?),
-                        writer: s,
+                        stream: BufReader::new(stream),
                     };
                     c.handshake(cfg)?;
                     return Ok(c);
@@ -156,6 +235,12 @@ impl Connection {
             }
         }
         Err(last.unwrap_or_else(|| io::Error::other("address resolves to nothing")))
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        let s = self.stream.get_mut();
+        s.write_all(buf)?;
+        s.flush()
     }
 
     fn handshake(&mut self, cfg: &RedisConfig) -> io::Result<()> {
@@ -175,8 +260,8 @@ impl Connection {
     }
 
     fn simple(&mut self, cmd: &[u8], what: &str) -> io::Result<()> {
-        self.writer.write_all(cmd)?;
-        match read_reply(&mut self.reader)? {
+        self.write_all(cmd)?;
+        match read_reply(&mut self.stream)? {
             Reply::Ok(_) => Ok(()),
             // The reply text is Redis's, never the password.
             Reply::Error(e) => Err(io::Error::new(
@@ -218,18 +303,22 @@ fn command_for(cfg: &RedisConfig, json: &[u8]) -> Vec<u8> {
     }
 }
 
-/// Starts the Redis sink's thread.
-pub fn start(cfg: &RedisConfig, input: SinkInput) -> io::Result<Vec<JoinHandle<()>>> {
+/// Starts the Redis sink's thread (`tls` from [`tls_setup`]).
+pub fn start(
+    cfg: &RedisConfig,
+    tls: Option<TlsSetup>,
+    input: SinkInput,
+) -> io::Result<Vec<JoinHandle<()>>> {
     let cfg = cfg.clone();
     let t = std::thread::Builder::new()
         .name("ww-out-redis".into())
-        .spawn(move || run(cfg, input))?;
+        .spawn(move || run(cfg, tls, input))?;
     Ok(vec![t])
 }
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 
-fn run(cfg: RedisConfig, input: SinkInput) {
+fn run(cfg: RedisConfig, tls: Option<TlsSetup>, input: SinkInput) {
     let c = &input.counters;
     let mut conn: Option<Connection> = None;
     let mut backoff = FIRST_BACKOFF;
@@ -268,7 +357,7 @@ fn run(cfg: RedisConfig, input: SinkInput) {
             }
             let result = match conn.as_mut() {
                 Some(s) => send(s, &cmds[next..], &mut next, c, &cfg.key),
-                None => match Connection::open(&cfg) {
+                None => match Connection::open(&cfg, tls.as_ref()) {
                     Ok(mut s) => {
                         let r = send(&mut s, &cmds[next..], &mut next, c, &cfg.key);
                         conn = Some(s);
@@ -321,10 +410,9 @@ fn send(
     for cmd in cmds {
         buf.extend_from_slice(cmd);
     }
-    s.writer.write_all(&buf)?;
-    s.writer.flush()?;
+    s.write_all(&buf)?;
     for _ in cmds {
-        match read_reply(&mut s.reader)? {
+        match read_reply(&mut s.stream)? {
             Reply::Ok(_) => SinkCounters::add(&c.delivered, 1),
             Reply::Error(e) => {
                 SinkCounters::add(&c.dropped, 1);

@@ -215,6 +215,34 @@ impl SinkInput {
     }
 }
 
+/// A way for one sink to tell the operator something through another (the
+/// portal spool's drops through syslog): a clone of that sink's queue. It
+/// never waits; a full queue drops the notice (counted in that sink's
+/// `dropped`). Hold it only in a thread that ends when its own queue closes,
+/// or the other sink's queue never closes.
+#[derive(Clone)]
+pub struct SinkNotifier {
+    name: &'static str,
+    tx: Sender<Arc<Delivery>>,
+    counters: Arc<SinkCounters>,
+}
+
+impl SinkNotifier {
+    /// Queues `record` (with a fresh id) towards the sink.
+    pub fn notify(&self, record: EveRecord) {
+        match self.tx.try_send(Arc::new(Delivery::new(record))) {
+            Ok(()) => SinkCounters::add(&self.counters.queued, 1),
+            Err(_) => {
+                SinkCounters::add(&self.counters.dropped, 1);
+                tracing::warn!(
+                    sink = self.name,
+                    "cannot queue a sensor notice: sink queue full"
+                );
+            }
+        }
+    }
+}
+
 /// The EVE thread's end of one running sink.
 pub struct SinkHandle {
     /// `syslog`, `portal`: the `output.<name>.*` counter prefix.
@@ -265,6 +293,11 @@ impl SinkHandle {
         self.counters.read()
     }
 
+    /// Events waiting in the sink's queue.
+    pub fn queue_len(&self) -> usize {
+        self.tx.as_ref().map_or(0, |t| t.len())
+    }
+
     /// Offers an event without waiting; a full queue drops it (counted).
     pub fn offer(&mut self, d: &Arc<Delivery>) {
         let Some(tx) = &self.tx else { return };
@@ -284,6 +317,15 @@ impl SinkHandle {
                 self.full_warnings += 1;
             }
         }
+    }
+
+    /// A [`SinkNotifier`] into this sink's queue (`None` once closed).
+    pub fn notifier(&self) -> Option<SinkNotifier> {
+        Some(SinkNotifier {
+            name: self.name,
+            tx: self.tx.clone()?,
+            counters: Arc::clone(&self.counters),
+        })
     }
 
     /// Closes the queue so the sink drains and exits.

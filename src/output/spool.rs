@@ -90,6 +90,8 @@ pub struct Spool {
     writer: Option<(u64, File)>,
     reader: Option<(u64, File)>,
     counters: Arc<SinkCounters>,
+    /// Records dropped (spool full) since [`Spool::take_dropped`] last ran.
+    dropped_unreported: u64,
 }
 
 fn segment_name(n: u64) -> String {
@@ -151,6 +153,7 @@ impl Spool {
             writer: None,
             reader: None,
             counters,
+            dropped_unreported: 0,
         };
         // Recovered records are old: send them without waiting for a batch to fill.
         let recovered = Instant::now()
@@ -365,6 +368,7 @@ impl Spool {
         remove_if_present(&self.dir.join(segment_name(n)))?;
         if dropped > 0 {
             SinkCounters::add(&self.counters.dropped, dropped);
+            self.dropped_unreported += dropped;
             tracing::warn!(
                 dir = %self.dir.display(),
                 dropped,
@@ -375,6 +379,12 @@ impl Spool {
             );
         }
         Ok(())
+    }
+
+    /// How many records the spool dropped because it was full since the
+    /// last call (so the caller can raise a warning through syslog).
+    pub fn take_dropped(&mut self) -> u64 {
+        std::mem::take(&mut self.dropped_unreported)
     }
 
     /// Reads the oldest unacknowledged records: at most `max_events`, and no
@@ -642,6 +652,9 @@ mod tests {
         let c = counters.read();
         assert!(c.dropped > 0);
         assert_eq!(c.dropped + s.pending() as u64, 200);
+        // Every drop is reported once, for the syslog warning.
+        assert_eq!(s.take_dropped(), c.dropped);
+        assert_eq!(s.take_dropped(), 0);
         // What is left is the newest, in order.
         let b = s.read_batch(1000, usize::MAX);
         let first: u32 = String::from_utf8_lossy(&b[0].payload[..8])

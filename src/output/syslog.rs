@@ -724,7 +724,7 @@ pub fn start(
 }
 
 /// The host part of `host:port` / `[v6]:port`.
-fn host_of(address: &str) -> String {
+pub fn host_of(address: &str) -> String {
     let host = match address.rsplit_once(':') {
         Some((h, _)) => h,
         None => address,

@@ -10,7 +10,6 @@
 //! - [`session`]: `TcpSession`, a TCP conversation with consistent seq/ack.
 //! - [`util`]: seeded shuffle, EVE JSON-lines readers.
 //! - [`conversations`]: the payloads of each connection of a capture file.
-//! - [`netns`]: network namespaces for root tests (`Netns`, `sh`, `root_or_skip`).
 //! - [`replay`]: `wardwatch replay` on fixtures, EVE events and logins back.
 //!
 //! Everything is re-exported here, so a test writes `use common::*;`.
@@ -32,7 +31,6 @@ pub use capture::*;
 pub use conversations::*;
 pub use frag::*;
 pub use link::*;
-pub use netns::*;
 pub use packet::*;
 pub use replay::*;
 pub use session::*;

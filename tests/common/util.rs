@@ -1,6 +1,7 @@
-//! Small test utilities: a seeded shuffle (no extra crates) and EVE JSON-lines readers.
+//! Small test utilities: a seeded shuffle (no extra crates), EVE JSON-lines
+//! readers, and finding the Debian programs some tests drive.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -64,4 +65,24 @@ pub fn events_of_type<'a>(events: &'a [Value], event_type: &str) -> Vec<&'a Valu
         .iter()
         .filter(|e| e.get("event_type").and_then(Value::as_str) == Some(event_type))
         .collect()
+}
+
+/// The installed program `name` (of Debian package `package`), looked up in
+/// the usual directories. When it is missing, `test` is skipped with a loud
+/// note, or fails when `WARDWATCH_REQUIRE_ROOT_TESTS` is set (as in CI).
+pub fn debian_program(name: &str, package: &str, test: &str) -> Option<PathBuf> {
+    let found = ["/usr/sbin", "/usr/bin", "/sbin", "/usr/local/bin"]
+        .iter()
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.exists());
+    if found.is_none() {
+        if std::env::var_os("WARDWATCH_REQUIRE_ROOT_TESTS").is_some() {
+            panic!(
+                "{test}: {name} is not installed (apt-get install {package}) and \
+                 WARDWATCH_REQUIRE_ROOT_TESTS is set"
+            );
+        }
+        eprintln!("\n*** SKIPPED {test}: {name} not installed (apt-get install {package}) ***\n");
+    }
+    found
 }
