@@ -263,10 +263,10 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         rules.fingerprint,
         rules.load_time.as_secs_f64()
     );
-    if config.interfaces.is_empty() {
+    if config.interfaces.is_empty() && config.nfqueue.is_empty() {
         let _ = writeln!(
             out,
-            "note: capture.interfaces is empty; `wardwatch run` needs one (or --interface)"
+            "note: capture.interfaces and capture.nfqueue are empty; `wardwatch run` needs one (or --interface / --nfqueue)"
         );
     }
     Ok(if rules.failed > 0 {

@@ -478,7 +478,8 @@ fn broken_rules_are_refused_memory_stays_flat_and_a_blind_interface_is_reported(
         &config,
         &format!(
             "[capture]\ninterfaces = [\"{ifc}\"]\nworkers = 1\n[rules]\nfiles = [\"{rules}\"]\n\
-             [health]\nsilent_after = 2\n[stats]\ninterval = 1\n[outputs.eve]\npath = \"{eve}\"\n",
+             [health]\nsilent_after = 2\n[stats]\ninterval = 1\n[outputs.eve]\npath = \"{eve}\"\n\
+             [sensor]\nuser = \"nobody\"\nkeep_capabilities = [\"CAP_NET_ADMIN\"]\n",
             ifc = v.if_b,
             rules = rules.display(),
             eve = eve.display(),
@@ -491,6 +492,23 @@ fn broken_rules_are_refused_memory_stays_flat_and_a_blind_interface_is_reported(
         &[],
     );
     let pid = sensor.pid();
+    // Root dropped, CAP_NET_ADMIN (bit 12) kept, and ambient for `nft`.
+    assert!(
+        wait_for(Duration::from_secs(20), || proc_status(pid)
+            .get("CapAmb")
+            .is_some_and(|v| v == "0000000000001000")),
+        "{:?}",
+        proc_status(pid)
+    );
+    let st = proc_status(pid);
+    assert_eq!(
+        st.get("CapEff").map(String::as_str),
+        Some("0000000000001000")
+    );
+    assert_eq!(
+        st.get("CapPrm").map(String::as_str),
+        Some("0000000000001000")
+    );
     // Nothing crosses the link: the interface is blind after 2 s.
     let silent = |events: &[serde_json::Value], state: &str| {
         alerts(events).into_iter().any(|a| {

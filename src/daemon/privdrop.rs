@@ -96,12 +96,18 @@ pub fn drop_privileges(
     nix::sys::prctl::set_keepcaps(false).map_err(sys("prctl(PR_SET_KEEPCAPS)"))?;
     let kept: CapsHashSet = keep.iter().copied().collect();
     caps::clear(None, CapSet::Ambient).map_err(caps_err("clearing ambient capabilities"))?;
-    caps::clear(None, CapSet::Inheritable)
-        .map_err(caps_err("clearing inheritable capabilities"))?;
     caps::set(None, CapSet::Permitted, &kept)
         .map_err(caps_err("setting permitted capabilities"))?;
     caps::set(None, CapSet::Effective, &kept)
         .map_err(caps_err("setting effective capabilities"))?;
+    // Kept capabilities also reach the programs the sensor runs (`nft` for
+    // detector blocks), as the unit's AmbientCapabilities= would give them.
+    caps::set(None, CapSet::Inheritable, &kept)
+        .map_err(caps_err("setting inheritable capabilities"))?;
+    for cap in &kept {
+        caps::raise(None, CapSet::Ambient, *cap)
+            .map_err(caps_err("raising ambient capabilities"))?;
+    }
     // Never trust that it worked: a process that can become root again has
     // not dropped anything.
     if nix::unistd::setuid(Uid::from_raw(0)).is_ok() {
