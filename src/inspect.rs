@@ -297,18 +297,25 @@ impl FlowHandler for Inspector {
                     buffers: &tx,
                     payload: Some(pkt.payload),
                 };
-                log_tx(
-                    &self.out,
-                    &self.ifaces,
-                    flow,
-                    meta.ts,
-                    &TxReady {
-                        dir,
-                        proto: AppProto::Dns,
-                        tx_id: st.datagrams,
-                        buffers: &tx,
-                    },
-                );
+                let ready = TxReady {
+                    dir,
+                    proto: AppProto::Dns,
+                    tx_id: st.datagrams,
+                    buffers: &tx,
+                };
+                log_tx(&self.out, &self.ifaces, flow, meta.ts, &ready);
+                // DNS over UDP bypasses the layer sink: its query names
+                // reach the correlator here (multicast DNS names a device
+                // instead, see `devices`).
+                if self.correlate && ![src_port, dst_port].contains(&5353) {
+                    for event in name_events(&ready, flow, meta.ts) {
+                        let key = self.keys.next(flow.id);
+                        self.out.send(EveRecord::Correlate(Box::new(CorrelateEvent {
+                            key,
+                            event,
+                        })));
+                    }
+                }
                 let before = self.hits.len();
                 self.detector
                     .inspect_tx(&ctx, &mut st.detect, &mut self.hits);
@@ -482,31 +489,10 @@ impl TxSink<'_> {
         })));
     }
 
-    /// The names a client asked for (DNS query, TLS SNI, HTTP Host), for the
-    /// suspicious-destination detector.
+    /// The names a client asked for, for the suspicious-destination detector.
     fn names(&mut self, tx: &TxReady<'_>) {
-        let (id, kind) = match tx.proto {
-            AppProto::Dns => (BufferId::DnsQuery, NameKind::Dns),
-            AppProto::Tls => (BufferId::TlsSni, NameKind::TlsSni),
-            AppProto::Http => (BufferId::HttpHost, NameKind::HttpHost),
-            _ => return,
-        };
-        if tx.dir != Direction::ToServer {
-            return;
-        }
-        let mut names = Vec::new();
-        tx.buffers.visit(id, &mut |b| {
-            names.push(String::from_utf8_lossy(b).into_owned())
-        });
-        for name in names {
-            self.correlate(Event::Name(NameEvent {
-                ts: self.ts,
-                client: self.flow.client,
-                server: Some(self.flow.server),
-                server_port: self.flow.server_port,
-                kind,
-                name,
-            }));
+        for event in name_events(tx, self.flow, self.ts) {
+            self.correlate(event);
         }
     }
 }
@@ -733,4 +719,35 @@ fn log_tx(out: &OutputSender, ifaces: &[String], flow: &Flow, ts: Timestamp, tx:
             body,
         })));
     }
+}
+
+/// The names a client asked for in one transaction half (DNS query, TLS
+/// SNI, HTTP Host), as events for the suspicious-destination detector.
+fn name_events(tx: &TxReady<'_>, flow: &Flow, ts: Timestamp) -> Vec<Event> {
+    let (id, kind) = match tx.proto {
+        AppProto::Dns => (BufferId::DnsQuery, NameKind::Dns),
+        AppProto::Tls => (BufferId::TlsSni, NameKind::TlsSni),
+        AppProto::Http => (BufferId::HttpHost, NameKind::HttpHost),
+        _ => return Vec::new(),
+    };
+    if tx.dir != Direction::ToServer {
+        return Vec::new();
+    }
+    let mut names = Vec::new();
+    tx.buffers.visit(id, &mut |b| {
+        names.push(String::from_utf8_lossy(b).into_owned())
+    });
+    names
+        .into_iter()
+        .map(|name| {
+            Event::Name(NameEvent {
+                ts,
+                client: flow.client,
+                server: Some(flow.server),
+                server_port: flow.server_port,
+                kind,
+                name,
+            })
+        })
+        .collect()
 }

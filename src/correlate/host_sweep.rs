@@ -9,7 +9,7 @@
 //! touch every host by design belong in `host-sweep.allow`.
 //!
 //! Evidence: `transport`, `port`, `distinct_hosts`, `hosts` (capped, in
-//! probe order), `hosts_capped`, `answered_hosts`, `probes`, `probe_types`,
+//! the order the attempts were judged: at each flow's end), `hosts_capped`, `answered_hosts`, `probes`, `probe_types`,
 //! `threshold`, `window_secs`, `first_seen`, `last_seen`, `duration_secs`.
 
 use std::net::IpAddr;
