@@ -193,17 +193,7 @@ fn device_inventory_persists_and_new_devices_alert_after_learning() {
     frames.extend(s.handshake());
     frames.extend(s.close());
     assert!(run(&frames).is_empty(), "learning: no alert");
-    let out = Command::new(env!("CARGO_BIN_EXE_wardwatch"))
-        .args(["assets", "-c", "c.toml", "--format", "csv"])
-        .current_dir(d)
-        .output()
-        .expect("assets");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let csv = String::from_utf8_lossy(&out.stdout);
+    let csv = wardwatch_in(d, &["assets", "-c", "c.toml", "--format", "csv"]);
     assert!(
         csv.starts_with("mac,vendor,ip_addresses,hostnames,"),
         "{csv}"

@@ -700,3 +700,139 @@ fn irregular_allow_listed_and_ntp_polling_is_no_beacon() {
     assert_eq!(b.len(), 1, "{got:?}");
     assert_eq!(b[0]["dest_ip"], "203.0.113.90");
 }
+
+// ---------------------------------------------------------------- new-device (ARP, mDNS, NetBIOS)
+
+/// `wardwatch assets --format json` over the inventory in `dir`.
+fn assets_json(dir: &Path) -> Value {
+    let out = wardwatch_in(dir, &["assets", "-c", "c.toml", "--format", "json"]);
+    serde_json::from_str(&out).expect("assets JSON")
+}
+
+fn device_with<'a>(inv: &'a Value, key: &str, value: &str) -> &'a Value {
+    inv["devices"]
+        .as_array()
+        .expect("devices")
+        .iter()
+        .find(|d| match &d[key] {
+            Value::Array(a) => a.iter().any(|v| v == value),
+            v => v == value,
+        })
+        .unwrap_or_else(|| panic!("no device with {key} {value}: {inv}"))
+}
+
+/// The inventory learns devices that only ever speak ARP (with their
+/// vendor), host names from NetBIOS and mDNS, shrugs off a gratuitous-ARP
+/// storm, and after learning an ARP-only newcomer raises `new-device`.
+#[test]
+fn arp_netbios_and_mdns_devices_join_the_inventory() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let cfg = "[new-device]\ninventory_file = \"inv.json\"\nlearning_secs = 3600\noui_file = \"oui.txt\"\n";
+    let oui = "00-09-FB   (hex)\t\tPhilips Medical Systems\n0009FB     (base 16)\t\tPhilips Medical Systems\n";
+    let files = [("oui.txt", oui)];
+    let pump_mac = [0x00, 0x09, 0xfb, 0x11, 0x22, 0x33];
+    let gw_mac = [0x3c, 0xec, 0xef, 0x00, 0x00, 0x01];
+    let pump_ip: Ipv4Addr = "10.20.30.7".parse().expect("ip");
+    let gw_ip: Ipv4Addr = "10.20.30.1".parse().expect("ip");
+    let mut frames = Vec::new();
+    // The infusion pump asks for its gateway; the gateway answers. The pump
+    // sends no IP packet at all.
+    frames.push(Frame::new(
+        T0_MICROS,
+        arp(false, pump_mac, pump_ip, [0; 6], gw_ip),
+    ));
+    frames.push(Frame::new(
+        T0_MICROS + 300,
+        arp(true, gw_mac, gw_ip, pump_mac, pump_ip),
+    ));
+    // A gratuitous-ARP storm from the pump: 3,000 in 3 s.
+    for i in 0..3000u64 {
+        frames.push(Frame::new(
+            T0_MICROS + SEC + i * 1000,
+            arp(false, pump_mac, pump_ip, [0; 6], pump_ip),
+        ));
+    }
+    // A workstation registers its NetBIOS name; a printer announces itself over mDNS.
+    let pc = Host::v4("10.20.30.8");
+    let bcast = Host::new([0xff; 6], "10.20.30.255".parse().expect("ip"));
+    frames.push(Frame::new(
+        T0_MICROS + 5 * SEC,
+        udp(
+            pc,
+            137,
+            bcast,
+            137,
+            &netbios_registration(0x8001, "NURSE-PC-07", "10.20.30.8".parse().expect("ip")),
+        ),
+    ));
+    let printer = Host::v4("10.20.30.9");
+    let mdns_group = Host::new(
+        [0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb],
+        "224.0.0.251".parse().expect("ip"),
+    );
+    frames.push(Frame::new(
+        T0_MICROS + 6 * SEC,
+        udp(
+            printer,
+            5353,
+            mdns_group,
+            5353,
+            &mdns_announcement("ward-printer", "10.20.30.9".parse().expect("ip")),
+        ),
+    ));
+    let got = replay_both(d, cfg, &files, &frames);
+    assert!(got.is_empty(), "learning: no alert: {got:?}");
+    // The storm reached the correlator as one sighting per (MAC, address)
+    // pair: the pump's and the gateway's, beside the two UDP flows' events.
+    let eve = read_eve(d.join("e.json"));
+    let stats = &events_of_type(&eve, "stats").last().expect("stats")["stats"];
+    assert_eq!(stats["decoder"]["not_ip"], 3002, "{stats}");
+    let events = stats["correlator"]["events"].as_u64().expect("events");
+    assert!(events <= 12, "{events} correlator events: {stats}");
+    let inv = assets_json(d);
+    let pump = device_with(&inv, "mac", "00:09:fb:11:22:33");
+    assert_eq!(pump["vendor"], "Philips Medical Systems", "{pump}");
+    assert_eq!(pump["ips"], serde_json::json!(["10.20.30.7"]));
+    assert_eq!(pump["seen_by"], serde_json::json!(["arp"]));
+    let gw = device_with(&inv, "mac", "3c:ec:ef:00:00:01");
+    assert_eq!(gw["ips"], serde_json::json!(["10.20.30.1"]));
+    let pc = device_with(&inv, "hostnames", "NURSE-PC-07");
+    assert_eq!(pc["ips"], serde_json::json!(["10.20.30.8"]));
+    assert!(
+        strings(&pc["seen_by"]).contains(&"netbios".to_string()),
+        "{pc}"
+    );
+    let pr = device_with(&inv, "hostnames", "ward-printer");
+    assert_eq!(pr["ips"], serde_json::json!(["10.20.30.9"]));
+    assert!(
+        strings(&pr["seen_by"]).contains(&"mdns".to_string()),
+        "{pr}"
+    );
+    // The storm added nothing: pump, gateway, workstation, printer.
+    assert_eq!(inv["devices"].as_array().map(Vec::len), Some(4), "{inv}");
+
+    // Two hours later: the known pump ARPs again, and a device nobody has
+    // seen answers an ARP request for its address.
+    let later = T0_MICROS + 2 * 3600 * SEC;
+    let stranger = [0x00, 0x09, 0xfb, 0x44, 0x55, 0x66];
+    let stranger_ip: Ipv4Addr = "10.20.30.66".parse().expect("ip");
+    let frames = vec![
+        Frame::new(later, arp(false, pump_mac, pump_ip, [0; 6], gw_ip)),
+        Frame::new(later + SEC, arp(false, gw_mac, gw_ip, [0; 6], stranger_ip)),
+        Frame::new(
+            later + SEC + 400,
+            arp(true, stranger, stranger_ip, gw_mac, gw_ip),
+        ),
+    ];
+    let got = replay_detectors(d, cfg, &files, &frames, "1");
+    assert_eq!(got.len(), 1, "{got:?}");
+    let a = &got[0];
+    assert_eq!(a["alert"]["signature_id"], 9100050);
+    assert_eq!(a["src_ip"], "10.20.30.66");
+    assert_eq!(a["anomaly"]["mac"], "00:09:fb:44:55:66");
+    assert_eq!(a["anomaly"]["vendor"], "Philips Medical Systems");
+    assert_eq!(a["anomaly"]["ip"], "10.20.30.66");
+    assert_eq!(a["anomaly"]["seen_by"], "arp");
+    assert_eq!(a["anomaly"]["known_devices"], 5);
+}

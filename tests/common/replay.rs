@@ -103,18 +103,28 @@ pub fn replay_detectors(
     frames.sort_by_key(|f| f.ts_micros);
     write_pcap(dir.join("a.pcap"), 1, &frames).expect("pcap");
     let _ = std::fs::remove_file(dir.join("e.json"));
-    let out = Command::new(env!("CARGO_BIN_EXE_wardwatch"))
-        .args(["replay", "-c", "c.toml", "--workers", workers, "a.pcap"])
-        .current_dir(dir)
-        .output()
-        .expect("run wardwatch");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    wardwatch_in(
+        dir,
+        &["replay", "-c", "c.toml", "--workers", workers, "a.pcap"],
     );
     read_eve(dir.join("e.json"))
         .into_iter()
         .filter(|e| e.get("anomaly").is_some())
         .collect()
+}
+
+/// Runs `wardwatch args` in `dir`; panics with its stderr when it fails;
+/// returns its standard output.
+pub fn wardwatch_in(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_wardwatch"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run wardwatch");
+    assert!(
+        out.status.success(),
+        "wardwatch {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
