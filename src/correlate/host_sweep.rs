@@ -86,17 +86,19 @@ impl HostSweep {
             t.answered = 0;
             t.kinds = OutcomeCounts::default();
         }
-        t.c.count += 1;
+        let w = cfg.window_secs;
+        t.c.add(e.ts, w);
         t.kinds.add(e.outcome);
         if t.c
-            .distinct
-            .insert(e.server, s.max_distinct, s.evidence_list)
+            .add_value(e.server, e.ts, w, s.max_distinct, s.evidence_list)
             && !e.outcome.failed()
         {
             t.answered += 1;
         }
-        let measure = t.c.distinct.len() as u64;
-        if let Some(state) = t.c.judge(measure, cfg.threshold, s.update_factor, ids) {
+        let (measure, total) = (t.c.distinct_in_window(), t.c.distinct.len() as u64);
+        if let Some(state) =
+            t.c.judge(measure, total, cfg.threshold, s.update_factor, ids)
+        {
             out.push(anomaly(&key, t, state, e.ts, cfg));
         }
         end_evicted(

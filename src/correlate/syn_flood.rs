@@ -92,22 +92,25 @@ impl SynFlood {
             t.completed = 0;
             t.sources = DistinctSketch::new();
         }
-        t.c.count += 1;
+        let w = cfg.window_secs;
+        t.c.add(e.ts, w);
         if e.outcome == ConnOutcome::HalfOpen {
             t.half_open += 1;
         } else {
             t.unanswered += 1;
         }
         t.sources.insert(&ip_bytes(e.client));
-        t.c.distinct
-            .insert(e.client, s.evidence_list, s.evidence_list);
+        t.c.add_value(e.client, e.ts, w, s.evidence_list, s.evidence_list);
         let ratio_ok = ratio(t) >= cfg.min_failed_ratio;
         let measure = if ratio_ok || t.c.is_open() {
-            t.c.count
+            t.c.in_window()
         } else {
             0
         };
-        if let Some(state) = t.c.judge(measure, cfg.threshold, s.update_factor, ids) {
+        let total = t.c.count;
+        if let Some(state) =
+            t.c.judge(measure, total, cfg.threshold, s.update_factor, ids)
+        {
             out.push(anomaly(&key, t, state, e.ts, cfg));
         }
         end_evicted(

@@ -1342,3 +1342,108 @@ fn every_anomaly_has_the_eve_shape() {
         assert_eq!(s.last(), Some(&"end"), "episode {ep}: {s:?}");
     }
 }
+
+// ---------------------------------------------------------------- sliding windows
+
+/// One refused probe of `port` from the scanner at `secs`.
+fn probe(secs: u64, port: u16) -> Event {
+    conn(
+        at(secs, 0),
+        "10.30.0.66",
+        "10.20.0.10",
+        6,
+        port,
+        ConnOutcome::Refused,
+    )
+}
+
+/// A scan split across what a window anchored at its first event would
+/// cut in two: one probe at 0 s, 15 ports at 50-57 s, 15 more at 61-68 s.
+/// A fixed window [0, 60] saw 16, its successor 15, and neither reached
+/// 25; the sliding window sees 30 ports within 18 s.
+#[test]
+fn a_scan_straddling_a_window_boundary_is_counted_whole() {
+    let mut events = vec![probe(0, 1)];
+    events.extend((0..15).map(|i| probe(50 + i / 2, 100 + i as u16)));
+    events.extend((0..15).map(|i| probe(61 + i / 2, 200 + i as u16)));
+    let mut c = Correlator::new(cfg());
+    let out = run(&mut c, &events);
+    let scans = of(&out, Detector::PortScan);
+    assert_eq!(scans.len(), 1, "{out:?}");
+    assert_eq!(scans[0].state, EpisodeState::New);
+    // Raised at the 25th port within the last 60 s: probe 0's port 1 fell
+    // out of the window before (it is still in the totals).
+    assert_eq!(ev(scans[0], "distinct_ports"), 26);
+}
+
+/// A drip of one new port every 10 s for 10 minutes is 60 ports in total
+/// but at most 7 in any 60 s: no scan, and the tracker does not start over
+/// (it was never quiet for a window), so the totals keep growing while the
+/// window slides.
+#[test]
+fn a_slow_drip_never_fills_the_sliding_window() {
+    let events: Vec<Event> = (0..60).map(|i| probe(i * 10, 1000 + i as u16)).collect();
+    let mut c = Correlator::new(cfg());
+    let out = run(&mut c, &events);
+    assert!(of(&out, Detector::PortScan).is_empty(), "{out:?}");
+    // The same 60 ports within 50 s are a scan.
+    let events: Vec<Event> = (0..60)
+        .map(|i| probe(10_000 + i * 5 / 6, 1000 + i as u16))
+        .collect();
+    let out = run(&mut c, &events);
+    assert_eq!(of(&out, Detector::PortScan).len(), 1, "{out:?}");
+}
+
+/// Repeats of a value move it to the newer sub-window (counted once);
+/// late (out-of-order) events count in their own sub-window while it is in
+/// the window; the whole window empties after a quiet window.
+#[test]
+fn counting_slides_by_sub_window() {
+    use super::track::{Counting, SLOTS};
+    let w = 80; // sub-windows of 10 s
+    assert_eq!(SLOTS, 8);
+    let t = |s: u64| at(s, 0);
+    let mut c: Counting<u16> = Counting::new(t(0));
+    for (s, v) in [(0, 1), (5, 2), (15, 1), (25, 3)] {
+        c.begin(t(s), w);
+        c.add(t(s), w);
+        c.add_value(v, t(s), w, 100, 20);
+    }
+    assert_eq!((c.in_window(), c.distinct_in_window()), (4, 3));
+    // At 85 s the sub-window of 0-9 s has left: value 2 goes, value 1
+    // (seen again at 15 s) stays.
+    c.begin(t(85), w);
+    assert_eq!((c.in_window(), c.distinct_in_window()), (2, 2));
+    // A late event from 30 s still counts; one from 2 s does not.
+    c.add(t(30), w);
+    c.add_value(4, t(30), w, 100, 20);
+    c.add(t(2), w);
+    c.add_value(5, t(2), w, 100, 20);
+    assert_eq!((c.in_window(), c.distinct_in_window()), (3, 3));
+    assert_eq!(c.count, 6);
+    assert_eq!(c.distinct.len(), 5);
+    // Quiet for a window (last event at 85 s): it starts over.
+    assert!(c.begin(t(170), w));
+    assert_eq!((c.count, c.distinct.len(), c.in_window()), (0, 0, 0));
+}
+
+/// A tracker full of values (the cap) drops the ones that left the window
+/// before refusing new ones, so its window count stays right.
+#[test]
+fn a_full_tracker_makes_room_from_values_outside_the_window() {
+    use super::track::Counting;
+    let w = 80;
+    let t = |s: u64| at(s, 0);
+    let mut c: Counting<u16> = Counting::new(t(0));
+    for v in 0..4 {
+        c.begin(t(0), w);
+        c.add_value(v, t(0), w, 4, 2);
+    }
+    c.begin(t(70), w);
+    c.add_value(9, t(70), w, 4, 2);
+    assert_eq!(c.distinct.overflow, 1, "all four still in the window");
+    c.begin(t(95), w);
+    assert!(c.add_value(10, t(95), w, 4, 2));
+    assert_eq!(c.distinct.len(), 1);
+    assert_eq!(c.distinct_in_window(), 1);
+}
