@@ -533,6 +533,10 @@ pub struct NewDeviceConfig {
     pub learning_secs: u64,
     /// Where the inventory is saved and loaded (JSON); none: not persisted.
     pub inventory_file: Option<PathBuf>,
+    /// Seconds of wall-clock time between saves of a changed inventory
+    /// while running (written to a temporary file, then renamed); 0: only
+    /// at exit.
+    pub save_interval_secs: u64,
     /// OUI→vendor file (IEEE `oui.txt`/`oui.csv` or `AA:BB:CC Vendor`
     /// lines), relative to the settings file; none: no vendor names.
     pub oui_file: Option<PathBuf>,
@@ -555,6 +559,7 @@ impl Default for NewDeviceConfig {
             enabled: true,
             learning_secs: 7 * 24 * 3600,
             inventory_file: None,
+            save_interval_secs: 600,
             oui_file: Some(PathBuf::from("oui.txt")),
             networks: NetList::private(),
             alert_ip_only: false,

@@ -283,6 +283,12 @@ impl SuspiciousDestination {
         self.indicators = ind;
     }
 
+    /// New settings of the same shape (windows, caps unchanged): the
+    /// running state is kept.
+    pub fn set_config(&mut self, cfg: &DetectorsConfig) {
+        self.cfg = cfg.suspicious_destination.clone();
+    }
+
     pub fn usage(&self) -> (usize, u64) {
         (self.map.len(), self.map.evicted)
     }

@@ -49,6 +49,12 @@ impl HostSweep {
         }
     }
 
+    /// New settings of the same shape (windows, caps unchanged): the
+    /// running state is kept.
+    pub fn set_config(&mut self, cfg: &DetectorsConfig) {
+        self.cfg = cfg.host_sweep.clone();
+    }
+
     pub fn usage(&self) -> (usize, u64) {
         (self.map.len(), self.map.evicted)
     }

@@ -92,6 +92,12 @@ impl LoginFlood {
         }
     }
 
+    /// New settings of the same shape (windows, caps unchanged): the
+    /// running state is kept.
+    pub fn set_config(&mut self, cfg: &DetectorsConfig) {
+        self.cfg = cfg.login_flood.clone();
+    }
+
     pub fn usage(&self) -> (usize, u64) {
         (
             self.per_source.len()

@@ -67,6 +67,12 @@ impl PortScan {
         }
     }
 
+    /// New settings of the same shape (windows, caps unchanged): the
+    /// running state is kept.
+    pub fn set_config(&mut self, cfg: &DetectorsConfig) {
+        self.cfg = cfg.port_scan.clone();
+    }
+
     pub fn usage(&self) -> (usize, u64) {
         (self.map.len(), self.map.evicted)
     }

@@ -1447,3 +1447,176 @@ fn a_full_tracker_makes_room_from_values_outside_the_window() {
     assert_eq!(c.distinct.len(), 1);
     assert_eq!(c.distinct_in_window(), 1);
 }
+
+// ---------------------------------------------------------------- reload, periodic save
+
+/// Settings parsed from `text` as if read from `dir/detectors.toml`.
+fn settings_in(dir: &Path, text: &str) -> DetectorsConfig {
+    DetectorsConfig::parse(text, &dir.join("detectors.toml")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Settings parsed from `text` with no files around (indicator lists: the
+/// shipped empty ones).
+fn settings(text: &str) -> DetectorsConfig {
+    let mut c = settings_in(Path::new("."), text);
+    c.base_dir = None;
+    c
+}
+
+#[test]
+fn reload_of_thresholds_keeps_counts_episodes_and_inventory() {
+    let mut c = Correlator::new(cfg());
+    let mut out = run(
+        &mut c,
+        &[device(0, [0, 0x1b, 0x21, 1, 2, 3], "10.20.0.7", None)],
+    );
+    out.extend(run(
+        &mut c,
+        &(0..20).map(|i| probe(1, 100 + i)).collect::<Vec<_>>(),
+    ));
+    assert!(of(&out, Detector::PortScan).is_empty());
+    let sum = c
+        .reload(settings("[port-scan]\nthreshold = 22\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(sum.changed, [Detector::PortScan]);
+    assert!(sum.restarted.is_empty() && sum.ended.is_empty());
+    assert_eq!(c.config().port_scan.threshold, 22);
+    assert_eq!(c.inventory().len(), 1, "inventory kept");
+    // The 20 ports counted before the reload still count: two more raise it.
+    let out = run(&mut c, &[probe(2, 200), probe(2, 201)]);
+    let scans = of(&out, Detector::PortScan);
+    assert_eq!(scans.len(), 1, "{out:?}");
+    assert_eq!(ev(scans[0], "distinct_ports"), 22);
+    assert_eq!(ev(scans[0], "threshold"), 22);
+}
+
+#[test]
+fn reload_of_a_window_restarts_the_detector_and_ends_its_episodes() {
+    let mut c = Correlator::new(cfg());
+    let out = run(
+        &mut c,
+        &(0..30).map(|i| probe(1, 100 + i)).collect::<Vec<_>>(),
+    );
+    let id = of(&out, Detector::PortScan)[0].episode;
+    let sum = c
+        .reload(settings("[port-scan]\nwindow_secs = 120\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(sum.restarted, [Detector::PortScan]);
+    assert_eq!(sum.ended.len(), 1, "{:?}", sum.ended);
+    let end = &sum.ended[0];
+    assert_eq!((end.state, end.episode), (EpisodeState::End, id));
+    assert_eq!(ev(end, "end_reason"), "reload");
+    assert_eq!(ev(end, "distinct_ports"), 30);
+    // Counting starts over under the new window: 24 more ports are no scan.
+    let out = run(
+        &mut c,
+        &(0..24).map(|i| probe(3, 300 + i)).collect::<Vec<_>>(),
+    );
+    assert!(of(&out, Detector::PortScan).is_empty(), "{out:?}");
+    // Unchanged settings change nothing.
+    let same = c.config().clone();
+    let sum = c.reload(same).unwrap_or_else(|e| panic!("{e}"));
+    assert!(sum.changed.is_empty() && sum.restarted.is_empty());
+}
+
+#[test]
+fn reload_rereads_indicator_lists_and_keeps_the_old_settings_on_error() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let text = "[suspicious-destination]\ndomain_files = [\"d.txt\"]\nip_files = []\n";
+    std::fs::write(d.join("d.txt"), "evil.example\n").unwrap_or_else(|e| panic!("{e}"));
+    let mut c = Correlator::new(cfg());
+    let sum = c
+        .reload(settings_in(d, text))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((sum.domains, sum.networks), (1, 0));
+    assert_eq!(sum.changed, [Detector::SuspiciousDestination]);
+    let name = |secs: u64, n: &str| {
+        Event::Name(NameEvent {
+            ts: at(secs, 0),
+            client: ip("10.20.40.11"),
+            server: Some(ip("10.20.0.2")),
+            server_port: 53,
+            kind: NameKind::Dns,
+            name: n.to_string(),
+        })
+    };
+    let out = run(
+        &mut c,
+        &[name(1, "www.evil.example"), name(1, "bad.example")],
+    );
+    assert_eq!(of(&out, Detector::SuspiciousDestination).len(), 1);
+    // The list grows on disk; the same settings reloaded read it again.
+    std::fs::write(d.join("d.txt"), "evil.example\nbad.example\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sum = c
+        .reload(settings_in(d, text))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(sum.domains, 2);
+    assert!(sum.changed.is_empty());
+    let out = run(&mut c, &[name(2, "bad.example")]);
+    assert_eq!(of(&out, Detector::SuspiciousDestination).len(), 1);
+    // A list gone missing, or invalid settings: an error, nothing changes.
+    let missing =
+        "[suspicious-destination]\ndomain_files = [\"gone.txt\"]\n[port-scan]\nthreshold = 5\n";
+    match c.reload(settings_in(d, missing)) {
+        Err(ReloadError::Indicators(_)) => {}
+        other => panic!("{other:?}"),
+    }
+    let mut bad = c.config().clone();
+    bad.port_scan.window_secs = 0;
+    assert!(matches!(c.reload(bad), Err(ReloadError::Settings(_))));
+    assert_eq!(c.config().port_scan.threshold, 25);
+    let out = run(&mut c, &[name(3, "www.bad.example")]);
+    assert_eq!(
+        of(&out, Detector::SuspiciousDestination).len(),
+        0,
+        "same (client, indicator) episode still open: counted, not re-raised"
+    );
+}
+
+#[test]
+fn the_inventory_is_saved_periodically_when_it_changed() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let text = "[new-device]\ninventory_file = \"inv.json\"\nsave_interval_secs = 600\noui_file = \"none.txt\"\n";
+    let mut c = Correlator::new(settings_in(d, text));
+    let file = d.join("inv.json");
+    let t0 = std::time::Instant::now();
+    let min = |m: u64| t0 + std::time::Duration::from_secs(60 * m);
+    assert!(
+        c.save_inventory_if_due(t0).is_none(),
+        "the first call starts the clock"
+    );
+    run(
+        &mut c,
+        &[device(
+            0,
+            [0, 0x1b, 0x21, 1, 2, 3],
+            "10.20.0.7",
+            Some("ct-1"),
+        )],
+    );
+    assert!(c.save_inventory_if_due(min(5)).is_none(), "not due yet");
+    assert!(!file.exists());
+    let saved = c.save_inventory_if_due(min(11));
+    assert!(matches!(saved, Some(Ok(ref p)) if *p == file), "{saved:?}");
+    let inv = Inventory::load(&file).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(inv.len(), 1);
+    // Nothing changed: no rewrite.
+    assert!(c.save_inventory_if_due(min(30)).is_none());
+    run(
+        &mut c,
+        &[device(60, [0, 0x1b, 0x21, 4, 5, 6], "10.20.0.8", None)],
+    );
+    assert!(matches!(c.save_inventory_if_due(min(31)), Some(Ok(_))));
+    assert_eq!(Inventory::load(&file).map(|i| i.len()).ok(), Some(2));
+    assert!(
+        !d.join("inv.json.tmp").exists(),
+        "written beside, then renamed"
+    );
+    // An unwritable place: an error returned (and logged), not a panic.
+    let text = "[new-device]\ninventory_file = \"no/such/dir/inv.json\"\n";
+    let mut c = Correlator::new(settings_in(d, text));
+    assert!(matches!(c.save_inventory(t0), Some(Err(_))));
+}

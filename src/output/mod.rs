@@ -466,6 +466,9 @@ impl Sink {
     fn run(mut self, rx: Receiver<EveRecord>) -> OutputCounters {
         loop {
             self.monitor.heartbeat.fetch_add(1, Ordering::Relaxed);
+            if let Some(c) = self.correlator.as_mut() {
+                c.save_inventory_if_due(Instant::now());
+            }
             // Write what is queued, flush when the queue runs dry so a live
             // sensor's file is current within a fraction of a second.
             match rx.recv_timeout(Duration::from_millis(200)) {
@@ -493,16 +496,8 @@ impl Sink {
             self.write_anomalies(out);
         }
         // The device inventory outlives the run (`wardwatch assets` reads it).
-        if let Some(c) = &self.correlator {
-            if let Some(p) = &c.config().new_device.inventory_file {
-                let path = c.config().resolve(p);
-                match c.inventory().save(&path) {
-                    Ok(()) => {
-                        tracing::info!(path = %path.display(), devices = c.inventory().len(), "device inventory saved")
-                    }
-                    Err(e) => tracing::error!(error = %e, "device inventory not saved"),
-                }
-            }
+        if let Some(c) = self.correlator.as_mut() {
+            c.save_inventory(Instant::now());
         }
         let (deferred_allowed, deferred_quieted) = self
             .arbiter
