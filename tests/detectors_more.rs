@@ -836,3 +836,57 @@ fn arp_netbios_and_mdns_devices_join_the_inventory() {
     assert_eq!(a["anomaly"]["seen_by"], "arp");
     assert_eq!(a["anomaly"]["known_devices"], 5);
 }
+
+/// Zones may live in the main config (`[zones]`) instead of the detector
+/// settings; a zone defined in both is refused with a clear error.
+#[test]
+fn zones_from_the_main_config_drive_zone_policy() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let caterer = Host::v4("10.250.0.7");
+    let ehr = Host::v4("10.10.1.5");
+    let mut frames = Vec::new();
+    for (i, port) in [443u16, 445].into_iter().enumerate() {
+        let mut s = TcpSession::new(caterer, 49200 + i as u16, ehr, port, 1, 2)
+            .starting_at(T0_MICROS + i as u64 * SEC);
+        frames.extend(s.handshake());
+        frames.extend(s.close());
+    }
+    write_pcap(d.join("a.pcap"), 1, &frames).expect("pcap");
+    let zones = "[zones.networks]\ncontractor-vpn = [\"10.250.0.0/24\"]\nehr = [\"10.10.1.0/24\"]\n\
+                 [[zones.flows]]\nfrom = \"contractor-vpn\"\nto = \"ehr\"\nservices = [\"tcp/443\"]\n";
+    std::fs::write(
+        d.join("c.toml"),
+        format!("[outputs.eve]\npath = \"e.json\"\n{zones}"),
+    )
+    .expect("config");
+    wardwatch_in(d, &["replay", "-c", "c.toml", "a.pcap"]);
+    let got: Vec<Value> = read_eve(d.join("e.json"))
+        .into_iter()
+        .filter(|e| e["anomaly"]["state"] == "new")
+        .collect();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["anomaly"]["detector"], "zone-policy");
+    assert_eq!(got[0]["anomaly"]["from_zone"], "contractor-vpn");
+    assert_eq!(got[0]["anomaly"]["to_zone"], "ehr");
+    assert_eq!(got[0]["anomaly"]["service"], "tcp/445");
+    assert_eq!(strings(&got[0]["anomaly"]["allowed_services"]), ["tcp/443"]);
+    // The same zone in the detector settings too: refused, naming both places.
+    std::fs::write(d.join("detectors.toml"), ZONES).expect("detectors");
+    std::fs::write(
+        d.join("c.toml"),
+        format!(
+            "[detectors]\nfile = \"detectors.toml\"\n[outputs.eve]\npath = \"e.json\"\n{zones}"
+        ),
+    )
+    .expect("config");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wardwatch"))
+        .args(["replay", "-c", "c.toml", "a.pcap"])
+        .current_dir(d)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("zones.networks.contractor-vpn"), "{err}");
+    assert!(err.contains("zone-policy.zones"), "{err}");
+}

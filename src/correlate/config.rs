@@ -753,6 +753,29 @@ impl DetectorsConfig {
         Ok(cfg)
     }
 
+    /// Adds zones and allowed flows defined elsewhere (the main config's
+    /// `[zones]` section) to `zone-policy`'s, then checks the result. A zone
+    /// name defined in both places is an error: which networks would win is
+    /// not obvious to the reader of either file.
+    pub fn add_zones(
+        &mut self,
+        zones: Vec<ZoneConfig>,
+        flows: Vec<ZoneFlowConfig>,
+    ) -> Result<(), DetectorsError> {
+        let z = &mut self.zone_policy;
+        for zone in zones {
+            if z.zones.iter().any(|o| o.name == zone.name) {
+                return Err(invalid(
+                    &format!("zones.networks.{}", zone.name),
+                    "is also defined in the detector settings' [[zone-policy.zones]]; keep one",
+                ));
+            }
+            z.zones.push(zone);
+        }
+        z.flows.extend(flows);
+        self.validate()
+    }
+
     /// `p` resolved against the settings file's directory.
     pub fn resolve(&self, p: &Path) -> PathBuf {
         match &self.base_dir {
