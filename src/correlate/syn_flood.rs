@@ -8,8 +8,10 @@
 //! Counted are half-open handshakes (SYN+ACK never acknowledged) and SYNs
 //! never answered (a flooded server stops answering); completed handshakes
 //! are counted beside them, and the episode starts only when failures make
-//! up `min_failed_ratio` of the window's attempts, so a busy server with a
-//! few lost clients is not flooded.
+//! up `min_failed_ratio` of the sliding window's attempts, so a busy server
+//! with a few lost clients is not flooded, and one with a long history of
+//! good handshakes is still judged on the last window. `failed_ratio` in
+//! the evidence is over the tracker's whole life.
 //!
 //! Evidence: `failed`, `half_open`, `unanswered`, `completed`,
 //! `failed_ratio`, `distinct_sources_estimate`, `sources` (sample),
@@ -18,7 +20,9 @@
 use std::net::IpAddr;
 
 use super::config::{CorrelatorSettings, DetectorsConfig, SynFloodConfig};
-use super::track::{BoundedMap, Counting, DistinctSketch, end_evicted, ip_bytes, sweep_trackers};
+use super::track::{
+    BoundedMap, Counting, DistinctSketch, Ring, end_evicted, ip_bytes, sweep_trackers,
+};
 use super::{Anomaly, ConnEvent, ConnOutcome, EpisodeIds, EpisodeState, list, sids};
 use crate::time::Timestamp;
 
@@ -29,6 +33,8 @@ struct FloodTracker {
     half_open: u64,
     unanswered: u64,
     completed: u64,
+    /// Completed handshakes in the sliding window (the ratio is judged there).
+    recent_completed: Ring,
     sources: DistinctSketch,
 }
 
@@ -78,6 +84,7 @@ impl SynFlood {
             // Completed handshakes matter only beside failures.
             if let Some(t) = self.map.get_mut(&key) {
                 t.completed += 1;
+                t.recent_completed.count(e.ts, cfg.window_secs);
             }
             return;
         }
@@ -88,6 +95,7 @@ impl SynFlood {
                 half_open: 0,
                 unanswered: 0,
                 completed: 0,
+                recent_completed: Ring::default(),
                 sources: DistinctSketch::new(),
             },
             |t| t.c.is_open(),
@@ -96,6 +104,7 @@ impl SynFlood {
             t.half_open = 0;
             t.unanswered = 0;
             t.completed = 0;
+            t.recent_completed = Ring::default();
             t.sources = DistinctSketch::new();
         }
         let w = cfg.window_secs;
@@ -107,12 +116,12 @@ impl SynFlood {
         }
         t.sources.insert(&ip_bytes(e.client));
         t.c.add_value(e.client, e.ts, w, s.evidence_list, s.evidence_list);
-        let ratio_ok = ratio(t) >= cfg.min_failed_ratio;
-        let measure = if ratio_ok || t.c.is_open() {
-            t.c.in_window()
-        } else {
-            0
-        };
+        // The failed share among the window's attempts: a server with a
+        // long history of good handshakes is judged on the last window.
+        let failed = t.c.in_window();
+        let completed = t.recent_completed.in_window_at(e.ts, w);
+        let ratio_ok = failed as f64 >= cfg.min_failed_ratio * (failed + completed) as f64;
+        let measure = if ratio_ok || t.c.is_open() { failed } else { 0 };
         let total = t.c.count;
         if let Some(state) =
             t.c.judge(measure, total, cfg.threshold, s.update_factor, ids)

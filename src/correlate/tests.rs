@@ -1620,3 +1620,42 @@ fn the_inventory_is_saved_periodically_when_it_changed() {
     let mut c = Correlator::new(settings_in(d, text));
     assert!(matches!(c.save_inventory(t0), Some(Err(_))));
 }
+
+/// A busy server with hours of good handshakes (and the odd lost client)
+/// is still judged on the last window when a flood starts.
+#[test]
+fn a_flood_after_a_long_busy_history_is_judged_on_the_window() {
+    let c_ev = |secs: u64, micros: u64, client: &str, o: ConnOutcome| {
+        conn(at(secs, micros), client, "10.20.0.90", 6, 443, o)
+    };
+    let mut events = Vec::new();
+    // 100 s: 100 completed handshakes a second, one lost every 2 s.
+    for s in 0..100u64 {
+        for i in 0..100u64 {
+            events.push(c_ev(s, i * 10_000, "10.21.0.1", ConnOutcome::Established));
+        }
+        if s % 2 == 0 {
+            events.push(c_ev(s, 5_000, "10.21.0.2", ConnOutcome::HalfOpen));
+        }
+    }
+    let mut c = Correlator::new(cfg());
+    let out = run(&mut c, &events);
+    assert!(of(&out, Detector::SynFlood).is_empty(), "{out:?}");
+    // Then 1,000 spoofed half-open handshakes a second for 4 s; the good
+    // ones stop (the server is too busy to complete them). Over its whole
+    // life the server's failed share is about 30%; in the window, above 80%.
+    let flood: Vec<Event> = (0..4000u64)
+        .map(|i| {
+            c_ev(
+                100 + i / 1000,
+                (i % 1000) * 1_000,
+                &format!("198.18.{}.{}", i / 250, i % 250 + 1),
+                ConnOutcome::HalfOpen,
+            )
+        })
+        .collect();
+    let out = run(&mut c, &flood);
+    let f = of(&out, Detector::SynFlood);
+    assert_eq!(f.len(), 1, "{out:?}");
+    assert_eq!(f[0].state, EpisodeState::New);
+}

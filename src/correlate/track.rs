@@ -326,6 +326,22 @@ impl Ring {
         self.events.iter().map(|&c| u64::from(c)).sum()
     }
 
+    /// Counts an event at `ts` in a window of `window_secs` (a ring used
+    /// on its own, beside a [`Counting`]'s).
+    pub fn count(&mut self, ts: Timestamp, window_secs: u64) {
+        let e = epoch_of(ts, window_secs);
+        self.advance(e);
+        if let Some(i) = self.slot(e as u32) {
+            self.events[i] = self.events[i].saturating_add(1);
+        }
+    }
+
+    /// Events within the window ending at `ts` (moves the window there).
+    pub fn in_window_at(&mut self, ts: Timestamp, window_secs: u64) -> u64 {
+        self.advance(epoch_of(ts, window_secs));
+        self.events_in_window()
+    }
+
     fn distinct_in_window(&self) -> u64 {
         self.distinct.iter().map(|&c| u64::from(c)).sum()
     }
