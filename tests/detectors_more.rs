@@ -300,6 +300,10 @@ fn spoofed_half_open_handshakes_raise_syn_flood() {
     assert!((140..=260).contains(&est), "about 200 sources: {est}");
     let end = &of(&got, "syn-flood", "end")[0]["anomaly"];
     assert_eq!(end["failed"], 400);
+    assert_eq!(
+        end["end_reason"], "shutdown",
+        "ended by the end of the capture"
+    );
     let est = end["distinct_sources_estimate"].as_u64().expect("estimate");
     assert!((280..=520).contains(&est), "about 400 sources: {est}");
 }

@@ -969,7 +969,7 @@ impl Correlator {
     }
 
     /// Ends every open episode (end of a replay, shutdown) with its final
-    /// summary.
+    /// summary (`end_reason: "shutdown"`).
     pub fn finish(&mut self, out: &mut Vec<Anomaly>) {
         let start = out.len();
         let now = self.now;
@@ -982,6 +982,10 @@ impl Correlator {
         self.destination.sweep(now, true, s, out);
         self.zone_policy.sweep(now, true, s, out);
         self.beacon.sweep(now, true, s, out);
+        for a in &mut out[start..] {
+            a.evidence
+                .insert("end_reason".into(), Value::from("shutdown"));
+        }
         out[start..].sort_by_key(|a| a.episode);
         self.count(&out[start..]);
     }

@@ -1374,6 +1374,12 @@ fn a_scan_straddling_a_window_boundary_is_counted_whole() {
     // Raised at the 25th port within the last 60 s: probe 0's port 1 fell
     // out of the window before (it is still in the totals).
     assert_eq!(ev(scans[0], "distinct_ports"), 26);
+    // The end of the input ends the episode, and says so.
+    let mut end = Vec::new();
+    c.finish(&mut end);
+    assert_eq!(end.len(), 1, "{end:?}");
+    assert_eq!(ev(&end[0], "distinct_ports"), 31);
+    assert_eq!(ev(&end[0], "end_reason"), "shutdown");
 }
 
 /// A drip of one new port every 10 s for 10 minutes is 60 ports in total
