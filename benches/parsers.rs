@@ -11,7 +11,7 @@ mod common;
 use std::hint::black_box;
 use std::path::Path;
 
-use common::{Conversation, capture_files, pcap_conversations};
+use common::{Conversation, capture_files, pcap_conversations, tls_client_hello};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -69,53 +69,10 @@ User-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64)\r\nAccept: text/html\r\nCo
         .collect()
 }
 
-/// A TLS 1.2/1.3 ClientHello with SNI, groups, ALPN and a 32-byte key share.
-fn client_hello(sni: &str) -> Vec<u8> {
-    fn ext(out: &mut Vec<u8>, ty: u16, body: &[u8]) {
-        out.extend_from_slice(&ty.to_be_bytes());
-        out.extend_from_slice(&(body.len() as u16).to_be_bytes());
-        out.extend_from_slice(body);
-    }
-    let mut exts = Vec::new();
-    let name = sni.as_bytes();
-    let mut sni_body = ((name.len() + 3) as u16).to_be_bytes().to_vec();
-    sni_body.push(0);
-    sni_body.extend_from_slice(&(name.len() as u16).to_be_bytes());
-    sni_body.extend_from_slice(name);
-    ext(&mut exts, 0, &sni_body);
-    ext(&mut exts, 10, &[0, 6, 0, 0x1d, 0, 0x17, 0, 0x18]);
-    ext(&mut exts, 11, &[1, 0]);
-    ext(&mut exts, 16, b"\x00\x0c\x02h2\x08http/1.1");
-    ext(&mut exts, 43, &[4, 3, 4, 3, 3]);
-    let mut ks = vec![0, 36, 0, 0x1d, 0, 32];
-    ks.extend_from_slice(&[7u8; 32]);
-    ext(&mut exts, 51, &ks);
-    let mut hello = vec![3, 3];
-    hello.extend_from_slice(&[9u8; 32]);
-    hello.push(0);
-    let suites: [u16; 8] = [
-        0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0x009c,
-    ];
-    hello.extend_from_slice(&((suites.len() * 2) as u16).to_be_bytes());
-    for s in suites {
-        hello.extend_from_slice(&s.to_be_bytes());
-    }
-    hello.extend_from_slice(&[1, 0]);
-    hello.extend_from_slice(&(exts.len() as u16).to_be_bytes());
-    hello.extend_from_slice(&exts);
-    let mut hs = vec![1];
-    hs.extend_from_slice(&(hello.len() as u32).to_be_bytes()[1..]);
-    hs.extend_from_slice(&hello);
-    let mut rec = vec![22, 3, 1];
-    rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
-    rec.extend_from_slice(&hs);
-    rec
-}
-
 fn tls_conversations() -> Vec<Conversation> {
     (0..500)
         .map(|i| {
-            let mut c = client_hello(&format!("portal{i}.hospital.example"));
+            let mut c = tls_client_hello(&format!("portal{i}.hospital.example"));
             // Encrypted application data after the handshake: skipped by length.
             for _ in 0..4 {
                 c.extend_from_slice(&[23, 3, 3, 0x05, 0xb4]);

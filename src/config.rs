@@ -199,6 +199,9 @@ pub struct RawConfig {
     pub inline: RawInline,
     /// Active response outside the inline path.
     pub response: RawResponse,
+    /// Network zones and the flows allowed between them (`zone-policy`),
+    /// added to those of the detector settings.
+    pub zones: RawZones,
     /// The sensor watching itself (`sensor-health` alerts).
     pub health: RawHealth,
     /// The Prometheus/status endpoint.
@@ -329,6 +332,18 @@ pub struct RawResponse {
     /// Mirror-port sensors: interface that `reject` rules' TCP resets are
     /// sent on; empty: off.
     pub rst_interface: String,
+}
+
+/// `[zones]`: `[zones.networks]` maps each zone name to its networks,
+/// `[[zones.flows]]` lists the allowed flows (`from`, `to`, `services`), as
+/// `zone-policy` in the detector settings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawZones {
+    /// Zone name → networks (addresses, CIDRs).
+    pub networks: BTreeMap<String, crate::correlate::NetList>,
+    /// Allowed flows between zones.
+    pub flows: Vec<crate::correlate::config::ZoneFlowConfig>,
 }
 
 /// `[capture]`
@@ -1029,7 +1044,7 @@ impl RawConfig {
     }
 
     /// Checks every value and builds the [`Config`].
-    pub fn validate(self) -> Result<Config, ConfigError> {
+    pub fn validate(mut self) -> Result<Config, ConfigError> {
         for name in self.vars.keys() {
             if name.is_empty()
                 || !name
@@ -1225,6 +1240,15 @@ impl RawConfig {
                 })?,
             )
         };
+        let mut detectors = detectors;
+        if let Some(d) = detectors.as_mut() {
+            let zones = std::mem::take(&mut self.zones.networks)
+                .into_iter()
+                .map(|(name, networks)| crate::correlate::config::ZoneConfig { name, networks })
+                .collect();
+            d.add_zones(zones, std::mem::take(&mut self.zones.flows))
+                .map_err(|e| invalid("zones", e.to_string()))?;
+        }
         Ok(Config {
             vars: self.vars,
             interfaces: c.interfaces.clone(),

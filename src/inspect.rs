@@ -7,14 +7,17 @@
 //! flow's extension slot, so it is created with the flow, found without a
 //! second lookup, and freed when the flow ends.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::app::http::HttpConfig;
 use crate::app::layer::{AppLayer, AppProto, LayerSink, Tagged, TxReady, udp_dns, udp_parser};
 use crate::app::{DatagramParser, LoginAttempt, TxBuffers};
-use crate::correlate::from_flow::{dhcp_device, flow_events};
+use crate::correlate::from_flow::{
+    arp_device, dhcp_device, flow_events, mdns_devices, netbios_device,
+};
 use crate::correlate::{DeviceEvent, DeviceSource, Event, LoginEvent, NameEvent, NameKind};
-use crate::decode::{DecodedPacket, Transport};
+use crate::decode::{ArpPacket, DecodedPacket, Transport};
 use crate::detect::{
     Detector, FlowDetectState, FlowFacts, Hit, HitSource, PacketCtx, RuleSet, StreamCtx, TxCtx,
 };
@@ -63,6 +66,14 @@ struct FlowState {
     udp_unknown: u8,
 }
 
+/// Seconds of packet time before an ARP sighting of the same (MAC,
+/// address) pair is sent to the correlator again.
+pub const ARP_RESEND_SECS: u64 = 300;
+/// (MAC, address) pairs remembered per worker for [`ARP_RESEND_SECS`].
+pub const ARP_SENT_MAX: usize = 4096;
+/// The flow id in the ordering key of events without a flow (ARP).
+const NO_FLOW: u64 = u64::MAX;
+
 /// Datagrams a UDP flow may send before detection gives up on it.
 const UDP_PROBE_DATAGRAMS: u8 = 4;
 
@@ -80,6 +91,8 @@ pub struct Inspector {
     pcap_cnt: u64,
     /// Where deferred alerts and correlator events sit in capture order.
     keys: Keys,
+    /// (MAC, address) pairs whose ARP sighting was sent, and when.
+    arp_sent: HashMap<([u8; 6], std::net::Ipv4Addr), Timestamp>,
     /// Send events to the behavioural detectors.
     correlate: bool,
     /// Inline mode: verdicts, allow-list, dry run.
@@ -109,6 +122,7 @@ impl Inspector {
             app_meta: Vec::new(),
             pcap_cnt: 0,
             keys: Keys::default(),
+            arp_sent: HashMap::new(),
             correlate: false,
             inline: None,
             decision: Decision::Accept,
@@ -138,6 +152,41 @@ impl Inspector {
     /// detectors (the output thread's correlator).
     pub fn correlate(&mut self, on: bool) {
         self.correlate = on;
+    }
+
+    /// An ARP request or reply the decoder handed on (ARP has no flow): its
+    /// sender is a device sighting for the inventory, ordered among the
+    /// correlator's events by its capture record `pcap_cnt`. A (MAC,
+    /// address) pair is sent again only after [`ARP_RESEND_SECS`] of packet
+    /// time, and the table of pairs sent holds [`ARP_SENT_MAX`] (emptied
+    /// when full), so a gratuitous-ARP storm costs bounded memory here and
+    /// one event per pair and period downstream (where the inventory caps
+    /// devices).
+    pub fn arp(&mut self, arp: &ArpPacket, ts: Timestamp, pcap_cnt: u64) {
+        if !self.correlate {
+            return;
+        }
+        let Some(device) = arp_device(arp, ts) else {
+            return;
+        };
+        let pair = (arp.sender_mac, arp.sender_ip);
+        if self
+            .arp_sent
+            .get(&pair)
+            .is_some_and(|t| ts.micros_since(*t) < ARP_RESEND_SECS * 1_000_000)
+        {
+            return;
+        }
+        if self.arp_sent.len() >= ARP_SENT_MAX {
+            self.arp_sent.clear();
+        }
+        self.arp_sent.insert(pair, ts);
+        self.keys.position = pcap_cnt;
+        let key = self.keys.next(NO_FLOW);
+        self.out.send(EveRecord::Correlate(Box::new(CorrelateEvent {
+            key,
+            event: Event::Device(device),
+        })));
     }
 
     /// The flow table finished with the current packet.
@@ -375,18 +424,25 @@ impl FlowHandler for Inspector {
                     buffers: &tx,
                     payload: Some(pkt.payload),
                 };
-                log_tx(
-                    &self.out,
-                    &self.ifaces,
-                    flow,
-                    meta.ts,
-                    &TxReady {
-                        dir,
-                        proto: AppProto::Dns,
-                        tx_id: st.datagrams,
-                        buffers: &tx,
-                    },
-                );
+                let ready = TxReady {
+                    dir,
+                    proto: AppProto::Dns,
+                    tx_id: st.datagrams,
+                    buffers: &tx,
+                };
+                log_tx(&self.out, &self.ifaces, flow, meta.ts, &ready);
+                // DNS over UDP bypasses the layer sink: its query names
+                // reach the correlator here (multicast DNS names a device
+                // instead, see `devices`).
+                if self.correlate && ![src_port, dst_port].contains(&5353) {
+                    for event in name_events(&ready, flow, meta.ts) {
+                        let key = self.keys.next(flow.id);
+                        self.out.send(EveRecord::Correlate(Box::new(CorrelateEvent {
+                            key,
+                            event,
+                        })));
+                    }
+                }
                 let before = self.hits.len();
                 self.detector
                     .inspect_tx(&ctx, &mut st.detect, &mut self.hits);
@@ -491,8 +547,9 @@ impl FlowHandler for Inspector {
 
 impl Inspector {
     /// The devices a packet shows the correlator's inventory: each side of a
-    /// flow at its first packet (address and, on the local segment, MAC), and
-    /// DHCP clients with their host names.
+    /// flow at its first packet (address and, on the local segment, MAC),
+    /// DHCP clients with their host names, and the host names announced by
+    /// multicast DNS and NetBIOS name service.
     fn devices(&mut self, flow: &Flow, dir: Direction, pkt: &DecodedPacket<'_>, ts: Timestamp) {
         let first_from_side = match dir {
             Direction::ToServer => flow.pkts_toserver == 1,
@@ -508,8 +565,17 @@ impl Inspector {
                 source: DeviceSource::Flow,
             }));
         }
-        if let Transport::Udp { dst_port: 67, .. } = pkt.transport {
-            events.extend(dhcp_device(pkt.payload, ts).map(Event::Device));
+        if let Transport::Udp { src_port, dst_port } = pkt.transport {
+            let ports = [src_port, dst_port];
+            if dst_port == 67 {
+                events.extend(dhcp_device(pkt.payload, ts).map(Event::Device));
+            } else if ports.contains(&5353) {
+                let found = mdns_devices(pkt.payload, pkt.src, pkt.src_mac, ts);
+                events.extend(found.into_iter().map(Event::Device));
+            } else if ports.contains(&137) {
+                let found = netbios_device(pkt.payload, pkt.src, pkt.src_mac, ts);
+                events.extend(found.map(Event::Device));
+            }
         }
         for event in events {
             let key = self.keys.next(flow.id);
@@ -562,31 +628,10 @@ impl TxSink<'_> {
         })));
     }
 
-    /// The names a client asked for (DNS query, TLS SNI, HTTP Host), for the
-    /// suspicious-destination detector.
+    /// The names a client asked for, for the suspicious-destination detector.
     fn names(&mut self, tx: &TxReady<'_>) {
-        let (id, kind) = match tx.proto {
-            AppProto::Dns => (BufferId::DnsQuery, NameKind::Dns),
-            AppProto::Tls => (BufferId::TlsSni, NameKind::TlsSni),
-            AppProto::Http => (BufferId::HttpHost, NameKind::HttpHost),
-            _ => return,
-        };
-        if tx.dir != Direction::ToServer {
-            return;
-        }
-        let mut names = Vec::new();
-        tx.buffers.visit(id, &mut |b| {
-            names.push(String::from_utf8_lossy(b).into_owned())
-        });
-        for name in names {
-            self.correlate(Event::Name(NameEvent {
-                ts: self.ts,
-                client: self.flow.client,
-                server: Some(self.flow.server),
-                server_port: self.flow.server_port,
-                kind,
-                name,
-            }));
+        for event in name_events(tx, self.flow, self.ts) {
+            self.correlate(event);
         }
     }
 }
@@ -813,4 +858,35 @@ fn log_tx(out: &OutputSender, ifaces: &[String], flow: &Flow, ts: Timestamp, tx:
             body,
         })));
     }
+}
+
+/// The names a client asked for in one transaction half (DNS query, TLS
+/// SNI, HTTP Host), as events for the suspicious-destination detector.
+fn name_events(tx: &TxReady<'_>, flow: &Flow, ts: Timestamp) -> Vec<Event> {
+    let (id, kind) = match tx.proto {
+        AppProto::Dns => (BufferId::DnsQuery, NameKind::Dns),
+        AppProto::Tls => (BufferId::TlsSni, NameKind::TlsSni),
+        AppProto::Http => (BufferId::HttpHost, NameKind::HttpHost),
+        _ => return Vec::new(),
+    };
+    if tx.dir != Direction::ToServer {
+        return Vec::new();
+    }
+    let mut names = Vec::new();
+    tx.buffers.visit(id, &mut |b| {
+        names.push(String::from_utf8_lossy(b).into_owned())
+    });
+    names
+        .into_iter()
+        .map(|name| {
+            Event::Name(NameEvent {
+                ts,
+                client: flow.client,
+                server: Some(flow.server),
+                server_port: flow.server_port,
+                kind,
+                name,
+            })
+        })
+        .collect()
 }

@@ -1371,17 +1371,20 @@ impl WorkerContext {
                         if p.ts > now {
                             now = p.ts;
                         }
-                        if let Decoded::Packet(pkt) =
-                            self.decoder.decode(p.link, data, p.wire_len, p.ts)
-                        {
-                            let meta = PacketMeta {
-                                ts: p.ts,
-                                wire_len: p.wire_len,
-                                iface: p.iface,
-                                pcap_cnt: p.pcap_cnt,
-                            };
-                            self.flows.process(&pkt, &meta, &mut self.handler);
-                            self.handler.detect.packet_done();
+                        match self.decoder.decode(p.link, data, p.wire_len, p.ts) {
+                            Decoded::Packet(pkt) => {
+                                let meta = PacketMeta {
+                                    ts: p.ts,
+                                    wire_len: p.wire_len,
+                                    iface: p.iface,
+                                    pcap_cnt: p.pcap_cnt,
+                                };
+                                self.flows.process(&pkt, &meta, &mut self.handler);
+                                self.handler.detect.packet_done();
+                            }
+                            // ARP has no flow: a device sighting only.
+                            Decoded::Arp(arp) => self.handler.detect.arp(&arp, p.ts, p.pcap_cnt),
+                            _ => {}
                         }
                         if let Some(inline) = &self.shared.inline {
                             let decision = self.handler.detect.take_decision();

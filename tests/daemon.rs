@@ -390,6 +390,11 @@ fn daemon_delivers_reloads_without_drops_and_stops_cleanly() {
         "{notes:?}"
     );
     assert!(stderr.contains("rules reloaded"), "{stderr}");
+    // The correlator on the output thread took the new detector settings.
+    assert!(
+        stderr.contains("detector settings and indicator lists reloaded"),
+        "{stderr}"
+    );
 
     // The reopened file took over: the alert after the reload is in the new
     // one, and the rotated file ends with whole lines.

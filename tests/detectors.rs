@@ -165,30 +165,9 @@ fn dhcp_request(mac: [u8; 6], ip: [u8; 4], name: &str) -> Vec<u8> {
 fn device_inventory_persists_and_new_devices_alert_after_learning() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    std::fs::write(
-        d.join("detectors.toml"),
-        "[new-device]\ninventory_file = \"inv.json\"\nlearning_secs = 3600\n",
-    )
-    .expect("write");
-    std::fs::write(
-        d.join("c.toml"),
-        "[detectors]\nfile = \"detectors.toml\"\n[outputs.eve]\npath = \"e.json\"\n",
-    )
-    .expect("write");
+    let cfg = "[new-device]\ninventory_file = \"inv.json\"\nlearning_secs = 3600\n";
     let run = |frames: &[Frame]| {
-        write_pcap(d.join("a.pcap"), 1, frames).expect("pcap");
-        let _ = std::fs::remove_file(d.join("e.json"));
-        let out = Command::new(env!("CARGO_BIN_EXE_wardwatch"))
-            .args(["replay", "-c", "c.toml", "a.pcap"])
-            .current_dir(d)
-            .output()
-            .expect("run");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        read_eve(d.join("e.json"))
+        replay_detectors(d, cfg, &[], frames, "1")
             .into_iter()
             .filter(|e| e["anomaly"]["detector"] == "new-device")
             .collect::<Vec<_>>()
@@ -214,17 +193,7 @@ fn device_inventory_persists_and_new_devices_alert_after_learning() {
     frames.extend(s.handshake());
     frames.extend(s.close());
     assert!(run(&frames).is_empty(), "learning: no alert");
-    let out = Command::new(env!("CARGO_BIN_EXE_wardwatch"))
-        .args(["assets", "-c", "c.toml", "--format", "csv"])
-        .current_dir(d)
-        .output()
-        .expect("assets");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let csv = String::from_utf8_lossy(&out.stdout);
+    let csv = wardwatch_in(d, &["assets", "-c", "c.toml", "--format", "csv"]);
     assert!(
         csv.starts_with("mac,vendor,ip_addresses,hostnames,"),
         "{csv}"

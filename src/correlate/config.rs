@@ -545,6 +545,10 @@ pub struct NewDeviceConfig {
     pub learning_secs: u64,
     /// Where the inventory is saved and loaded (JSON); none: not persisted.
     pub inventory_file: Option<PathBuf>,
+    /// Seconds of wall-clock time between saves of a changed inventory
+    /// while running (written to a temporary file, then renamed); 0: only
+    /// at exit.
+    pub save_interval_secs: u64,
     /// OUI→vendor file (IEEE `oui.txt`/`oui.csv` or `AA:BB:CC Vendor`
     /// lines), relative to the settings file; none: no vendor names.
     pub oui_file: Option<PathBuf>,
@@ -567,6 +571,7 @@ impl Default for NewDeviceConfig {
             enabled: true,
             learning_secs: 7 * 24 * 3600,
             inventory_file: None,
+            save_interval_secs: 600,
             oui_file: Some(PathBuf::from("oui.txt")),
             networks: NetList::private(),
             alert_ip_only: false,
@@ -792,6 +797,29 @@ impl DetectorsConfig {
         );
         cfg.validate()?;
         Ok(cfg)
+    }
+
+    /// Adds zones and allowed flows defined elsewhere (the main config's
+    /// `[zones]` section) to `zone-policy`'s, then checks the result. A zone
+    /// name defined in both places is an error: which networks would win is
+    /// not obvious to the reader of either file.
+    pub fn add_zones(
+        &mut self,
+        zones: Vec<ZoneConfig>,
+        flows: Vec<ZoneFlowConfig>,
+    ) -> Result<(), DetectorsError> {
+        let z = &mut self.zone_policy;
+        for zone in zones {
+            if z.zones.iter().any(|o| o.name == zone.name) {
+                return Err(invalid(
+                    &format!("zones.networks.{}", zone.name),
+                    "is also defined in the detector settings' [[zone-policy.zones]]; keep one",
+                ));
+            }
+            z.zones.push(zone);
+        }
+        z.flows.extend(flows);
+        self.validate()
     }
 
     /// `p` resolved against the settings file's directory.

@@ -283,6 +283,12 @@ impl SuspiciousDestination {
         self.indicators = ind;
     }
 
+    /// New settings of the same shape (windows, caps unchanged): the
+    /// running state is kept.
+    pub fn set_config(&mut self, cfg: &DetectorsConfig) {
+        self.cfg = cfg.suspicious_destination.clone();
+    }
+
     pub fn usage(&self) -> (usize, u64) {
         (self.map.len(), self.map.evicted)
     }
@@ -386,17 +392,17 @@ impl SuspiciousDestination {
             },
             |t| t.c.is_open(),
         );
-        t.c.begin(h.ts, cfg.quiet_secs);
-        t.c.count += 1;
-        t.c.distinct
-            .insert(h.matched, s.max_distinct, s.evidence_list);
+        let q = cfg.quiet_secs;
+        t.c.begin(h.ts, q);
+        t.c.add(h.ts, q);
+        t.c.add_value(h.matched, h.ts, q, s.max_distinct, s.evidence_list);
         t.seen_in.insert(h.seen_in, 8, 8);
         if t.peer.is_none() {
             t.peer = h.peer;
             t.peer_port = h.peer_port;
         }
         let measure = t.c.count;
-        if let Some(state) = t.c.judge(measure, 1, s.update_factor, ids) {
+        if let Some(state) = t.c.judge(measure, measure, 1, s.update_factor, ids) {
             out.push(anomaly(&key, t, state, h.ts));
         }
         end_evicted(

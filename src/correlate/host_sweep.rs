@@ -9,7 +9,7 @@
 //! touch every host by design belong in `host-sweep.allow`.
 //!
 //! Evidence: `transport`, `port`, `distinct_hosts`, `hosts` (capped, in
-//! probe order), `hosts_capped`, `answered_hosts`, `probes`, `probe_types`,
+//! the order the attempts were judged: at each flow's end), `hosts_capped`, `answered_hosts`, `probes`, `probe_types`,
 //! `threshold`, `window_secs`, `first_seen`, `last_seen`, `duration_secs`.
 
 use std::net::IpAddr;
@@ -49,6 +49,12 @@ impl HostSweep {
         }
     }
 
+    /// New settings of the same shape (windows, caps unchanged): the
+    /// running state is kept.
+    pub fn set_config(&mut self, cfg: &DetectorsConfig) {
+        self.cfg = cfg.host_sweep.clone();
+    }
+
     pub fn usage(&self) -> (usize, u64) {
         (self.map.len(), self.map.evicted)
     }
@@ -86,17 +92,19 @@ impl HostSweep {
             t.answered = 0;
             t.kinds = OutcomeCounts::default();
         }
-        t.c.count += 1;
+        let w = cfg.window_secs;
+        t.c.add(e.ts, w);
         t.kinds.add(e.outcome);
         if t.c
-            .distinct
-            .insert(e.server, s.max_distinct, s.evidence_list)
+            .add_value(e.server, e.ts, w, s.max_distinct, s.evidence_list)
             && !e.outcome.failed()
         {
             t.answered += 1;
         }
-        let measure = t.c.distinct.len() as u64;
-        if let Some(state) = t.c.judge(measure, cfg.threshold, s.update_factor, ids) {
+        let (measure, total) = (t.c.distinct_in_window(), t.c.distinct.len() as u64);
+        if let Some(state) =
+            t.c.judge(measure, total, cfg.threshold, s.update_factor, ids)
+        {
             out.push(anomaly(&key, t, state, e.ts, cfg));
         }
         end_evicted(

@@ -251,9 +251,17 @@ pub struct Inventory {
     learning_started: Option<Timestamp>,
     /// Devices not stored because the inventory was full.
     pub dropped: u64,
+    /// Changes recorded (devices seen, sessions noted) since it was made or loaded.
+    generation: u64,
 }
 
 impl Inventory {
+    /// Changes recorded since the inventory was made or loaded: a saver
+    /// compares it with the value at its last save.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// Devices held.
     pub fn len(&self) -> usize {
         self.devices.len()
@@ -443,6 +451,7 @@ impl Inventory {
             self.devices.insert(key, d);
         }
         if let Some(d) = self.devices.get_mut(&key) {
+            self.generation += 1;
             d.last_seen_us = d.last_seen_us.max(ts);
             d.first_seen_us = d.first_seen_us.min(ts);
             if let Some(ip) = ip {
@@ -482,6 +491,7 @@ impl Inventory {
             };
             push_set(&mut d.services, &svc, MAX_SERVICES);
             d.last_seen_us = d.last_seen_us.max(ts);
+            self.generation += 1;
         }
         if let Some(d) = self
             .by_ip
@@ -492,6 +502,7 @@ impl Inventory {
                 push_set(&mut d.protocols, a, MAX_SERVICES);
             }
             d.last_seen_us = d.last_seen_us.max(ts);
+            self.generation += 1;
         }
     }
 }
@@ -540,6 +551,16 @@ impl NewDevice {
 
     pub fn set_oui(&mut self, oui: OuiTable) {
         self.oui = oui;
+    }
+
+    /// Vendors in the OUI table in use.
+    pub fn vendors(&self) -> usize {
+        self.oui.len()
+    }
+
+    /// New settings; the inventory and the alert budget are kept.
+    pub fn set_config(&mut self, cfg: &DetectorsConfig) {
+        self.cfg = cfg.new_device.clone();
     }
 
     pub fn usage(&self) -> (usize, u64) {

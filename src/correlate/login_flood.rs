@@ -92,6 +92,12 @@ impl LoginFlood {
         }
     }
 
+    /// New settings of the same shape (windows, caps unchanged): the
+    /// running state is kept.
+    pub fn set_config(&mut self, cfg: &DetectorsConfig) {
+        self.cfg = cfg.login_flood.clone();
+    }
+
     pub fn usage(&self) -> (usize, u64) {
         (
             self.per_source.len()
@@ -159,16 +165,16 @@ impl LoginFlood {
             t.successes = 0;
             t.success_reported = false;
         }
-        t.c.count += 1;
+        let w = cfg.window_secs;
+        t.c.add(e.ts, w);
         t.inferred |= e.attempt.inferred;
         if let Some(a) = &account {
-            t.c.distinct
-                .insert(a.clone(), s.max_distinct, s.evidence_list);
+            t.c.add_value(a.clone(), e.ts, w, s.max_distinct, s.evidence_list);
         }
         t.reasons.insert(e.attempt.reason.clone(), 64, 8);
-        let measure = t.c.count;
+        let (measure, total) = (t.c.in_window(), t.c.count);
         if let Some(state) =
-            t.c.judge(measure, cfg.threshold(proto), s.update_factor, ids)
+            t.c.judge(measure, total, cfg.threshold(proto), s.update_factor, ids)
         {
             out.push(src_anomaly(&key, t, state, e.ts, cfg, s));
         }
@@ -185,8 +191,10 @@ impl LoginFlood {
             .per_server
             .entry(skey, || dist_new(e.ts), |t| t.c.is_open());
         dist_count(t, e, account.as_deref(), cfg, s);
-        let measure = t.c.distinct.len() as u64;
-        if let Some(state) = t.c.judge(measure, cfg.server_sources, s.update_factor, ids) {
+        let (measure, total) = (t.c.distinct_in_window(), t.c.distinct.len() as u64);
+        if let Some(state) =
+            t.c.judge(measure, total, cfg.server_sources, s.update_factor, ids)
+        {
             out.push(server_anomaly(&skey, t, state, e.ts, cfg, s));
         }
         end_evicted(
@@ -202,9 +210,9 @@ impl LoginFlood {
                 self.per_account
                     .entry(acc.clone(), || dist_new(e.ts), |t| t.c.is_open());
             dist_count(t, e, None, cfg, s);
-            let measure = t.c.distinct.len() as u64;
+            let (measure, total) = (t.c.distinct_in_window(), t.c.distinct.len() as u64);
             if let Some(state) =
-                t.c.judge(measure, cfg.account_sources, s.update_factor, ids)
+                t.c.judge(measure, total, cfg.account_sources, s.update_factor, ids)
             {
                 out.push(account_anomaly(&acc, t, state, e.ts, cfg, s));
             }
@@ -259,11 +267,13 @@ impl LoginFlood {
         if e.bytes_toclient.abs_diff(t.reference) > tolerance {
             t.unlike += 1;
         } else {
-            t.c.count += 1;
+            t.c.add(e.ts, cfg.window_secs);
             t.min = t.min.min(e.bytes_toclient);
             t.max = t.max.max(e.bytes_toclient);
-            let measure = t.c.count;
-            if let Some(state) = t.c.judge(measure, inf.threshold, s.update_factor, ids) {
+            let (measure, total) = (t.c.in_window(), t.c.count);
+            if let Some(state) =
+                t.c.judge(measure, total, inf.threshold, s.update_factor, ids)
+            {
                 out.push(inferred_anomaly(&key, t, state, e.end, cfg, s));
             }
         }
@@ -342,9 +352,9 @@ fn dist_count(
         t.servers = CappedSet::new();
         t.protocols = CappedSet::new();
     }
-    t.c.count += 1;
-    t.c.distinct
-        .insert(e.client, s.max_distinct, s.evidence_list);
+    let w = cfg.distributed_window_secs;
+    t.c.add(e.ts, w);
+    t.c.add_value(e.client, e.ts, w, s.max_distinct, s.evidence_list);
     if let Some(a) = account {
         t.accounts
             .insert(a.to_string(), s.max_distinct, s.evidence_list);

@@ -46,6 +46,8 @@ mod zone_policy;
 mod tests;
 
 use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
@@ -696,6 +698,45 @@ pub struct Correlator {
     beacon: beacon::Beacon,
     /// Detectors' block actions (inline / nftables).
     blocks: Option<crate::inline::block::DetectorBlocks>,
+    /// Wall time of the last inventory save (or of the first check).
+    last_save: Option<Instant>,
+    /// [`Inventory::generation`] at the last save.
+    saved_generation: u64,
+}
+
+/// The settings could not be applied by [`Correlator::reload`]; the ones in
+/// use stay.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    /// The settings are invalid.
+    #[error(transparent)]
+    Settings(#[from] DetectorsError),
+    /// An indicator list could not be read.
+    #[error(transparent)]
+    Indicators(#[from] IndicatorError),
+}
+
+/// What [`Correlator::reload`] did.
+#[derive(Debug, Default)]
+pub struct ReloadSummary {
+    /// Domains in the indicator lists now in use.
+    pub domains: usize,
+    /// Addresses and networks in the indicator lists now in use.
+    pub networks: usize,
+    /// Vendors in the OUI table now in use.
+    pub vendors: usize,
+    /// What was applied with a fallback (an unreadable OUI table: the one
+    /// in use stays, as at start, where it is not fatal either).
+    pub warnings: Vec<String>,
+    /// Detectors whose settings changed in place (thresholds, allow-lists,
+    /// switches): their running state — counts, open episodes — is kept.
+    pub changed: Vec<Detector>,
+    /// Detectors whose settings changed shape (a window, a cap, the zones,
+    /// the beacon history): their state started over.
+    pub restarted: Vec<Detector>,
+    /// The final (`end`, `end_reason: "reload"`) alerts of the episodes the
+    /// restarted detectors had open: the caller writes them like any other.
+    pub ended: Vec<Anomaly>,
 }
 
 impl Correlator {
@@ -732,7 +773,174 @@ impl Correlator {
             beacon: beacon::Beacon::new(&cfg),
             blocks: None,
             cfg,
+            last_save: None,
+            saved_generation: 0,
         }
+    }
+
+    /// Applies new settings (SIGHUP): checks them, re-reads the indicator
+    /// lists and the OUI table they name, then per detector keeps its
+    /// running state when only thresholds, allow-lists or switches changed,
+    /// and starts it over — ending its open episodes, whose final alerts are
+    /// in [`ReloadSummary::ended`] — when a window, a cap, the zones or the
+    /// beacon history changed. The device inventory is always kept. On any
+    /// error nothing changes.
+    pub fn reload(&mut self, cfg: DetectorsConfig) -> Result<ReloadSummary, ReloadError> {
+        cfg.validate()?;
+        let indicators = Indicators::load(&cfg)?;
+        let mut sum = ReloadSummary {
+            domains: indicators.domain_count(),
+            networks: indicators.net_count(),
+            ..ReloadSummary::default()
+        };
+        let oui = match OuiTable::from_config(&cfg) {
+            Ok(oui) => Some(oui),
+            Err(e) => {
+                sum.warnings
+                    .push(format!("{e}; the OUI table in use is kept"));
+                None
+            }
+        };
+        let now = self.now;
+        let s = self.cfg.correlator.clone();
+        // Per detector: (old section, new section, fields whose change
+        // restarts the detector).
+        macro_rules! apply {
+            ($field:ident, $section:ident, $module:ident :: $ty:ident, $det:expr, [$($shape:ident),*]) => {{
+                let (old, new) = (&self.cfg.$section, &cfg.$section);
+                if old != new {
+                    if true $(&& old.$shape == new.$shape)* {
+                        self.$field.set_config(&cfg);
+                        sum.changed.push($det);
+                    } else {
+                        let start = sum.ended.len();
+                        self.$field.sweep(now, true, &s, &mut sum.ended);
+                        for a in &mut sum.ended[start..] {
+                            a.evidence.insert("end_reason".into(), "reload".into());
+                        }
+                        self.$field = $module::$ty::new(&cfg);
+                        sum.restarted.push($det);
+                    }
+                }
+            }};
+        }
+        apply!(
+            login_flood,
+            login_flood,
+            login_flood::LoginFlood,
+            Detector::LoginFlood,
+            [window_secs, distributed_window_secs, max_tracked]
+        );
+        apply!(
+            password_spray,
+            password_spray,
+            password_spray::PasswordSpray,
+            Detector::PasswordSpray,
+            [window_secs, max_tracked]
+        );
+        apply!(
+            port_scan,
+            port_scan,
+            port_scan::PortScan,
+            Detector::PortScan,
+            [window_secs, max_tracked]
+        );
+        apply!(
+            host_sweep,
+            host_sweep,
+            host_sweep::HostSweep,
+            Detector::HostSweep,
+            [window_secs, max_tracked]
+        );
+        apply!(
+            syn_flood,
+            syn_flood,
+            syn_flood::SynFlood,
+            Detector::SynFlood,
+            [window_secs, max_tracked]
+        );
+        apply!(
+            destination,
+            suspicious_destination,
+            destination::SuspiciousDestination,
+            Detector::SuspiciousDestination,
+            [quiet_secs, max_tracked]
+        );
+        apply!(
+            zone_policy,
+            zone_policy,
+            zone_policy::ZonePolicy,
+            Detector::ZonePolicy,
+            [zones, flows, quiet_secs, max_tracked]
+        );
+        apply!(
+            beacon,
+            beacon,
+            beacon::Beacon,
+            Detector::Beacon,
+            [min_connections, max_tracked]
+        );
+        if self.cfg.new_device != cfg.new_device {
+            self.new_device.set_config(&cfg);
+            sum.changed.push(Detector::NewDevice);
+        }
+        sum.ended.sort_by_key(|a| a.episode);
+        self.count(&sum.ended);
+        self.destination.set_indicators(indicators);
+        if let Some(oui) = oui {
+            self.new_device.set_oui(oui);
+        }
+        sum.vendors = self.new_device.vendors();
+        if let Some(b) = self.blocks.as_mut() {
+            b.set_detectors(&cfg);
+        }
+        self.cfg = cfg;
+        Ok(sum)
+    }
+
+    /// The inventory file (`[new-device] inventory_file`, resolved), if any.
+    pub fn inventory_path(&self) -> Option<PathBuf> {
+        let p = self.cfg.new_device.inventory_file.as_ref()?;
+        Some(self.cfg.resolve(p))
+    }
+
+    /// Saves the device inventory to its file now (atomically: a temporary
+    /// file, then a rename) and logs the outcome; `None` without a file.
+    /// `now` is the wall time the next periodic save counts from.
+    pub fn save_inventory(&mut self, now: Instant) -> Option<Result<PathBuf, InventoryError>> {
+        let path = self.inventory_path()?;
+        self.last_save = Some(now);
+        let inv = self.new_device.inventory();
+        let result = inv.save(&path).map(|()| path.clone());
+        match &result {
+            Ok(p) => {
+                self.saved_generation = inv.generation();
+                tracing::info!(path = %p.display(), devices = inv.len(), "device inventory saved");
+            }
+            Err(e) => tracing::error!(error = %e, "device inventory not saved"),
+        }
+        Some(result)
+    }
+
+    /// The periodic save, for the output thread to call often (each loop):
+    /// saves when `[new-device] save_interval_secs` of wall time passed
+    /// since the last save (the first call starts the clock) and the
+    /// inventory changed since. `None` when nothing was due.
+    pub fn save_inventory_if_due(
+        &mut self,
+        now: Instant,
+    ) -> Option<Result<PathBuf, InventoryError>> {
+        let every = self.cfg.new_device.save_interval_secs;
+        if every == 0 || self.cfg.new_device.inventory_file.is_none() {
+            return None;
+        }
+        let last = *self.last_save.get_or_insert(now);
+        if now.saturating_duration_since(last) < Duration::from_secs(every)
+            || self.new_device.inventory().generation() == self.saved_generation
+        {
+            return None;
+        }
+        self.save_inventory(now)
     }
 
     /// The settings in use.
@@ -779,7 +987,7 @@ impl Correlator {
     }
 
     /// Ends every open episode (end of a replay, shutdown) with its final
-    /// summary.
+    /// summary (`end_reason: "shutdown"`).
     pub fn finish(&mut self, out: &mut Vec<Anomaly>) {
         let start = out.len();
         let now = self.now;
@@ -792,6 +1000,10 @@ impl Correlator {
         self.destination.sweep(now, true, s, out);
         self.zone_policy.sweep(now, true, s, out);
         self.beacon.sweep(now, true, s, out);
+        for a in &mut out[start..] {
+            a.evidence
+                .insert("end_reason".into(), Value::from("shutdown"));
+        }
         out[start..].sort_by_key(|a| a.episode);
         self.count(&out[start..]);
     }
@@ -853,6 +1065,7 @@ impl Correlator {
 
     /// Replaces the device inventory (after [`Inventory::load`]).
     pub fn set_inventory(&mut self, inventory: Inventory) {
+        self.saved_generation = inventory.generation();
         self.new_device.set_inventory(inventory);
     }
 

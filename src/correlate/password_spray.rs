@@ -42,6 +42,12 @@ impl PasswordSpray {
         }
     }
 
+    /// New settings of the same shape (windows, caps unchanged): the
+    /// running state is kept.
+    pub fn set_config(&mut self, cfg: &DetectorsConfig) {
+        self.cfg = cfg.password_spray.clone();
+    }
+
     pub fn usage(&self) -> (usize, u64) {
         (self.map.len(), self.map.evicted)
     }
@@ -79,14 +85,16 @@ impl PasswordSpray {
             t.servers = CappedSet::new();
             t.protocols = CappedSet::new();
         }
-        t.c.count += 1;
-        t.c.distinct
-            .insert(account, s.max_distinct, s.evidence_list);
+        let w = cfg.window_secs;
+        t.c.add(e.ts, w);
+        t.c.add_value(account, e.ts, w, s.max_distinct, s.evidence_list);
         t.servers.insert(e.server, s.max_distinct, s.evidence_list);
         t.protocols
             .insert(e.attempt.protocol.as_str(), 32, s.evidence_list);
-        let measure = t.c.distinct.len() as u64;
-        if let Some(state) = t.c.judge(measure, cfg.threshold, s.update_factor, ids) {
+        let (measure, total) = (t.c.distinct_in_window(), t.c.distinct.len() as u64);
+        if let Some(state) =
+            t.c.judge(measure, total, cfg.threshold, s.update_factor, ids)
+        {
             out.push(anomaly(e.client, t, state, e.ts, cfg));
         }
         end_evicted(

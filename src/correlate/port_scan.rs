@@ -67,6 +67,12 @@ impl PortScan {
         }
     }
 
+    /// New settings of the same shape (windows, caps unchanged): the
+    /// running state is kept.
+    pub fn set_config(&mut self, cfg: &DetectorsConfig) {
+        self.cfg = cfg.port_scan.clone();
+    }
+
     pub fn usage(&self) -> (usize, u64) {
         (self.map.len(), self.map.evicted)
     }
@@ -103,12 +109,14 @@ impl PortScan {
             t.open = CappedSet::new();
             t.kinds = OutcomeCounts::default();
         }
-        t.c.count += 1;
+        let w = cfg.window_secs;
+        t.c.add(e.ts, w);
         t.kinds.add(e.outcome);
-        t.c.distinct
-            .insert(e.server_port, s.max_distinct, s.evidence_list);
-        let measure = t.c.distinct.len() as u64;
-        if let Some(state) = t.c.judge(measure, cfg.threshold, s.update_factor, ids) {
+        t.c.add_value(e.server_port, e.ts, w, s.max_distinct, s.evidence_list);
+        let (measure, total) = (t.c.distinct_in_window(), t.c.distinct.len() as u64);
+        if let Some(state) =
+            t.c.judge(measure, total, cfg.threshold, s.update_factor, ids)
+        {
             out.push(anomaly(&key, t, state, e.ts, cfg));
         }
         end_evicted(

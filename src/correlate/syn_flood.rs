@@ -8,8 +8,10 @@
 //! Counted are half-open handshakes (SYN+ACK never acknowledged) and SYNs
 //! never answered (a flooded server stops answering); completed handshakes
 //! are counted beside them, and the episode starts only when failures make
-//! up `min_failed_ratio` of the window's attempts, so a busy server with a
-//! few lost clients is not flooded.
+//! up `min_failed_ratio` of the sliding window's attempts, so a busy server
+//! with a few lost clients is not flooded, and one with a long history of
+//! good handshakes is still judged on the last window. `failed_ratio` in
+//! the evidence is over the tracker's whole life.
 //!
 //! Evidence: `failed`, `half_open`, `unanswered`, `completed`,
 //! `failed_ratio`, `distinct_sources_estimate`, `sources` (sample),
@@ -18,7 +20,9 @@
 use std::net::IpAddr;
 
 use super::config::{CorrelatorSettings, DetectorsConfig, SynFloodConfig};
-use super::track::{BoundedMap, Counting, DistinctSketch, end_evicted, ip_bytes, sweep_trackers};
+use super::track::{
+    BoundedMap, Counting, DistinctSketch, Ring, end_evicted, ip_bytes, sweep_trackers,
+};
 use super::{Anomaly, ConnEvent, ConnOutcome, EpisodeIds, EpisodeState, list, sids};
 use crate::time::Timestamp;
 
@@ -29,6 +33,8 @@ struct FloodTracker {
     half_open: u64,
     unanswered: u64,
     completed: u64,
+    /// Completed handshakes in the sliding window (the ratio is judged there).
+    recent_completed: Ring,
     sources: DistinctSketch,
 }
 
@@ -45,6 +51,12 @@ impl SynFlood {
             cfg: cfg.syn_flood.clone(),
             map: BoundedMap::new(cfg.syn_flood.max_tracked),
         }
+    }
+
+    /// New settings of the same shape (windows, caps unchanged): the
+    /// running state is kept.
+    pub fn set_config(&mut self, cfg: &DetectorsConfig) {
+        self.cfg = cfg.syn_flood.clone();
     }
 
     pub fn usage(&self) -> (usize, u64) {
@@ -72,6 +84,7 @@ impl SynFlood {
             // Completed handshakes matter only beside failures.
             if let Some(t) = self.map.get_mut(&key) {
                 t.completed += 1;
+                t.recent_completed.count(e.ts, cfg.window_secs);
             }
             return;
         }
@@ -82,6 +95,7 @@ impl SynFlood {
                 half_open: 0,
                 unanswered: 0,
                 completed: 0,
+                recent_completed: Ring::default(),
                 sources: DistinctSketch::new(),
             },
             |t| t.c.is_open(),
@@ -90,24 +104,28 @@ impl SynFlood {
             t.half_open = 0;
             t.unanswered = 0;
             t.completed = 0;
+            t.recent_completed = Ring::default();
             t.sources = DistinctSketch::new();
         }
-        t.c.count += 1;
+        let w = cfg.window_secs;
+        t.c.add(e.ts, w);
         if e.outcome == ConnOutcome::HalfOpen {
             t.half_open += 1;
         } else {
             t.unanswered += 1;
         }
         t.sources.insert(&ip_bytes(e.client));
-        t.c.distinct
-            .insert(e.client, s.evidence_list, s.evidence_list);
-        let ratio_ok = ratio(t) >= cfg.min_failed_ratio;
-        let measure = if ratio_ok || t.c.is_open() {
-            t.c.count
-        } else {
-            0
-        };
-        if let Some(state) = t.c.judge(measure, cfg.threshold, s.update_factor, ids) {
+        t.c.add_value(e.client, e.ts, w, s.evidence_list, s.evidence_list);
+        // The failed share among the window's attempts: a server with a
+        // long history of good handshakes is judged on the last window.
+        let failed = t.c.in_window();
+        let completed = t.recent_completed.in_window_at(e.ts, w);
+        let ratio_ok = failed as f64 >= cfg.min_failed_ratio * (failed + completed) as f64;
+        let measure = if ratio_ok || t.c.is_open() { failed } else { 0 };
+        let total = t.c.count;
+        if let Some(state) =
+            t.c.judge(measure, total, cfg.threshold, s.update_factor, ids)
+        {
             out.push(anomaly(&key, t, state, e.ts, cfg));
         }
         end_evicted(

@@ -1342,3 +1342,326 @@ fn every_anomaly_has_the_eve_shape() {
         assert_eq!(s.last(), Some(&"end"), "episode {ep}: {s:?}");
     }
 }
+
+// ---------------------------------------------------------------- sliding windows
+
+/// One refused probe of `port` from the scanner at `secs`.
+fn probe(secs: u64, port: u16) -> Event {
+    conn(
+        at(secs, 0),
+        "10.30.0.66",
+        "10.20.0.10",
+        6,
+        port,
+        ConnOutcome::Refused,
+    )
+}
+
+/// A scan split across what a window anchored at its first event would
+/// cut in two: one probe at 0 s, 15 ports at 50-57 s, 15 more at 61-68 s.
+/// A fixed window [0, 60] saw 16, its successor 15, and neither reached
+/// 25; the sliding window sees 30 ports within 18 s.
+#[test]
+fn a_scan_straddling_a_window_boundary_is_counted_whole() {
+    let mut events = vec![probe(0, 1)];
+    events.extend((0..15).map(|i| probe(50 + i / 2, 100 + i as u16)));
+    events.extend((0..15).map(|i| probe(61 + i / 2, 200 + i as u16)));
+    let mut c = Correlator::new(cfg());
+    let out = run(&mut c, &events);
+    let scans = of(&out, Detector::PortScan);
+    assert_eq!(scans.len(), 1, "{out:?}");
+    assert_eq!(scans[0].state, EpisodeState::New);
+    // Raised at the 25th port within the last 60 s: probe 0's port 1 fell
+    // out of the window before (it is still in the totals).
+    assert_eq!(ev(scans[0], "distinct_ports"), 26);
+    // The end of the input ends the episode, and says so.
+    let mut end = Vec::new();
+    c.finish(&mut end);
+    assert_eq!(end.len(), 1, "{end:?}");
+    assert_eq!(ev(&end[0], "distinct_ports"), 31);
+    assert_eq!(ev(&end[0], "end_reason"), "shutdown");
+}
+
+/// A drip of one new port every 10 s for 10 minutes is 60 ports in total
+/// but at most 7 in any 60 s: no scan, and the tracker does not start over
+/// (it was never quiet for a window), so the totals keep growing while the
+/// window slides.
+#[test]
+fn a_slow_drip_never_fills_the_sliding_window() {
+    let events: Vec<Event> = (0..60).map(|i| probe(i * 10, 1000 + i as u16)).collect();
+    let mut c = Correlator::new(cfg());
+    let out = run(&mut c, &events);
+    assert!(of(&out, Detector::PortScan).is_empty(), "{out:?}");
+    // The same 60 ports within 50 s are a scan.
+    let events: Vec<Event> = (0..60)
+        .map(|i| probe(10_000 + i * 5 / 6, 1000 + i as u16))
+        .collect();
+    let out = run(&mut c, &events);
+    assert_eq!(of(&out, Detector::PortScan).len(), 1, "{out:?}");
+}
+
+/// Repeats of a value move it to the newer sub-window (counted once);
+/// late (out-of-order) events count in their own sub-window while it is in
+/// the window; the whole window empties after a quiet window.
+#[test]
+fn counting_slides_by_sub_window() {
+    use super::track::{Counting, SLOTS};
+    let w = 80; // sub-windows of 10 s
+    assert_eq!(SLOTS, 8);
+    let t = |s: u64| at(s, 0);
+    let mut c: Counting<u16> = Counting::new(t(0));
+    for (s, v) in [(0, 1), (5, 2), (15, 1), (25, 3)] {
+        c.begin(t(s), w);
+        c.add(t(s), w);
+        c.add_value(v, t(s), w, 100, 20);
+    }
+    assert_eq!((c.in_window(), c.distinct_in_window()), (4, 3));
+    // At 85 s the sub-window of 0-9 s has left: value 2 goes, value 1
+    // (seen again at 15 s) stays.
+    c.begin(t(85), w);
+    assert_eq!((c.in_window(), c.distinct_in_window()), (2, 2));
+    // A late event from 30 s still counts; one from 2 s does not.
+    c.add(t(30), w);
+    c.add_value(4, t(30), w, 100, 20);
+    c.add(t(2), w);
+    c.add_value(5, t(2), w, 100, 20);
+    assert_eq!((c.in_window(), c.distinct_in_window()), (3, 3));
+    assert_eq!(c.count, 6);
+    assert_eq!(c.distinct.len(), 5);
+    // Quiet for a window (last event at 85 s): it starts over.
+    assert!(c.begin(t(170), w));
+    assert_eq!((c.count, c.distinct.len(), c.in_window()), (0, 0, 0));
+}
+
+/// A tracker full of values (the cap) drops the ones that left the window
+/// before refusing new ones, so its window count stays right.
+#[test]
+fn a_full_tracker_makes_room_from_values_outside_the_window() {
+    use super::track::Counting;
+    let w = 80;
+    let t = |s: u64| at(s, 0);
+    let mut c: Counting<u16> = Counting::new(t(0));
+    for v in 0..4 {
+        c.begin(t(0), w);
+        c.add_value(v, t(0), w, 4, 2);
+    }
+    c.begin(t(70), w);
+    c.add_value(9, t(70), w, 4, 2);
+    assert_eq!(c.distinct.overflow, 1, "all four still in the window");
+    c.begin(t(95), w);
+    assert!(c.add_value(10, t(95), w, 4, 2));
+    assert_eq!(c.distinct.len(), 1);
+    assert_eq!(c.distinct_in_window(), 1);
+}
+
+// ---------------------------------------------------------------- reload, periodic save
+
+/// Settings parsed from `text` as if read from `dir/detectors.toml`.
+fn settings_in(dir: &Path, text: &str) -> DetectorsConfig {
+    DetectorsConfig::parse(text, &dir.join("detectors.toml")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Settings parsed from `text` with no files around (indicator lists: the
+/// shipped empty ones).
+fn settings(text: &str) -> DetectorsConfig {
+    let mut c = settings_in(Path::new("."), text);
+    c.base_dir = None;
+    c
+}
+
+#[test]
+fn reload_of_thresholds_keeps_counts_episodes_and_inventory() {
+    let mut c = Correlator::new(cfg());
+    let mut out = run(
+        &mut c,
+        &[device(0, [0, 0x1b, 0x21, 1, 2, 3], "10.20.0.7", None)],
+    );
+    out.extend(run(
+        &mut c,
+        &(0..20).map(|i| probe(1, 100 + i)).collect::<Vec<_>>(),
+    ));
+    assert!(of(&out, Detector::PortScan).is_empty());
+    let sum = c
+        .reload(settings("[port-scan]\nthreshold = 22\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(sum.changed, [Detector::PortScan]);
+    assert!(sum.restarted.is_empty() && sum.ended.is_empty());
+    assert_eq!(c.config().port_scan.threshold, 22);
+    assert_eq!(c.inventory().len(), 1, "inventory kept");
+    // The 20 ports counted before the reload still count: two more raise it.
+    let out = run(&mut c, &[probe(2, 200), probe(2, 201)]);
+    let scans = of(&out, Detector::PortScan);
+    assert_eq!(scans.len(), 1, "{out:?}");
+    assert_eq!(ev(scans[0], "distinct_ports"), 22);
+    assert_eq!(ev(scans[0], "threshold"), 22);
+}
+
+#[test]
+fn reload_of_a_window_restarts_the_detector_and_ends_its_episodes() {
+    let mut c = Correlator::new(cfg());
+    let out = run(
+        &mut c,
+        &(0..30).map(|i| probe(1, 100 + i)).collect::<Vec<_>>(),
+    );
+    let id = of(&out, Detector::PortScan)[0].episode;
+    let sum = c
+        .reload(settings("[port-scan]\nwindow_secs = 120\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(sum.restarted, [Detector::PortScan]);
+    assert_eq!(sum.ended.len(), 1, "{:?}", sum.ended);
+    let end = &sum.ended[0];
+    assert_eq!((end.state, end.episode), (EpisodeState::End, id));
+    assert_eq!(ev(end, "end_reason"), "reload");
+    assert_eq!(ev(end, "distinct_ports"), 30);
+    // Counting starts over under the new window: 24 more ports are no scan.
+    let out = run(
+        &mut c,
+        &(0..24).map(|i| probe(3, 300 + i)).collect::<Vec<_>>(),
+    );
+    assert!(of(&out, Detector::PortScan).is_empty(), "{out:?}");
+    // Unchanged settings change nothing.
+    let same = c.config().clone();
+    let sum = c.reload(same).unwrap_or_else(|e| panic!("{e}"));
+    assert!(sum.changed.is_empty() && sum.restarted.is_empty());
+}
+
+#[test]
+fn reload_rereads_indicator_lists_and_keeps_the_old_settings_on_error() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let text = "[suspicious-destination]\ndomain_files = [\"d.txt\"]\nip_files = []\n";
+    std::fs::write(d.join("d.txt"), "evil.example\n").unwrap_or_else(|e| panic!("{e}"));
+    let mut c = Correlator::new(cfg());
+    let sum = c
+        .reload(settings_in(d, text))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((sum.domains, sum.networks), (1, 0));
+    assert_eq!(sum.changed, [Detector::SuspiciousDestination]);
+    let name = |secs: u64, n: &str| {
+        Event::Name(NameEvent {
+            ts: at(secs, 0),
+            client: ip("10.20.40.11"),
+            server: Some(ip("10.20.0.2")),
+            server_port: 53,
+            kind: NameKind::Dns,
+            name: n.to_string(),
+        })
+    };
+    let out = run(
+        &mut c,
+        &[name(1, "www.evil.example"), name(1, "bad.example")],
+    );
+    assert_eq!(of(&out, Detector::SuspiciousDestination).len(), 1);
+    // The list grows on disk; the same settings reloaded read it again.
+    std::fs::write(d.join("d.txt"), "evil.example\nbad.example\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sum = c
+        .reload(settings_in(d, text))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(sum.domains, 2);
+    assert!(sum.changed.is_empty());
+    let out = run(&mut c, &[name(2, "bad.example")]);
+    assert_eq!(of(&out, Detector::SuspiciousDestination).len(), 1);
+    // A list gone missing, or invalid settings: an error, nothing changes.
+    let missing =
+        "[suspicious-destination]\ndomain_files = [\"gone.txt\"]\n[port-scan]\nthreshold = 5\n";
+    match c.reload(settings_in(d, missing)) {
+        Err(ReloadError::Indicators(_)) => {}
+        other => panic!("{other:?}"),
+    }
+    let mut bad = c.config().clone();
+    bad.port_scan.window_secs = 0;
+    assert!(matches!(c.reload(bad), Err(ReloadError::Settings(_))));
+    assert_eq!(c.config().port_scan.threshold, 25);
+    let out = run(&mut c, &[name(3, "www.bad.example")]);
+    assert_eq!(
+        of(&out, Detector::SuspiciousDestination).len(),
+        0,
+        "same (client, indicator) episode still open: counted, not re-raised"
+    );
+}
+
+#[test]
+fn the_inventory_is_saved_periodically_when_it_changed() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let text = "[new-device]\ninventory_file = \"inv.json\"\nsave_interval_secs = 600\noui_file = \"none.txt\"\n";
+    let mut c = Correlator::new(settings_in(d, text));
+    let file = d.join("inv.json");
+    let t0 = std::time::Instant::now();
+    let min = |m: u64| t0 + std::time::Duration::from_secs(60 * m);
+    assert!(
+        c.save_inventory_if_due(t0).is_none(),
+        "the first call starts the clock"
+    );
+    run(
+        &mut c,
+        &[device(
+            0,
+            [0, 0x1b, 0x21, 1, 2, 3],
+            "10.20.0.7",
+            Some("ct-1"),
+        )],
+    );
+    assert!(c.save_inventory_if_due(min(5)).is_none(), "not due yet");
+    assert!(!file.exists());
+    let saved = c.save_inventory_if_due(min(11));
+    assert!(matches!(saved, Some(Ok(ref p)) if *p == file), "{saved:?}");
+    let inv = Inventory::load(&file).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(inv.len(), 1);
+    // Nothing changed: no rewrite.
+    assert!(c.save_inventory_if_due(min(30)).is_none());
+    run(
+        &mut c,
+        &[device(60, [0, 0x1b, 0x21, 4, 5, 6], "10.20.0.8", None)],
+    );
+    assert!(matches!(c.save_inventory_if_due(min(31)), Some(Ok(_))));
+    assert_eq!(Inventory::load(&file).map(|i| i.len()).ok(), Some(2));
+    assert!(
+        !d.join("inv.json.tmp").exists(),
+        "written beside, then renamed"
+    );
+    // An unwritable place: an error returned (and logged), not a panic.
+    let text = "[new-device]\ninventory_file = \"no/such/dir/inv.json\"\n";
+    let mut c = Correlator::new(settings_in(d, text));
+    assert!(matches!(c.save_inventory(t0), Some(Err(_))));
+}
+
+/// A busy server with hours of good handshakes (and the odd lost client)
+/// is still judged on the last window when a flood starts.
+#[test]
+fn a_flood_after_a_long_busy_history_is_judged_on_the_window() {
+    let c_ev = |secs: u64, micros: u64, client: &str, o: ConnOutcome| {
+        conn(at(secs, micros), client, "10.20.0.90", 6, 443, o)
+    };
+    let mut events = Vec::new();
+    // 100 s: 100 completed handshakes a second, one lost every 2 s.
+    for s in 0..100u64 {
+        for i in 0..100u64 {
+            events.push(c_ev(s, i * 10_000, "10.21.0.1", ConnOutcome::Established));
+        }
+        if s % 2 == 0 {
+            events.push(c_ev(s, 5_000, "10.21.0.2", ConnOutcome::HalfOpen));
+        }
+    }
+    let mut c = Correlator::new(cfg());
+    let out = run(&mut c, &events);
+    assert!(of(&out, Detector::SynFlood).is_empty(), "{out:?}");
+    // Then 1,000 spoofed half-open handshakes a second for 4 s; the good
+    // ones stop (the server is too busy to complete them). Over its whole
+    // life the server's failed share is about 30%; in the window, above 80%.
+    let flood: Vec<Event> = (0..4000u64)
+        .map(|i| {
+            c_ev(
+                100 + i / 1000,
+                (i % 1000) * 1_000,
+                &format!("198.18.{}.{}", i / 250, i % 250 + 1),
+                ConnOutcome::HalfOpen,
+            )
+        })
+        .collect();
+    let out = run(&mut c, &flood);
+    let f = of(&out, Detector::SynFlood);
+    assert_eq!(f.len(), 1, "{out:?}");
+    assert_eq!(f[0].state, EpisodeState::New);
+}

@@ -196,11 +196,6 @@ impl<T: Hash + Eq + Clone> CappedSet<T> {
         self.set.as_ref().map_or(self.sample.len(), |s| s.len())
     }
 
-    /// True when values were dropped for the cap.
-    pub fn saturated(&self) -> bool {
-        self.overflow > 0
-    }
-
     pub fn sample(&self) -> &[T] {
         &self.sample
     }
@@ -246,12 +241,9 @@ fn next_level(count: u64, factor: u64) -> u64 {
     }
 }
 
-/// A counting window anchored at its first event: events count while they
-/// fall within `window` of the anchor; the first event after that restarts
-/// the window.
+/// The time span of a tracker's events: first and last seen (evidence).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Window {
-    pub start: Timestamp,
     pub first: Timestamp,
     pub last: Timestamp,
 }
@@ -259,15 +251,9 @@ pub(crate) struct Window {
 impl Window {
     pub fn new(ts: Timestamp) -> Self {
         Window {
-            start: ts,
             first: ts,
             last: ts,
         }
-    }
-
-    /// True when `ts` falls outside the window that started at `start`.
-    pub fn expired(&self, ts: Timestamp, window_secs: u64) -> bool {
-        ts.micros_since(self.start) > window_secs.saturating_mul(1_000_000)
     }
 
     pub fn touch(&mut self, ts: Timestamp) {
@@ -290,14 +276,194 @@ impl Window {
     }
 }
 
-/// The counting core of a tracker: a window, a count, distinct values and
-/// the open episode, if any.
+/// Sub-windows a counting window is cut into: thresholds are judged over
+/// the last [`SLOTS`] sub-windows (the current one included), so the window
+/// slides in steps of `window / SLOTS`.
+pub(crate) const SLOTS: usize = 8;
+
+/// Per-sub-window counts of a sliding window: events, and distinct values
+/// whose latest sighting fell in that sub-window. A value seen again moves
+/// to the newer sub-window, so the sum over the ring counts each value once.
+/// Counts saturate at `u16::MAX` per sub-window (thresholds are far below).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Ring {
+    /// Number of the newest sub-window (packet time / sub-window length).
+    head: u64,
+    events: [u16; SLOTS],
+    distinct: [u16; SLOTS],
+}
+
+impl Ring {
+    /// Moves the newest sub-window to `epoch`, clearing the ones that fell out.
+    fn advance(&mut self, epoch: u64) {
+        if epoch <= self.head {
+            return;
+        }
+        if epoch - self.head >= SLOTS as u64 {
+            self.events = [0; SLOTS];
+            self.distinct = [0; SLOTS];
+        } else {
+            for e in self.head + 1..=epoch {
+                let i = (e % SLOTS as u64) as usize;
+                self.events[i] = 0;
+                self.distinct[i] = 0;
+            }
+        }
+        self.head = epoch;
+    }
+
+    /// Sub-windows behind the newest of the (truncated) epoch `e`.
+    fn age(&self, e: u32) -> u32 {
+        (self.head as u32).wrapping_sub(e)
+    }
+
+    /// The slot of (truncated) epoch `e`, when still inside the window.
+    fn slot(&self, e: u32) -> Option<usize> {
+        (self.age(e) < SLOTS as u32).then_some(e as usize % SLOTS)
+    }
+
+    fn events_in_window(&self) -> u64 {
+        self.events.iter().map(|&c| u64::from(c)).sum()
+    }
+
+    /// Counts an event at `ts` in a window of `window_secs` (a ring used
+    /// on its own, beside a [`Counting`]'s).
+    pub fn count(&mut self, ts: Timestamp, window_secs: u64) {
+        let e = epoch_of(ts, window_secs);
+        self.advance(e);
+        if let Some(i) = self.slot(e as u32) {
+            self.events[i] = self.events[i].saturating_add(1);
+        }
+    }
+
+    /// Events within the window ending at `ts` (moves the window there).
+    pub fn in_window_at(&mut self, ts: Timestamp, window_secs: u64) -> u64 {
+        self.advance(epoch_of(ts, window_secs));
+        self.events_in_window()
+    }
+
+    fn distinct_in_window(&self) -> u64 {
+        self.distinct.iter().map(|&c| u64::from(c)).sum()
+    }
+}
+
+/// The sub-window number of `ts` for a window of `window_secs`.
+fn epoch_of(ts: Timestamp, window_secs: u64) -> u64 {
+    let slot_us = (window_secs.saturating_mul(1_000_000) / SLOTS as u64).max(1);
+    ts.as_micros() / slot_us
+}
+
+/// The distinct values of a [`Counting`], each with the sub-window of its
+/// latest sighting (truncated to 32 bits: enough to tell the last
+/// [`SLOTS`] apart), capped like a [`CappedSet`]: the first values in
+/// arrival order are kept for evidence lists; small sets live in vectors,
+/// the hash map is built once the sample is full.
+#[derive(Debug)]
+pub(crate) struct WindowSet<T> {
+    sample: Vec<T>,
+    /// Epochs of `sample`'s values while `map` is `None`.
+    epochs: Vec<u32>,
+    #[allow(clippy::box_collection)]
+    map: Option<Box<HashMap<T, u32, ahash::RandomState>>>,
+    /// Values seen after the set was full that were not in it.
+    pub overflow: u64,
+}
+
+impl<T: Hash + Eq + Clone> WindowSet<T> {
+    fn new() -> Self {
+        WindowSet {
+            sample: Vec::new(),
+            epochs: Vec::new(),
+            map: None,
+            overflow: 0,
+        }
+    }
+
+    /// The stored epoch of `v`, if held.
+    fn epoch_mut(&mut self, v: &T) -> Option<&mut u32> {
+        match &mut self.map {
+            Some(m) => m.get_mut(v),
+            None => {
+                let i = self.sample.iter().position(|x| x == v)?;
+                self.epochs.get_mut(i)
+            }
+        }
+    }
+
+    /// Distinct values held (a lower bound once `overflow` > 0).
+    pub fn len(&self) -> usize {
+        self.map.as_ref().map_or(self.sample.len(), |m| m.len())
+    }
+
+    /// True when values were dropped for the cap.
+    pub fn saturated(&self) -> bool {
+        self.overflow > 0
+    }
+
+    pub fn sample(&self) -> &[T] {
+        &self.sample
+    }
+
+    /// Drops the values last seen before the window (`keep` false).
+    fn prune(&mut self, keep: impl Fn(u32) -> bool) {
+        match &mut self.map {
+            Some(m) => {
+                m.retain(|_, e| keep(*e));
+                self.sample.retain(|v| m.contains_key(v));
+            }
+            None => {
+                let mut i = 0;
+                while i < self.sample.len() {
+                    if self.epochs.get(i).is_some_and(|e| keep(*e)) {
+                        i += 1;
+                    } else {
+                        self.sample.remove(i);
+                        self.epochs.remove(i);
+                    }
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, v: T, e: u32, sample_cap: usize) {
+        match &mut self.map {
+            Some(m) => {
+                if self.sample.len() < sample_cap {
+                    self.sample.push(v.clone());
+                }
+                m.insert(v, e);
+            }
+            None if self.sample.len() < sample_cap => {
+                self.sample.push(v);
+                self.epochs.push(e);
+            }
+            None => {
+                let mut m = HashMap::with_hasher(ahash::RandomState::new());
+                m.extend(self.sample.iter().cloned().zip(self.epochs.drain(..)));
+                m.insert(v, e);
+                self.map = Some(Box::new(m));
+            }
+        }
+    }
+}
+
+/// The counting core of a tracker: a sliding window (a [`Ring`] of
+/// sub-window counts), the totals since the tracker (re)started, its
+/// distinct values and the open episode, if any.
+///
+/// Thresholds are judged over the sliding window ([`Counting::in_window`],
+/// [`Counting::distinct_in_window`]): an attack split across what would
+/// have been two fixed windows is counted whole, to within one sub-window
+/// (`window / SLOTS`). The totals (`count`, `distinct`) are what evidence
+/// reports and updates grow on. Without an open episode the tracker starts
+/// over once a whole window passed without an event.
 #[derive(Debug)]
 pub(crate) struct Counting<T> {
     pub window: Window,
     pub count: u64,
-    pub distinct: CappedSet<T>,
+    pub distinct: WindowSet<T>,
     pub episode: Option<Episode>,
+    ring: Ring,
 }
 
 impl<T: Hash + Eq + Clone> Counting<T> {
@@ -305,51 +471,115 @@ impl<T: Hash + Eq + Clone> Counting<T> {
         Counting {
             window: Window::new(ts),
             count: 0,
-            distinct: CappedSet::new(),
+            distinct: WindowSet::new(),
             episode: None,
+            ring: Ring::default(),
         }
     }
 
     /// Called first for each event at `ts`: without an open episode, a
-    /// window that ran out starts over (counts and values forgotten).
-    /// Returns true when it started over.
+    /// tracker quiet for a whole window starts over (counts and values
+    /// forgotten); the sliding window moves to `ts`. Returns true when it
+    /// started over.
     pub fn begin(&mut self, ts: Timestamp, window_secs: u64) -> bool {
-        let restarted = self.episode.is_none() && self.window.expired(ts, window_secs);
+        let restarted = self.episode.is_none() && quiet(ts, self.window.last, window_secs);
         if restarted {
             *self = Counting::new(ts);
         }
         self.window.touch(ts);
+        self.ring.advance(epoch_of(ts, window_secs));
         restarted
     }
 
-    /// Called after counting: `New` when `measure` crossed `threshold`
-    /// without an open episode, `Update` when the open one grew by the
-    /// update factor.
+    /// Counts one event at `ts` (after [`Counting::begin`]).
+    pub fn add(&mut self, ts: Timestamp, window_secs: u64) {
+        self.count += 1;
+        let e = epoch_of(ts, window_secs) as u32;
+        if let Some(i) = self.ring.slot(e) {
+            self.ring.events[i] = self.ring.events[i].saturating_add(1);
+        }
+    }
+
+    /// Records value `v` seen at `ts`; true when it is new to the tracker.
+    /// `cap` bounds the values held (without an open episode, values last
+    /// seen before the window are dropped first to make room), `sample_cap`
+    /// the evidence list.
+    pub fn add_value(
+        &mut self,
+        v: T,
+        ts: Timestamp,
+        window_secs: u64,
+        cap: usize,
+        sample_cap: usize,
+    ) -> bool {
+        let e = epoch_of(ts, window_secs) as u32;
+        let ring = &mut self.ring;
+        if let Some(old) = self.distinct.epoch_mut(&v) {
+            // Seen before: it moves to the newer sub-window.
+            if ring.age(e) < ring.age(*old) {
+                if let Some(i) = ring.slot(*old) {
+                    ring.distinct[i] = ring.distinct[i].saturating_sub(1);
+                }
+                if let Some(j) = ring.slot(e) {
+                    ring.distinct[j] = ring.distinct[j].saturating_add(1);
+                }
+                *old = e;
+            }
+            return false;
+        }
+        if self.distinct.len() >= cap && self.episode.is_none() {
+            let r = &*ring;
+            self.distinct.prune(|x| r.slot(x).is_some());
+        }
+        if self.distinct.len() >= cap {
+            self.distinct.overflow += 1;
+            return false;
+        }
+        self.distinct.push(v, e, sample_cap);
+        if let Some(j) = ring.slot(e) {
+            ring.distinct[j] = ring.distinct[j].saturating_add(1);
+        }
+        true
+    }
+
+    /// Events within the sliding window.
+    pub fn in_window(&self) -> u64 {
+        self.ring.events_in_window()
+    }
+
+    /// Distinct values last seen within the sliding window.
+    pub fn distinct_in_window(&self) -> u64 {
+        self.ring.distinct_in_window()
+    }
+
+    /// Called after counting: `New` when `measure` (counted over the sliding
+    /// window) crossed `threshold` without an open episode, `Update` when
+    /// the open one's `total` grew by the update factor.
     pub fn judge(
         &mut self,
         measure: u64,
+        total: u64,
         threshold: u64,
         factor: u64,
         ids: &mut super::EpisodeIds,
     ) -> Option<super::EpisodeState> {
         match &mut self.episode {
             None if measure >= threshold => {
-                self.episode = Some(Episode::new(ids.next(), measure, factor));
+                self.episode = Some(Episode::new(ids.next(), total.max(measure), factor));
                 Some(super::EpisodeState::New)
             }
             None => None,
-            Some(e) => e
-                .due(measure, factor)
-                .then_some(super::EpisodeState::Update),
+            Some(e) => e.due(total, factor).then_some(super::EpisodeState::Update),
         }
     }
 
     /// At a sweep: `Some(true)` when the open episode went quiet (end it),
-    /// `Some(false)` when idle state may be dropped silently, `None` to keep.
+    /// `Some(false)` when idle state may be dropped silently (no event for
+    /// a whole window), `None` to keep.
     pub fn stale(&self, now: Timestamp, window_secs: u64, quiet_secs: u64) -> Option<bool> {
         match self.episode {
             Some(_) => quiet(now, self.window.last, quiet_secs).then_some(true),
-            None => self.window.expired(now, window_secs).then_some(false),
+            None => quiet(now, self.window.last, window_secs).then_some(false),
         }
     }
 
@@ -532,7 +762,7 @@ mod tests {
             s.insert(v % 150, 100, 2);
         }
         assert_eq!(s.len(), 100);
-        assert!(s.saturated());
+        assert!(s.overflow > 0);
         let mut tiny: CappedSet<u32> = CappedSet::new();
         assert!(tiny.insert(7, 1, 20) && !tiny.insert(8, 1, 20) && !tiny.insert(7, 1, 20));
         assert_eq!(tiny.len(), 1);

@@ -57,6 +57,12 @@ impl ZonePolicy {
         }
     }
 
+    /// New settings of the same shape (windows, caps unchanged): the
+    /// running state is kept.
+    pub fn set_config(&mut self, cfg: &DetectorsConfig) {
+        self.cfg = cfg.zone_policy.clone();
+    }
+
     pub fn usage(&self) -> (usize, u64) {
         (self.map.len(), self.map.evicted)
     }
@@ -107,14 +113,15 @@ impl ZonePolicy {
             },
             |t| t.c.is_open(),
         );
-        t.c.begin(e.ts, cfg.quiet_secs);
-        t.c.count += 1;
+        let q = cfg.quiet_secs;
+        t.c.begin(e.ts, q);
+        t.c.add(e.ts, q);
         if e.outcome == ConnOutcome::Established || !e.outcome.failed() {
             t.established += 1;
         }
-        t.c.distinct.insert(e.outcome.as_str(), 16, 16);
+        t.c.add_value(e.outcome.as_str(), e.ts, q, 16, 16);
         let measure = t.c.count;
-        if let Some(state) = t.c.judge(measure, 1, s.update_factor, ids) {
+        if let Some(state) = t.c.judge(measure, measure, 1, s.update_factor, ids) {
             out.push(anomaly(&key, t, state, e.ts, cfg));
         }
         end_evicted(

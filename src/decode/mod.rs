@@ -83,8 +83,11 @@ pub enum Decoded<'a> {
     /// A fragment was stored (or dropped by a limit, counted); nothing to
     /// process yet.
     FragmentHeld,
-    /// A valid frame that carries no IPv4/IPv6 (ARP, LLDP, ...): counted, skipped.
+    /// A valid frame that carries no IPv4/IPv6 (LLDP, ...): counted, skipped.
     NotIp,
+    /// An ARP request or reply over Ethernet: counted as not IP (no flow),
+    /// handed on for the device inventory.
+    Arp(ArpPacket),
     /// Malformed: counted by reason (`decoder.event.*`), skipped.
     Invalid,
 }
@@ -228,6 +231,10 @@ impl Decoder {
             Ok(parse::Frame::NotIp) => {
                 counters.not_ip += 1;
                 Decoded::NotIp
+            }
+            Ok(parse::Frame::Arp(arp)) => {
+                counters.not_ip += 1;
+                Decoded::Arp(arp)
             }
             Ok(parse::Frame::Fragment(frag)) => match defrag.insert(frag, now) {
                 defrag::Insert::Held => Decoded::FragmentHeld,

@@ -234,3 +234,52 @@ pub struct DecodedPacket<'a> {
     /// whole IP payload for other protocols). Truncated to what was captured.
     pub payload: &'a [u8],
 }
+
+/// An ARP request or reply for IPv4 over Ethernet (RFC 826): who has which
+/// address. Not an IP packet, so it never reaches the flow table; the device
+/// inventory learns MAC/IP pairs from it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct ArpPacket {
+    /// 1 request, 2 reply (other opcodes are not decoded).
+    pub op: u16,
+    /// Sender hardware address.
+    pub sender_mac: [u8; 6],
+    /// Sender protocol address (0.0.0.0 in an RFC 5227 probe).
+    pub sender_ip: std::net::Ipv4Addr,
+    /// Target hardware address (zero in a request).
+    pub target_mac: [u8; 6],
+    /// Target protocol address.
+    pub target_ip: std::net::Ipv4Addr,
+    /// VLAN ids of the frame.
+    pub vlans: Vlans,
+}
+
+impl ArpPacket {
+    /// Parses the ARP body (after the EtherType): Ethernet hardware (1),
+    /// IPv4 protocol (0x0800), lengths 6 and 4, opcode 1 or 2. Anything else
+    /// is `None`.
+    pub fn parse(body: &[u8], vlans: Vlans) -> Option<ArpPacket> {
+        let b = body.get(..28)?;
+        if b[..6] != [0, 1, 0x08, 0x00, 6, 4] {
+            return None;
+        }
+        let op = u16::from_be_bytes([b[6], b[7]]);
+        if op != 1 && op != 2 {
+            return None;
+        }
+        let mac = |at: usize| -> [u8; 6] {
+            let mut m = [0u8; 6];
+            m.copy_from_slice(&b[at..at + 6]);
+            m
+        };
+        let ip = |at: usize| std::net::Ipv4Addr::new(b[at], b[at + 1], b[at + 2], b[at + 3]);
+        Some(ArpPacket {
+            op,
+            sender_mac: mac(8),
+            sender_ip: ip(14),
+            target_mac: mac(18),
+            target_ip: ip(24),
+            vlans,
+        })
+    }
+}

@@ -45,6 +45,8 @@ use super::{
 pub(crate) const ETHERTYPE_IPV4: u16 = 0x0800;
 /// EtherType of IPv6.
 pub(crate) const ETHERTYPE_IPV6: u16 = 0x86dd;
+/// ARP.
+pub(crate) const ETHERTYPE_ARP: u16 = 0x0806;
 /// 802.1Q customer VLAN tag.
 pub(crate) const ETHERTYPE_VLAN: u16 = 0x8100;
 /// 802.1ad service VLAN tag (the outer tag of QinQ).
@@ -196,6 +198,8 @@ pub(crate) enum Frame<'a> {
     Fragment(Fragment<'a>),
     /// A valid frame that carries no IP.
     NotIp,
+    /// An ARP request or reply (also counted as not IP).
+    Arp(super::ArpPacket),
 }
 
 type Parsed<'a> = Result<Frame<'a>, Reason>;
@@ -349,7 +353,10 @@ fn ether_payload<'a>(
     match ether_type {
         ETHERTYPE_IPV4 => ipv4(c, info, rest, trunc),
         ETHERTYPE_IPV6 => ipv6(c, info, rest, trunc),
-        // ARP, LLDP, MPLS, PPPoE, 802.3 length fields...: not decoded.
+        ETHERTYPE_ARP => {
+            Ok(super::ArpPacket::parse(rest, info.vlans).map_or(Frame::NotIp, Frame::Arp))
+        }
+        // LLDP, MPLS, PPPoE, 802.3 length fields...: not decoded.
         _ => Ok(Frame::NotIp),
     }
 }

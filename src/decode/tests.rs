@@ -46,6 +46,7 @@ enum Out {
     Packet(Pkt),
     Held,
     NotIp,
+    Arp(ArpPacket),
     Invalid,
 }
 
@@ -81,6 +82,7 @@ fn run_at(d: &mut Decoder, link: LinkType, data: &[u8], wire_len: usize, now: Ti
         }),
         Decoded::FragmentHeld => Out::Held,
         Decoded::NotIp => Out::NotIp,
+        Decoded::Arp(a) => Out::Arp(a),
         Decoded::Invalid => Out::Invalid,
     }
 }
@@ -559,6 +561,56 @@ fn non_ip_frames_are_counted_not_ip() {
     ); // 802.3
     let c = d.counters();
     assert_eq!((c.pkts, c.not_ip, c.invalid, c.ethernet), (3, 3, 0, 3));
+}
+
+/// An ARP request (broadcast) and reply over Ethernet, one in a VLAN.
+fn arp_body(op: u8, sender: [u8; 6], sip: [u8; 4], target: [u8; 6], tip: [u8; 4]) -> Vec<u8> {
+    let mut b = vec![0, 1, 0x08, 0x00, 6, 4, 0, op];
+    b.extend_from_slice(&sender);
+    b.extend_from_slice(&sip);
+    b.extend_from_slice(&target);
+    b.extend_from_slice(&tip);
+    b
+}
+
+#[test]
+fn arp_requests_and_replies_are_handed_on_and_counted_not_ip() {
+    let mut d = decoder();
+    let pump = [0x00, 0x09, 0xfb, 0x01, 0x02, 0x03];
+    let req = arp_body(1, pump, [10, 20, 30, 7], [0; 6], [10, 20, 30, 1]);
+    match run(&mut d, LinkType::Ethernet, &eth(0x0806, &req)) {
+        Out::Arp(a) => {
+            assert_eq!(a.op, 1);
+            assert_eq!(a.sender_mac, pump);
+            assert_eq!(a.sender_ip, std::net::Ipv4Addr::new(10, 20, 30, 7));
+            assert_eq!(a.target_ip, std::net::Ipv4Addr::new(10, 20, 30, 1));
+        }
+        other => panic!("{other:?}"),
+    }
+    let gw = [0x3c, 0xec, 0xef, 0, 0, 1];
+    let mut tagged = vec![0x00, 0x2a]; // VLAN 42
+    tagged.extend_from_slice(&0x0806u16.to_be_bytes());
+    tagged.extend_from_slice(&arp_body(2, gw, [10, 20, 30, 1], pump, [10, 20, 30, 7]));
+    match run(&mut d, LinkType::Ethernet, &eth(0x8100, &tagged)) {
+        Out::Arp(a) => {
+            assert_eq!((a.op, a.sender_mac, a.target_mac), (2, gw, pump));
+            assert_eq!(a.vlans.0, [42, 0]);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Truncated, other hardware or protocol types, other opcodes: not IP.
+    for body in [
+        req[..27].to_vec(),
+        [&[0, 6][..], &req[2..]].concat(),
+        [&req[..2], &[0x86, 0xdd], &req[4..]].concat(),
+        [&req[..6], &[0, 3], &req[8..]].concat(),
+    ] {
+        assert_eq!(
+            run(&mut d, LinkType::Ethernet, &eth(0x0806, &body)),
+            Out::NotIp
+        );
+    }
+    assert_eq!(d.counters().not_ip, 6);
 }
 
 // ---------------------------------------------------------------- IP and transport
@@ -1684,7 +1736,7 @@ fn random_and_mutated_input_never_panics() {
                 0
             }
             Decoded::FragmentHeld => 1,
-            Decoded::NotIp => 2,
+            Decoded::NotIp | Decoded::Arp(_) => 2,
             Decoded::Invalid => 3,
         };
         outcomes[outcome] += 1;

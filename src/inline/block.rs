@@ -174,6 +174,13 @@ impl DetectorBlocks {
         })
     }
 
+    /// New detector settings (SIGHUP): block durations and switches follow
+    /// them; blocks in force keep their expiry. (Whether blocks exist at all,
+    /// and where they go — inline or the nftables set — is fixed at start.)
+    pub fn set_detectors(&mut self, detectors: &DetectorsConfig) {
+        self.detectors = detectors.clone();
+    }
+
     /// Counters for `stats` events (`response.*`).
     pub fn counters(&self) -> Vec<(String, u64)> {
         [

@@ -466,6 +466,9 @@ impl Sink {
     fn run(mut self, rx: Receiver<EveRecord>) -> OutputCounters {
         loop {
             self.monitor.heartbeat.fetch_add(1, Ordering::Relaxed);
+            if let Some(c) = self.correlator.as_mut() {
+                c.save_inventory_if_due(Instant::now());
+            }
             // Write what is queued, flush when the queue runs dry so a live
             // sensor's file is current within a fraction of a second.
             match rx.recv_timeout(Duration::from_millis(200)) {
@@ -493,16 +496,8 @@ impl Sink {
             self.write_anomalies(out);
         }
         // The device inventory outlives the run (`wardwatch assets` reads it).
-        if let Some(c) = &self.correlator {
-            if let Some(p) = &c.config().new_device.inventory_file {
-                let path = c.config().resolve(p);
-                match c.inventory().save(&path) {
-                    Ok(()) => {
-                        tracing::info!(path = %path.display(), devices = c.inventory().len(), "device inventory saved")
-                    }
-                    Err(e) => tracing::error!(error = %e, "device inventory not saved"),
-                }
-            }
+        if let Some(c) = self.correlator.as_mut() {
+            c.save_inventory(Instant::now());
         }
         let (deferred_allowed, deferred_quieted) = self
             .arbiter
@@ -611,18 +606,29 @@ impl Sink {
                     .unwrap_or_else(|p| p.into_inner()) = Some(e.stats);
             }
             EveRecord::Control(eve::Control::ReloadDetectors(cfg)) => {
-                // TODO(merge): Correlator::reload(cfg) from the detectors branch.
-                let _ = cfg;
+                let mut ended = Vec::new();
                 if let Some(c) = self.correlator.as_mut() {
-                    match c.reload_indicators() {
-                        Ok((domains, nets)) => {
-                            tracing::info!(domains, nets, "indicator lists reloaded")
+                    match c.reload((*cfg).clone()) {
+                        Ok(sum) => {
+                            for w in &sum.warnings {
+                                tracing::warn!("detector settings: {w}");
+                            }
+                            tracing::info!(
+                                domains = sum.domains,
+                                networks = sum.networks,
+                                vendors = sum.vendors,
+                                changed = ?sum.changed,
+                                restarted = ?sum.restarted,
+                                "detector settings and indicator lists reloaded"
+                            );
+                            ended = sum.ended;
                         }
-                        Err(e) => {
-                            tracing::error!(error = %e, "indicator lists not reloaded; the old ones stay")
-                        }
+                        Err(e) => tracing::error!(
+                            "detector settings not reloaded, the ones in use stay: {e}"
+                        ),
                     }
                 }
+                self.write_anomalies(ended);
             }
             EveRecord::Control(Control::ReopenLogs) => {
                 if let Some(w) = self.writer.as_mut() {

@@ -200,3 +200,18 @@ pub fn ip_endpoints(ip_packet: &[u8]) -> Option<(IpAddr, IpAddr)> {
         _ => None,
     }
 }
+
+/// An Ethernet II frame of any EtherType (ARP 0x0806, LLDP 0x88cc, ...).
+pub fn ethernet_typed(
+    src_mac: [u8; 6],
+    dst_mac: [u8; 6],
+    ether_type: u16,
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(14 + payload.len());
+    out.extend_from_slice(&dst_mac);
+    out.extend_from_slice(&src_mac);
+    out.extend_from_slice(&ether_type.to_be_bytes());
+    out.extend_from_slice(payload);
+    out
+}

@@ -10,6 +10,7 @@
 //! - [`session`]: `TcpSession`, a TCP conversation with consistent seq/ack.
 //! - [`util`]: seeded shuffle, EVE JSON-lines readers.
 //! - [`conversations`]: the payloads of each connection of a capture file.
+//! - [`payloads`]: DNS, TLS ClientHello, base64, ARP, mDNS, NetBIOS payloads.
 //! - [`replay`]: `wardwatch replay` on fixtures, EVE events and logins back.
 //!
 //! Everything is re-exported here, so a test writes `use common::*;`.
@@ -23,6 +24,7 @@ pub mod frag;
 pub mod link;
 pub mod netns;
 pub mod packet;
+pub mod payloads;
 pub mod replay;
 pub mod session;
 pub mod util;
@@ -32,6 +34,7 @@ pub use conversations::*;
 pub use frag::*;
 pub use link::*;
 pub use packet::*;
+pub use payloads::*;
 pub use replay::*;
 pub use session::*;
 pub use util::*;

@@ -6,6 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use crate::common::capture::{Frame, write_pcap};
 use crate::common::util::{events_of_type, read_eve};
 
 /// What one replay wrote.
@@ -74,4 +75,56 @@ pub fn login_triples(
             (s("account"), s("outcome"), s("reason"))
         })
         .collect()
+}
+
+/// Replays `frames` (sorted by time first) with the behavioural detectors
+/// set up by `detectors` (written as `dir/detectors.toml`, with `files`
+/// beside it: indicator lists, ...), EVE to `dir/e.json`, and `workers`
+/// workers; returns the behavioural alerts (events with an `anomaly`
+/// object) in file order. State the settings keep in `dir` (the device
+/// inventory) carries over to the next call.
+pub fn replay_detectors(
+    dir: &Path,
+    detectors: &str,
+    files: &[(&str, &str)],
+    frames: &[Frame],
+    workers: &str,
+) -> Vec<Value> {
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("write file");
+    }
+    std::fs::write(dir.join("detectors.toml"), detectors).expect("write detectors");
+    std::fs::write(
+        dir.join("c.toml"),
+        "[detectors]\nfile = \"detectors.toml\"\n[outputs.eve]\npath = \"e.json\"\n",
+    )
+    .expect("write config");
+    let mut frames = frames.to_vec();
+    frames.sort_by_key(|f| f.ts_micros);
+    write_pcap(dir.join("a.pcap"), 1, &frames).expect("pcap");
+    let _ = std::fs::remove_file(dir.join("e.json"));
+    wardwatch_in(
+        dir,
+        &["replay", "-c", "c.toml", "--workers", workers, "a.pcap"],
+    );
+    read_eve(dir.join("e.json"))
+        .into_iter()
+        .filter(|e| e.get("anomaly").is_some())
+        .collect()
+}
+
+/// Runs `wardwatch args` in `dir`; panics with its stderr when it fails;
+/// returns its standard output.
+pub fn wardwatch_in(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_wardwatch"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run wardwatch");
+    assert!(
+        out.status.success(),
+        "wardwatch {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
