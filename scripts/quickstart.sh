@@ -62,7 +62,7 @@ build)
     cargo build --release --quiet
     ;;
 test)
-    need_pkgs libpcap-dev pkg-config iproute2 tcpdump python3 rsyslog redis-server systemd logrotate
+    need_pkgs libpcap-dev pkg-config iproute2 tcpdump python3 rsyslog redis-server systemd logrotate iptables nftables tcpreplay
     cargo test --all-targets --quiet
     cargo test --doc --quiet
     ;;
