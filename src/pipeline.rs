@@ -85,8 +85,12 @@ pub enum PipelineError {
 pub struct Summary {
     /// Final counters (the same as the last `stats` event).
     pub stats: Snapshot,
-    /// Wall-clock time the pipeline ran.
+    /// Wall-clock time spent reading and inspecting the packets (until the
+    /// last worker finished): what the throughput figures are over.
     pub wall: Duration,
+    /// Wall-clock time then spent finishing the outputs (EVE flush, sinks
+    /// draining within `drain_timeout`).
+    pub drain: Duration,
     /// Worker threads used.
     pub workers: usize,
     /// Problems that did not stop the run (truncated files, read errors).
@@ -188,7 +192,7 @@ impl Summary {
         );
         out += &format!(
             "packets: {} ({} invalid, {} not IP)\nbytes:   {}\nflows:   {}\nalerts:  {}\n\
-             time:    {:.3} s with {} worker{}: {:.0} packets/s, {:.1} Mbit/s\n",
+             time:    {:.3} s with {} worker{}: {:.0} packets/s, {:.1} Mbit/s (outputs finished {:.3} s later)\n",
             s.get("decoder.pkts"),
             s.get("decoder.invalid"),
             s.get("decoder.not_ip"),
@@ -200,6 +204,7 @@ impl Summary {
             if self.workers == 1 { "" } else { "s" },
             self.packets_per_sec(),
             self.mbits_per_sec(),
+            self.drain.as_secs_f64(),
         );
         for sink in ["syslog", "portal", "redis"] {
             let c = |n: &str| s.get(&format!("output.{sink}.{n}"));
@@ -742,6 +747,7 @@ fn run(
             warnings.push("a worker thread panicked".into());
         }
     }
+    let processed = started.elapsed();
     let snap = shared.snapshot();
     stats_out.send_final_stats(stats_record(
         &snap,
@@ -771,7 +777,8 @@ fn run(
         .clone();
     Ok(Summary {
         stats,
-        wall: started.elapsed(),
+        wall: processed,
+        drain: started.elapsed().saturating_sub(processed),
         workers: nworkers,
         warnings,
         eve_written: out.written,
