@@ -298,6 +298,9 @@ pub struct TxReady<'a> {
 /// an attacker trickling one byte per segment must not grow this.
 pub const PROBE_BUFFER: usize = 64;
 
+/// Chunks of a refused direction probed again before detection gives up on it.
+const MAX_REPROBES: u8 = 8;
+
 /// The application layer of one flow.
 pub struct AppLayer {
     state: State,
@@ -305,6 +308,8 @@ pub struct AppLayer {
     pending: [Vec<u8>; 2],
     /// A direction's probes all said No.
     refused: [bool; 2],
+    /// Chunks of a refused direction probed since (see [`MAX_REPROBES`]).
+    reprobes: [u8; 2],
     /// Transaction counter for protocols without their own ids.
     next_tx: u64,
     /// The session's EVE record was written (TLS: once per handshake).
@@ -336,6 +341,7 @@ impl AppLayer {
             state: State::Detecting,
             pending: [Vec::new(), Vec::new()],
             refused: [false; 2],
+            reprobes: [0; 2],
             next_tx: 0,
             logged: false,
         }
@@ -365,6 +371,16 @@ impl AppLayer {
     ) {
         if let State::Detecting = self.state {
             let i = dir.index();
+            // A direction whose start matched no protocol is probed again on
+            // a few later chunks (a flow picked up mid-stream may reach a
+            // message boundary), then no more: a long one-sided stream must
+            // not be probed chunk after chunk.
+            if self.refused[i] {
+                if self.reprobes[i] >= MAX_REPROBES {
+                    return;
+                }
+                self.reprobes[i] += 1;
+            }
             let start: Vec<u8>;
             let probe_input: &[u8] = if self.pending[i].is_empty() {
                 data
@@ -709,6 +725,34 @@ mod tests {
         let hellos: Vec<_> = got.iter().filter(|t| t.0 == Direction::ToServer).collect();
         assert_eq!(hellos.len(), 2, "{got:?}");
         assert!(got.iter().all(|t| t.2 == 0), "{got:?}");
+    }
+
+    #[test]
+    fn a_refused_direction_is_reprobed_a_few_chunks_then_left_alone() {
+        let binary = b"\x00\x01\x02\x03binary, no protocol start....";
+        let http = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+        // Picked up mid-stream: a later chunk starting at a request is HTTP.
+        let mut l = AppLayer::new();
+        collect(&mut l, Direction::ToServer, 8080, binary);
+        assert_eq!(l.proto(), None);
+        collect(&mut l, Direction::ToServer, 8080, http);
+        assert_eq!(l.proto(), Some(AppProto::Http));
+        // A long one-sided stream is probed MAX_REPROBES more times, no more.
+        let mut l = AppLayer::new();
+        collect(&mut l, Direction::ToServer, 8080, binary);
+        for _ in 0..MAX_REPROBES {
+            collect(&mut l, Direction::ToServer, 8080, binary);
+        }
+        collect(&mut l, Direction::ToServer, 8080, http);
+        assert_eq!(l.proto(), None);
+        // The other direction still decides.
+        collect(
+            &mut l,
+            Direction::ToClient,
+            8080,
+            b"SSH-2.0-OpenSSH_9.2\r\n",
+        );
+        assert_eq!(l.proto(), Some(AppProto::Ssh));
     }
 
     #[test]
