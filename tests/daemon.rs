@@ -170,6 +170,22 @@ fn rule(sid: u32, path: &str) -> String {
     )
 }
 
+/// Turns IPv6 off on these interfaces (namespace, interface): its
+/// autoconfiguration chatter would add packets the tests count.
+fn no_ipv6(links: &[(&str, &str)]) {
+    for (ns, ifc) in links {
+        common::netns::sh(&[
+            "ip",
+            "netns",
+            "exec",
+            ns,
+            "sysctl",
+            "-qw",
+            &format!("net.ipv6.conf.{ifc}.disable_ipv6=1"),
+        ]);
+    }
+}
+
 /// Status lines of `/proc/PID/status`.
 fn proc_status(pid: nix::unistd::Pid) -> BTreeMap<String, String> {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -471,17 +487,7 @@ fn broken_rules_are_refused_memory_stays_flat_and_a_blind_interface_is_reported(
     let v = VethPair::new();
     // No IPv6 on this link: its autoconfiguration chatter would end the
     // silence the test waits for.
-    for (ns, ifc) in [(&v.ns_a, &v.if_a), (&v.ns_b, &v.if_b)] {
-        common::netns::sh(&[
-            "ip",
-            "netns",
-            "exec",
-            ns,
-            "sysctl",
-            "-qw",
-            &format!("net.ipv6.conf.{ifc}.disable_ipv6=1"),
-        ]);
-    }
+    no_ipv6(&[(&v.ns_a, &v.if_a), (&v.ns_b, &v.if_b)]);
     let dir = open_dir();
     let d = dir.path();
     let rules = d.join("local.rules");
@@ -750,4 +756,107 @@ fn the_install_script_stages_a_hardened_unit_that_systemd_accepts() {
         !said.contains("wardwatch.service"),
         "systemd-analyze complains about the unit: {said}"
     );
+}
+
+#[test]
+fn two_mirror_ports_are_captured_and_counted_apart() {
+    if !root_or_skip("two_mirror_ports_are_captured_and_counted_apart") {
+        return;
+    }
+    let v = VethPair::new();
+    // A second link between the same namespaces.
+    let (if2_a, if2_b) = (format!("{}w", v.if_a), format!("{}w", v.if_b));
+    common::netns::sh(&[
+        "ip", "link", "add", &if2_a, "netns", &v.ns_a, "type", "veth", "peer", "name", &if2_b,
+        "netns", &v.ns_b,
+    ]);
+    common::netns::sh(&[
+        "ip",
+        "-n",
+        &v.ns_a,
+        "addr",
+        "add",
+        "10.98.0.1/24",
+        "dev",
+        &if2_a,
+    ]);
+    common::netns::sh(&[
+        "ip",
+        "-n",
+        &v.ns_b,
+        "addr",
+        "add",
+        "10.98.0.2/24",
+        "dev",
+        &if2_b,
+    ]);
+    common::netns::sh(&["ip", "-n", &v.ns_a, "link", "set", &if2_a, "up"]);
+    common::netns::sh(&["ip", "-n", &v.ns_b, "link", "set", &if2_b, "up"]);
+    no_ipv6(&[
+        (&v.ns_a, &v.if_a),
+        (&v.ns_b, &v.if_b),
+        (&v.ns_a, &if2_a),
+        (&v.ns_b, &if2_b),
+    ]);
+    let dir = open_dir();
+    let eve = dir.path().join("eve.json");
+    let sensor = Sensor::start(
+        &v,
+        &v.ns_b,
+        &[
+            "--interface",
+            &v.if_b,
+            "--interface",
+            &if2_b,
+            "--eve",
+            &eve.display().to_string(),
+        ],
+        &[],
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    let sent = v
+        .exec(&v.ns_a, "python3")
+        .args([
+            "-c",
+            "import socket\nu=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
+             for i in range(5): u.sendto(b'one', ('10.99.0.2', 5001))\n\
+             for i in range(9): u.sendto(b'two', ('10.98.0.2', 5002))\n",
+        ])
+        .status()
+        .expect("send datagrams");
+    assert!(sent.success());
+    std::thread::sleep(Duration::from_millis(700));
+    let (status, stderr) = sensor.stop(Duration::from_secs(30));
+    assert!(status.success(), "exit {status:?}: {stderr}");
+    let events = common::read_eve(&eve);
+    let flow = |port: u64| {
+        events
+            .iter()
+            .find(|e| e["event_type"] == "flow" && e["dest_port"] == port)
+            .unwrap_or_else(|| panic!("no flow to {port}"))
+            .clone()
+    };
+    let (one, two) = (flow(5001), flow(5002));
+    assert_eq!(one["in_iface"], v.if_b.as_str());
+    assert_eq!(one["flow"]["pkts_toserver"], 5);
+    assert_eq!(two["in_iface"], if2_b.as_str());
+    assert_eq!(two["flow"]["pkts_toserver"], 9);
+    let stats = events
+        .iter()
+        .rev()
+        .find(|e| e["event_type"] == "stats")
+        .expect("final stats");
+    let ifaces = stats["stats"]["capture"]["interfaces"]
+        .as_array()
+        .expect("per-interface stats");
+    assert_eq!(ifaces.len(), 2, "{ifaces:?}");
+    assert_eq!(ifaces[0]["name"], v.if_b.as_str());
+    assert_eq!(ifaces[1]["name"], if2_b.as_str());
+    let packets = |i: usize| ifaces[i]["packets"].as_u64().unwrap_or(0);
+    // The datagrams, plus ARP and the (rate-limited) ICMP port-unreachable
+    // answers; nothing of one link counted on the other.
+    assert!((5..=14).contains(&packets(0)), "{ifaces:?}");
+    assert!((9..=22).contains(&packets(1)), "{ifaces:?}");
+    let total = stats["stats"]["decoder"]["pkts"].as_u64().unwrap_or(0);
+    assert_eq!(packets(0) + packets(1), total, "{stats}");
 }
