@@ -544,12 +544,12 @@ impl HttpParser {
         }
         let mut buf = std::mem::take(&mut self.req_pending);
         let used = if buf.is_empty() {
-            let used = self.run_req(data, complete, sink);
+            let used = self.run(Side::Request, data, complete, sink);
             buf.extend_from_slice(&data[used.min(data.len())..]);
             used
         } else {
             buf.extend_from_slice(data);
-            let used = self.run_req(&buf, complete, sink);
+            let used = self.run(Side::Request, &buf, complete, sink);
             buf.drain(..used.min(buf.len()));
             used
         };
@@ -578,8 +578,12 @@ impl HttpParser {
         self.req_pending = buf;
     }
 
-    fn run_req(
+    /// Steps one side's state machine over `input` until it needs more
+    /// bytes; returns how much was consumed. A request side waiting for a
+    /// CONNECT answer stops where it is (the rest is stashed by the caller).
+    fn run(
         &mut self,
+        side: Side,
         input: &[u8],
         complete: bool,
         sink: &mut dyn FnMut(HttpEvent<'_>),
@@ -587,22 +591,35 @@ impl HttpParser {
         let mut pos = 0;
         let mut idle = 0;
         while pos < input.len() {
-            if matches!(
-                self.req_state,
-                State::Failed | State::Tunnel | State::Closed
-            ) {
+            let state = match side {
+                Side::Request => &self.req_state,
+                Side::Response => &self.res_state,
+            };
+            if matches!(state, State::Failed | State::Tunnel | State::Closed) {
                 return input.len();
             }
-            if matches!(self.req_state, State::ConnectWait) {
+            if matches!(state, State::ConnectWait) {
                 return pos;
             }
-            match self.step_req(&input[pos..], complete, sink) {
+            let step = match side {
+                Side::Request => self.step_req(&input[pos..], complete, sink),
+                Side::Response => self.step_res(&input[pos..], complete, sink),
+            };
+            match step {
                 Step::Used(n) => {
                     pos += n;
                     idle = if n == 0 { idle + 1 } else { 0 };
                     if idle > MAX_IDLE_STEPS {
-                        self.anomaly("request parser made no progress", sink);
-                        self.req_state = State::Failed;
+                        let (what, state) = match side {
+                            Side::Request => {
+                                ("request parser made no progress", &mut self.req_state)
+                            }
+                            Side::Response => {
+                                ("response parser made no progress", &mut self.res_state)
+                            }
+                        };
+                        *state = State::Failed;
+                        self.anomaly(what, sink);
                         return input.len();
                     }
                 }
@@ -1069,11 +1086,11 @@ impl HttpParser {
         }
         let mut buf = std::mem::take(&mut self.res_pending);
         if buf.is_empty() {
-            let used = self.run_res(data, complete, sink);
+            let used = self.run(Side::Response, data, complete, sink);
             buf.extend_from_slice(&data[used.min(data.len())..]);
         } else {
             buf.extend_from_slice(data);
-            let used = self.run_res(&buf, complete, sink);
+            let used = self.run(Side::Response, &buf, complete, sink);
             buf.drain(..used.min(buf.len()));
         }
         if matches!(
@@ -1115,37 +1132,6 @@ impl HttpParser {
             buf.shrink_to_fit();
         }
         self.res_pending = buf;
-    }
-
-    fn run_res(
-        &mut self,
-        input: &[u8],
-        complete: bool,
-        sink: &mut dyn FnMut(HttpEvent<'_>),
-    ) -> usize {
-        let mut pos = 0;
-        let mut idle = 0;
-        while pos < input.len() {
-            if matches!(
-                self.res_state,
-                State::Failed | State::Tunnel | State::Closed
-            ) {
-                return input.len();
-            }
-            match self.step_res(&input[pos..], complete, sink) {
-                Step::Used(n) => {
-                    pos += n;
-                    idle = if n == 0 { idle + 1 } else { 0 };
-                    if idle > MAX_IDLE_STEPS {
-                        self.anomaly("response parser made no progress", sink);
-                        self.res_state = State::Failed;
-                        return input.len();
-                    }
-                }
-                Step::More => break,
-            }
-        }
-        pos.min(input.len())
     }
 
     fn step_res(&mut self, b: &[u8], complete: bool, sink: &mut dyn FnMut(HttpEvent<'_>)) -> Step {
