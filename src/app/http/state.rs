@@ -578,6 +578,46 @@ impl HttpParser {
         self.req_pending = buf;
     }
 
+    /// The parse state of one side.
+    fn state_mut(&mut self, side: Side) -> &mut State {
+        match side {
+            Side::Request => &mut self.req_state,
+            Side::Response => &mut self.res_state,
+        }
+    }
+
+    /// A chunk's data, `left` bytes of it still to come (either side).
+    fn chunk_data(
+        &mut self,
+        side: Side,
+        left: u64,
+        b: &[u8],
+        sink: &mut dyn FnMut(HttpEvent<'_>),
+    ) -> Step {
+        let n = usize::try_from(left).unwrap_or(usize::MAX).min(b.len());
+        match side {
+            Side::Request => self.req_body_data(&b[..n], sink),
+            Side::Response => self.res_body_data(&b[..n], sink),
+        }
+        let left = left - n as u64;
+        *self.state_mut(side) = State::Body(if left == 0 {
+            Body::ChunkEnd
+        } else {
+            Body::ChunkData(left)
+        });
+        Step::Used(n)
+    }
+
+    /// The line end after a chunk's data (either side).
+    fn chunk_end(&mut self, side: Side, b: &[u8]) -> Step {
+        let (next, used) = match memchr::memchr(b'\n', b) {
+            Some(i) => (Body::ChunkLen, i + 1),
+            None => (Body::ChunkEnd, b.len()),
+        };
+        *self.state_mut(side) = State::Body(next);
+        Step::Used(used)
+    }
+
     /// Steps one side's state machine over `input` until it needs more
     /// bytes; returns how much was consumed. A request side waiting for a
     /// CONNECT answer stops where it is (the rest is stashed by the caller).
@@ -591,10 +631,7 @@ impl HttpParser {
         let mut pos = 0;
         let mut idle = 0;
         while pos < input.len() {
-            let state = match side {
-                Side::Request => &self.req_state,
-                Side::Response => &self.res_state,
-            };
+            let state = self.state_mut(side);
             if matches!(state, State::Failed | State::Tunnel | State::Closed) {
                 return input.len();
             }
@@ -610,16 +647,14 @@ impl HttpParser {
                     pos += n;
                     idle = if n == 0 { idle + 1 } else { 0 };
                     if idle > MAX_IDLE_STEPS {
-                        let (what, state) = match side {
-                            Side::Request => {
-                                ("request parser made no progress", &mut self.req_state)
-                            }
-                            Side::Response => {
-                                ("response parser made no progress", &mut self.res_state)
-                            }
-                        };
-                        *state = State::Failed;
-                        self.anomaly(what, sink);
+                        *self.state_mut(side) = State::Failed;
+                        self.anomaly(
+                            match side {
+                                Side::Request => "request parser made no progress",
+                                Side::Response => "response parser made no progress",
+                            },
+                            sink,
+                        );
                         return input.len();
                     }
                 }
@@ -858,27 +893,8 @@ impl HttpParser {
                 }
                 Step::Used(n)
             }
-            Body::ChunkData(left) => {
-                let n = usize::try_from(left).unwrap_or(usize::MAX).min(b.len());
-                self.req_body_data(&b[..n], sink);
-                let left = left - n as u64;
-                self.req_state = State::Body(if left == 0 {
-                    Body::ChunkEnd
-                } else {
-                    Body::ChunkData(left)
-                });
-                Step::Used(n)
-            }
-            Body::ChunkEnd => match memchr::memchr(b'\n', b) {
-                Some(i) => {
-                    self.req_state = State::Body(Body::ChunkLen);
-                    Step::Used(i + 1)
-                }
-                None => {
-                    self.req_state = State::Body(Body::ChunkEnd);
-                    Step::Used(b.len())
-                }
-            },
+            Body::ChunkData(left) => self.chunk_data(Side::Request, left, b, sink),
+            Body::ChunkEnd => self.chunk_end(Side::Request, b),
             Body::Trailers(mut cur) => {
                 match self.run_headers(&mut cur, b, Side::Request, complete, sink) {
                     Ok(end) => {
@@ -1425,27 +1441,8 @@ impl HttpParser {
                 }
                 Step::Used(n)
             }
-            Body::ChunkData(left) => {
-                let n = usize::try_from(left).unwrap_or(usize::MAX).min(b.len());
-                self.res_body_data(&b[..n], sink);
-                let left = left - n as u64;
-                self.res_state = State::Body(if left == 0 {
-                    Body::ChunkEnd
-                } else {
-                    Body::ChunkData(left)
-                });
-                Step::Used(n)
-            }
-            Body::ChunkEnd => match memchr::memchr(b'\n', b) {
-                Some(i) => {
-                    self.res_state = State::Body(Body::ChunkLen);
-                    Step::Used(i + 1)
-                }
-                None => {
-                    self.res_state = State::Body(Body::ChunkEnd);
-                    Step::Used(b.len())
-                }
-            },
+            Body::ChunkData(left) => self.chunk_data(Side::Response, left, b, sink),
+            Body::ChunkEnd => self.chunk_end(Side::Response, b),
             Body::Trailers(mut cur) => {
                 match self.run_headers(&mut cur, b, Side::Response, complete, sink) {
                     Ok(end) => {
