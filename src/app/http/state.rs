@@ -638,11 +638,7 @@ impl HttpParser {
             if matches!(state, State::ConnectWait) {
                 return pos;
             }
-            let step = match side {
-                Side::Request => self.step_req(&input[pos..], complete, sink),
-                Side::Response => self.step_res(&input[pos..], complete, sink),
-            };
-            match step {
+            match self.step(side, &input[pos..], complete, sink) {
                 Step::Used(n) => {
                     pos += n;
                     idle = if n == 0 { idle + 1 } else { 0 };
@@ -664,30 +660,49 @@ impl HttpParser {
         pos.min(input.len())
     }
 
-    fn step_req(&mut self, b: &[u8], complete: bool, sink: &mut dyn FnMut(HttpEvent<'_>)) -> Step {
-        let state = std::mem::replace(&mut self.req_state, State::Idle);
-        match state {
-            State::Idle => self.req_line(b, complete, sink),
-            State::Headers(mut cur) => {
-                match self.run_headers(&mut cur, b, Side::Request, complete, sink) {
+    /// One step of one side's state machine over `b`.
+    fn step(
+        &mut self,
+        side: Side,
+        b: &[u8],
+        complete: bool,
+        sink: &mut dyn FnMut(HttpEvent<'_>),
+    ) -> Step {
+        let state = std::mem::replace(self.state_mut(side), State::Idle);
+        match (state, side) {
+            (State::Idle, Side::Request) => self.req_line(b, complete, sink),
+            (State::Idle, Side::Response) => self.res_line(b, complete, sink),
+            (State::Headers(mut cur), _) => {
+                match self.run_headers(&mut cur, b, side, complete, sink) {
                     Ok(end) => {
-                        self.req_headers_done(cur.fields, &b[..end], sink);
+                        match side {
+                            Side::Request => self.req_headers_done(cur.fields, &b[..end], sink),
+                            Side::Response => self.res_headers_done(cur.fields, &b[..end], sink),
+                        }
                         Step::Used(end)
                     }
                     Err(()) => {
-                        self.req_state = State::Headers(cur);
+                        *self.state_mut(side) = State::Headers(cur);
                         Step::More
                     }
                 }
             }
-            State::Body(body) => self.req_body(body, b, complete, sink),
-            State::Resync { line_start } => {
-                let (step, st) = resync(b, line_start, complete, Direction::ToServer);
-                self.req_state = st;
+            (State::Body(body), Side::Request) => self.req_body(body, b, complete, sink),
+            (State::Body(body), Side::Response) => self.res_body(body, b, complete, sink),
+            (State::Finalize { midline }, Side::Response) => {
+                self.res_finalize(midline, b, complete, sink)
+            }
+            (State::Resync { line_start }, _) => {
+                let dir = match side {
+                    Side::Request => Direction::ToServer,
+                    Side::Response => Direction::ToClient,
+                };
+                let (step, st) = resync(b, line_start, complete, dir);
+                *self.state_mut(side) = st;
                 step
             }
-            other => {
-                self.req_state = other;
+            (other, _) => {
+                *self.state_mut(side) = other;
                 Step::Used(b.len())
             }
         }
@@ -1148,36 +1163,6 @@ impl HttpParser {
             buf.shrink_to_fit();
         }
         self.res_pending = buf;
-    }
-
-    fn step_res(&mut self, b: &[u8], complete: bool, sink: &mut dyn FnMut(HttpEvent<'_>)) -> Step {
-        let state = std::mem::replace(&mut self.res_state, State::Idle);
-        match state {
-            State::Idle => self.res_line(b, complete, sink),
-            State::Headers(mut cur) => {
-                match self.run_headers(&mut cur, b, Side::Response, complete, sink) {
-                    Ok(end) => {
-                        self.res_headers_done(cur.fields, &b[..end], sink);
-                        Step::Used(end)
-                    }
-                    Err(()) => {
-                        self.res_state = State::Headers(cur);
-                        Step::More
-                    }
-                }
-            }
-            State::Body(body) => self.res_body(body, b, complete, sink),
-            State::Finalize { midline } => self.res_finalize(midline, b, complete, sink),
-            State::Resync { line_start } => {
-                let (step, st) = resync(b, line_start, complete, Direction::ToClient);
-                self.res_state = st;
-                step
-            }
-            other => {
-                self.res_state = other;
-                Step::Used(b.len())
-            }
-        }
     }
 
     /// The response transaction: the first waiting one, or a new one for a
