@@ -101,10 +101,7 @@ impl HostSweep {
         {
             t.answered += 1;
         }
-        let (measure, total) = (t.c.distinct_in_window(), t.c.distinct.len() as u64);
-        if let Some(state) =
-            t.c.judge(measure, total, cfg.threshold, s.update_factor, ids)
-        {
+        if let Some(state) = t.c.judge_distinct(cfg.threshold, s.update_factor, ids) {
             out.push(anomaly(&key, t, state, e.ts, cfg));
         }
         end_evicted(

@@ -172,10 +172,7 @@ impl LoginFlood {
             t.c.add_value(a.clone(), e.ts, w, s.max_distinct, s.evidence_list);
         }
         t.reasons.insert(e.attempt.reason.clone(), 64, 8);
-        let (measure, total) = (t.c.in_window(), t.c.count);
-        if let Some(state) =
-            t.c.judge(measure, total, cfg.threshold(proto), s.update_factor, ids)
-        {
+        if let Some(state) = t.c.judge_count(cfg.threshold(proto), s.update_factor, ids) {
             out.push(src_anomaly(&key, t, state, e.ts, cfg, s));
         }
         end_evicted(
@@ -191,10 +188,7 @@ impl LoginFlood {
             .per_server
             .entry(skey, || dist_new(e.ts), |t| t.c.is_open());
         dist_count(t, e, account.as_deref(), cfg, s);
-        let (measure, total) = (t.c.distinct_in_window(), t.c.distinct.len() as u64);
-        if let Some(state) =
-            t.c.judge(measure, total, cfg.server_sources, s.update_factor, ids)
-        {
+        if let Some(state) = t.c.judge_distinct(cfg.server_sources, s.update_factor, ids) {
             out.push(server_anomaly(&skey, t, state, e.ts, cfg, s));
         }
         end_evicted(
@@ -210,9 +204,8 @@ impl LoginFlood {
                 self.per_account
                     .entry(acc.clone(), || dist_new(e.ts), |t| t.c.is_open());
             dist_count(t, e, None, cfg, s);
-            let (measure, total) = (t.c.distinct_in_window(), t.c.distinct.len() as u64);
             if let Some(state) =
-                t.c.judge(measure, total, cfg.account_sources, s.update_factor, ids)
+                t.c.judge_distinct(cfg.account_sources, s.update_factor, ids)
             {
                 out.push(account_anomaly(&acc, t, state, e.ts, cfg, s));
             }
@@ -270,10 +263,7 @@ impl LoginFlood {
             t.c.add(e.ts, cfg.window_secs);
             t.min = t.min.min(e.bytes_toclient);
             t.max = t.max.max(e.bytes_toclient);
-            let (measure, total) = (t.c.in_window(), t.c.count);
-            if let Some(state) =
-                t.c.judge(measure, total, inf.threshold, s.update_factor, ids)
-            {
+            if let Some(state) = t.c.judge_count(inf.threshold, s.update_factor, ids) {
                 out.push(inferred_anomaly(&key, t, state, e.end, cfg, s));
             }
         }

@@ -91,10 +91,7 @@ impl PasswordSpray {
         t.servers.insert(e.server, s.max_distinct, s.evidence_list);
         t.protocols
             .insert(e.attempt.protocol.as_str(), 32, s.evidence_list);
-        let (measure, total) = (t.c.distinct_in_window(), t.c.distinct.len() as u64);
-        if let Some(state) =
-            t.c.judge(measure, total, cfg.threshold, s.update_factor, ids)
-        {
+        if let Some(state) = t.c.judge_distinct(cfg.threshold, s.update_factor, ids) {
             out.push(anomaly(e.client, t, state, e.ts, cfg));
         }
         end_evicted(

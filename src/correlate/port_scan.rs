@@ -113,10 +113,7 @@ impl PortScan {
         t.c.add(e.ts, w);
         t.kinds.add(e.outcome);
         t.c.add_value(e.server_port, e.ts, w, s.max_distinct, s.evidence_list);
-        let (measure, total) = (t.c.distinct_in_window(), t.c.distinct.len() as u64);
-        if let Some(state) =
-            t.c.judge(measure, total, cfg.threshold, s.update_factor, ids)
-        {
+        if let Some(state) = t.c.judge_distinct(cfg.threshold, s.update_factor, ids) {
             out.push(anomaly(&key, t, state, e.ts, cfg));
         }
         end_evicted(

@@ -573,6 +573,30 @@ impl<T: Hash + Eq + Clone> Counting<T> {
         }
     }
 
+    /// [`Self::judge`] on the events counted in the window (total: all of
+    /// the episode's).
+    pub fn judge_count(
+        &mut self,
+        threshold: u64,
+        factor: u64,
+        ids: &mut super::EpisodeIds,
+    ) -> Option<super::EpisodeState> {
+        let (measure, total) = (self.in_window(), self.count);
+        self.judge(measure, total, threshold, factor, ids)
+    }
+
+    /// [`Self::judge`] on the distinct values seen in the window (total: all
+    /// of the episode's distinct values).
+    pub fn judge_distinct(
+        &mut self,
+        threshold: u64,
+        factor: u64,
+        ids: &mut super::EpisodeIds,
+    ) -> Option<super::EpisodeState> {
+        let (measure, total) = (self.distinct_in_window(), self.distinct.len() as u64);
+        self.judge(measure, total, threshold, factor, ids)
+    }
+
     /// At a sweep: `Some(true)` when the open episode went quiet (end it),
     /// `Some(false)` when idle state may be dropped silently (no event for
     /// a whole window), `None` to keep.
