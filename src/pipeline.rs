@@ -877,11 +877,14 @@ impl Daemon {
                 crate::output::eve::AlertEvent::from_anomaly(a),
             )));
         }
-        // The health endpoint gets the counters as a stats event would.
-        if let EveRecord::Stats(e) =
-            stats_record(&snap, ts, started, shared, ifaces, Some(&self.health))
-        {
-            out.send(EveRecord::Control(crate::output::eve::Control::Publish(e)));
+        // The health endpoint (when there is one) gets the counters as a
+        // stats event would.
+        if self.metrics.is_some() {
+            if let EveRecord::Stats(e) =
+                stats_record(&snap, ts, started, shared, ifaces, Some(&self.health))
+            {
+                out.send(EveRecord::Control(crate::output::eve::Control::Publish(e)));
+            }
         }
         let mut beats: Vec<u64> = shared
             .heartbeats
