@@ -58,7 +58,7 @@ say "binary     $prefix/bin/wardwatch"
 # The unit names the binary's path.
 unit="$root/etc/systemd/system/wardwatch.service"
 install -d "$(dirname "$unit")"
-sed "s#/usr/local/bin/wardwatch#$prefix/bin/wardwatch#g; s#/usr/local/share/doc#$prefix/share/doc#g" \
+sed "s#/usr/bin/wardwatch#$prefix/bin/wardwatch#g; s#/usr/share/doc#$prefix/share/doc#g" \
     systemd/wardwatch.service >"$unit"
 chmod 0644 "$unit"
 say "unit       /etc/systemd/system/wardwatch.service"
