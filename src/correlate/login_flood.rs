@@ -373,6 +373,29 @@ fn base(
     a
 }
 
+/// What the alerts of one client failing against one service share (the
+/// counted and the inferred form): the window, the protocol in the
+/// signature, both ends, `form` and `protocol` in the evidence.
+fn source_base<T: std::hash::Hash + Eq + Clone>(
+    sig: &SigInfo,
+    k: &SrcKey,
+    c: &Counting<T>,
+    state: EpisodeState,
+    ts: crate::time::Timestamp,
+    cfg: &LoginFloodConfig,
+) -> Anomaly {
+    let (client, server, port, proto) = *k;
+    let mut a = base(sig, state, c.episode_id(), ts, cfg.window_secs, &c.window);
+    a.signature = format!("{} ({proto})", a.signature);
+    a.src_ip = Some(client);
+    a.dest_ip = Some(server);
+    a.dest_port = Some(port);
+    a.app_proto = Some(proto);
+    a.evidence.insert("form".into(), "source".into());
+    a.evidence.insert("protocol".into(), proto.into());
+    a
+}
+
 fn src_anomaly(
     k: &SrcKey,
     t: &SrcTracker,
@@ -381,29 +404,15 @@ fn src_anomaly(
     cfg: &LoginFloodConfig,
     _s: &CorrelatorSettings,
 ) -> Anomaly {
-    let (client, server, port, proto) = *k;
-    let mut a = base(
-        &sids::LOGIN_FLOOD,
-        state,
-        t.c.episode_id(),
-        ts,
-        cfg.window_secs,
-        &t.c.window,
-    );
-    a.signature = format!("{} ({proto})", a.signature);
-    a.src_ip = Some(client);
-    a.dest_ip = Some(server);
-    a.dest_port = Some(port);
+    let proto = k.3;
+    let mut a = source_base(&sids::LOGIN_FLOOD, k, &t.c, state, ts, cfg);
     // Kerberos and RADIUS run over UDP or TCP; the event does not say which.
     a.proto = if matches!(proto, "krb5" | "radius") {
         None
     } else {
         proto_name(6)
     };
-    a.app_proto = Some(proto);
     let ev: &mut Map<String, Value> = &mut a.evidence;
-    ev.insert("form".into(), "source".into());
-    ev.insert("protocol".into(), proto.into());
     ev.insert("failures".into(), t.c.count.into());
     ev.insert("threshold".into(), cfg.threshold(proto).into());
     ev.insert("accounts".into(), list(t.c.distinct.sample()));
@@ -497,24 +506,9 @@ fn inferred_anomaly(
     cfg: &LoginFloodConfig,
     _s: &CorrelatorSettings,
 ) -> Anomaly {
-    let (client, server, port, proto) = *k;
-    let mut a = base(
-        &sids::LOGIN_FLOOD_INFERRED,
-        state,
-        t.c.episode_id(),
-        ts,
-        cfg.window_secs,
-        &t.c.window,
-    );
-    a.signature = format!("{} ({proto})", a.signature);
-    a.src_ip = Some(client);
-    a.dest_ip = Some(server);
-    a.dest_port = Some(port);
+    let mut a = source_base(&sids::LOGIN_FLOOD_INFERRED, k, &t.c, state, ts, cfg);
     a.proto = Some("TCP");
-    a.app_proto = Some(proto);
     let ev = &mut a.evidence;
-    ev.insert("form".into(), "source".into());
-    ev.insert("protocol".into(), proto.into());
     ev.insert("inferred".into(), true.into());
     ev.insert(
         "basis".into(),
